@@ -1,0 +1,1 @@
+# Weekly hours, courses, sessions and groups arrive with the "Booking" issue.

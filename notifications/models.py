@@ -1,0 +1,1 @@
+# Reminder rows arrive with the "Reminders" issue.

@@ -1,0 +1,110 @@
+"""The one therapist search, shared by the HTML page and ``GET /api/v1/therapists/``."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import django_filters
+from django.db.models import F, Q
+from django.utils.timezone import now
+
+from accounts.places import US_STATES
+from providers.models import Format, Language, Modality, Specialty, Therapist
+
+
+class TherapistFilter(django_filters.FilterSet):
+    state = django_filters.ChoiceFilter(
+        label="State you live in",
+        choices=US_STATES,
+        method="filter_state",
+        empty_label="Any state",
+        help_text="Therapists licensed (and verified) to treat clients in this state.",
+    )
+    modality = django_filters.ModelChoiceFilter(
+        label="Therapy",
+        queryset=Modality.objects.all(),
+        to_field_name="slug",
+        field_name="modalities",
+        empty_label="Any therapy",
+    )
+    specialty = django_filters.ModelChoiceFilter(
+        label="Focus",
+        queryset=Specialty.objects.all(),
+        to_field_name="slug",
+        field_name="specialties",
+        empty_label="Any focus",
+    )
+    format = django_filters.ChoiceFilter(
+        label="Format", choices=Format.choices, method="filter_format", empty_label="Any format"
+    )
+    language = django_filters.ModelChoiceFilter(
+        label="Language",
+        queryset=Language.objects.all(),
+        to_field_name="code",
+        field_name="languages",
+        empty_label="Any language",
+    )
+    accepting = django_filters.BooleanFilter(
+        label="Accepting new clients", field_name="accepting_new_clients"
+    )
+    available_within = django_filters.NumberFilter(
+        label="Opening within (days)", method="filter_available_within", min_value=0, max_value=365
+    )
+    fee_max = django_filters.NumberFilter(
+        label="Fee up to (USD)", method="filter_fee_max", min_value=0, max_value=100000
+    )
+    q = django_filters.CharFilter(label="Name or keywords", method="filter_q", max_length=100)
+    ordering = django_filters.ChoiceFilter(
+        label="Sort by",
+        choices=[
+            ("name", "Name"),
+            ("next_opening", "Next opening"),
+            ("fee", "Fee, lowest first"),
+            ("-fee", "Fee, highest first"),
+        ],
+        method="filter_ordering",
+        empty_label=None,
+    )
+
+    class Meta:
+        model = Therapist
+        fields: list[str] = []
+
+    def filter_state(self, queryset, name, value):
+        return queryset.findable_in(value) if value else queryset
+
+    def filter_format(self, queryset, name, value):
+        return queryset.filter(formats__contains=[value]) if value else queryset
+
+    def filter_available_within(self, queryset, name, value):
+        if value is None:
+            return queryset
+        return queryset.filter(
+            next_opening__isnull=False, next_opening__lte=now() + dt.timedelta(days=int(value))
+        )
+
+    def filter_fee_max(self, queryset, name, value):
+        if value is None:
+            return queryset
+        return queryset.filter(Q(fee__lte=value) | Q(sliding_scale=True))
+
+    def filter_q(self, queryset, name, value):
+        value = value.strip()
+        if not value:
+            return queryset
+        terms = Q()
+        for word in value.split()[:8]:
+            terms &= (
+                Q(display_name__icontains=word)
+                | Q(credentials__icontains=word)
+                | Q(bio__icontains=word)
+            )
+        return queryset.filter(terms)
+
+    def filter_ordering(self, queryset, name, value):
+        order = {
+            "next_opening": [F("next_opening").asc(nulls_last=True)],
+            "fee": [F("fee").asc(nulls_last=True)],
+            "-fee": [F("fee").desc(nulls_last=True)],
+        }.get(value, [])
+        return queryset.order_by(*order, "display_name", "id")

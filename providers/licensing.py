@@ -1,0 +1,188 @@
+"""License lifecycle: the only code that changes a license's status.
+
+pending → verified | rejected (staff, with the verify permission);
+verified → expired (the daily task, once the expiry date has passed).
+Each change writes its ``LicenseDecision`` in the same transaction.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.utils.timezone import localdate, now
+
+from notifications.email import queue_email
+from providers.models import License, LicenseDecision, Therapist
+from therapy_directory.errors import DomainError
+
+
+class InvalidTransition(DomainError):
+    """The license is not in a state that allows this decision."""
+
+    def __init__(self, detail: str, *, status: str):
+        super().__init__(detail, status=status)
+
+
+def _require_verifier(by) -> None:
+    if not getattr(by, "can_verify_licenses", False):
+        raise PermissionDenied("Only staff with the verify permission decide on licenses.")
+
+
+def submit_license(
+    *, therapist: Therapist, state: str, license_type: str, number: str, expires_on: dt.date
+) -> License:
+    """A therapist submits a license; it counts for nothing until staff verify it."""
+    today = localdate()
+    errors = {}
+    if expires_on < today:
+        errors["expires_on"] = "This license has already expired; submit a current license."
+    number = number.strip()
+    if not number:
+        errors["number"] = "Enter the license number as the state board shows it."
+    if errors:
+        raise ValidationError(errors)
+    try:
+        with transaction.atomic():
+            return License.objects.create(
+                therapist=therapist,
+                state=state,
+                license_type=license_type,
+                number=number,
+                expires_on=expires_on,
+            )
+    except IntegrityError as exc:
+        if "license_one_pending_per_state_type" not in str(exc):
+            raise
+        raise ValidationError(
+            {
+                "state": f"A {license_type} license in {state} is already waiting for "
+                "verification; you can resubmit once it has been decided."
+            }
+        ) from exc
+
+
+def verify_license(*, license_id: int, by, source: str) -> License:
+    """Mark a pending, unexpired license verified, recording who checked which source."""
+    _require_verifier(by)
+    source = (source or "").strip()
+    if not source:
+        raise ValidationError({"source": "Say which source you checked (e.g. the state board)."})
+    with transaction.atomic():
+        license = License.objects.select_for_update().get(pk=license_id)
+        today = localdate()
+        if license.status != License.Status.PENDING:
+            raise InvalidTransition(
+                f"This license is already {license.status}; only pending licenses can be verified.",
+                status=license.status,
+            )
+        if license.expires_on < today:
+            raise InvalidTransition(
+                f"This license expired on {license.expires_on:%Y-%m-%d}; it cannot be verified. "
+                "Ask the therapist to submit their renewed license.",
+                status=license.status,
+            )
+        license.status = License.Status.VERIFIED
+        license.verified_on = today
+        license.save(update_fields=["status", "verified_on"])
+        LicenseDecision.objects.create(
+            license=license,
+            action=LicenseDecision.Action.VERIFIED,
+            decided_by=by,
+            decided_at=now(),
+            source=source,
+        )
+        queue_email(
+            to=[license.therapist.user.email],
+            subject=f"Your {license.state} license is verified",
+            template="notifications/email/license_verified.txt",
+            context={"license": license},
+        )
+    return license
+
+
+def reject_license(*, license_id: int, by, reason: str) -> License:
+    """Reject a pending license with a reason the therapist will read."""
+    _require_verifier(by)
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": "Give the therapist a reason for the rejection."})
+    with transaction.atomic():
+        license = License.objects.select_for_update().get(pk=license_id)
+        if license.status != License.Status.PENDING:
+            raise InvalidTransition(
+                f"This license is already {license.status}; only pending licenses can be rejected.",
+                status=license.status,
+            )
+        license.status = License.Status.REJECTED
+        license.save(update_fields=["status"])
+        LicenseDecision.objects.create(
+            license=license,
+            action=LicenseDecision.Action.REJECTED,
+            decided_by=by,
+            decided_at=now(),
+            reason=reason,
+        )
+        queue_email(
+            to=[license.therapist.user.email],
+            subject=f"Your {license.state} license could not be verified",
+            template="notifications/email/license_rejected.txt",
+            context={"license": license, "reason": reason},
+        )
+    return license
+
+
+def expire_licenses(*, today: dt.date | None = None) -> int:
+    """Move every verified license whose expiry date has passed to expired.
+    Idempotent: a second run finds nothing to do. Returns how many expired."""
+    today = today or localdate()
+    with transaction.atomic():
+        ids = list(
+            License.objects.select_for_update(skip_locked=True)
+            .filter(status=License.Status.VERIFIED, expires_on__lt=today)
+            .values_list("id", flat=True)
+        )
+        if not ids:
+            return 0
+        License.objects.filter(id__in=ids).update(status=License.Status.EXPIRED)
+        at = now()
+        LicenseDecision.objects.bulk_create(
+            [
+                LicenseDecision(
+                    license_id=license_id,
+                    action=LicenseDecision.Action.EXPIRED,
+                    decided_at=at,
+                    reason="The expiry date passed.",
+                )
+                for license_id in ids
+            ]
+        )
+    return len(ids)
+
+
+def send_license_expiry_notices(*, today: dt.date | None = None, days: int = 30) -> int:
+    """E-mail each therapist once when a verified license is within ``days`` of expiry."""
+    today = today or localdate()
+    due = (
+        License.objects.valid(today)
+        .filter(expires_on__lte=today + dt.timedelta(days=days), expiry_notice_sent_on=None)
+        .select_related("therapist__user")
+    )
+    sent = 0
+    for license in due:
+        with transaction.atomic():
+            # Claim the row: only one worker may send this notice.
+            claimed = License.objects.filter(pk=license.pk, expiry_notice_sent_on=None).update(
+                expiry_notice_sent_on=today
+            )
+            if claimed != 1:
+                continue
+            queue_email(
+                to=[license.therapist.user.email],
+                subject=f"Your {license.state} license expires on {license.expires_on:%Y-%m-%d}",
+                template="notifications/email/license_expiring.txt",
+                context={"license": license},
+            )
+            sent += 1
+    return sent

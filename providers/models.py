@@ -1,0 +1,282 @@
+from __future__ import annotations
+
+import datetime as dt
+
+from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
+from django.contrib.postgres.indexes import GinIndex
+from django.db import models
+from django.db.models import Exists, OuterRef, Q
+from django.urls import reverse
+from django.utils.timezone import localdate
+
+from accounts.places import STATE_NAMES, US_STATES, validate_timezone
+from providers.npi import validate_npi
+
+
+class Modality(models.Model):
+    """A kind of therapy (IPT, CBT, group...). Admins add more in the admin."""
+
+    slug = models.SlugField(unique=True)
+    name = models.CharField(max_length=100)
+    description = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name_plural = "modalities"
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Specialty(models.Model):
+    """What a therapist helps with; IPT's focus areas are among them."""
+
+    slug = models.SlugField(unique=True)
+    name = models.CharField(max_length=100)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name_plural = "specialties"
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Language(models.Model):
+    code = models.SlugField(max_length=12, unique=True, help_text="ISO 639-1, e.g. en, es")
+    name = models.CharField(max_length=60)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Format(models.TextChoices):
+    TELEHEALTH = "telehealth", "Telehealth (video)"
+    IN_PERSON = "in_person", "In person"
+
+
+class TherapistQuerySet(models.QuerySet):
+    def findable_in(self, state: str, today: dt.date | None = None) -> TherapistQuerySet:
+        """Therapists who may treat a client living in ``state``: a verified, unexpired
+        license there, wherever their office is."""
+        return self.filter(
+            Exists(License.objects.valid(today).filter(therapist=OuterRef("pk"), state=state))
+        )
+
+    def findable(self, today: dt.date | None = None) -> TherapistQuerySet:
+        """Therapists with at least one verified, unexpired license: the public directory."""
+        return self.filter(Exists(License.objects.valid(today).filter(therapist=OuterRef("pk"))))
+
+
+class Therapist(models.Model):
+    """A therapist's public profile and booking preferences."""
+
+    SLOT_STEPS = [(15, "every 15 minutes"), (30, "every 30 minutes"), (60, "every hour")]
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="therapist"
+    )
+    slug = models.SlugField(max_length=80, unique=True)
+    display_name = models.CharField(max_length=120)
+    credentials = models.CharField(
+        max_length=120, blank=True, help_text="Degrees and license types, e.g. “PhD, LCSW”."
+    )
+    npi = models.CharField(
+        "NPI", max_length=10, blank=True, validators=[validate_npi], help_text="10 digits, optional"
+    )
+    bio = models.TextField(blank=True)
+    modalities = models.ManyToManyField(Modality, blank=True, related_name="therapists")
+    specialties = models.ManyToManyField(Specialty, blank=True, related_name="therapists")
+    languages = models.ManyToManyField(Language, blank=True, related_name="therapists")
+    formats = ArrayField(
+        models.CharField(max_length=16, choices=Format.choices), default=list, blank=True
+    )
+    office_city = models.CharField(max_length=80, blank=True)
+    office_state = models.CharField(max_length=2, choices=US_STATES, blank=True)
+    fee = models.PositiveIntegerField("fee per session (USD)", null=True, blank=True)
+    sliding_scale = models.BooleanField(default=False)
+    accepting_new_clients = models.BooleanField(default=True)
+    timezone = models.CharField(
+        max_length=64, default="America/New_York", validators=[validate_timezone]
+    )
+    session_minutes = models.PositiveSmallIntegerField(default=50)
+    slot_step_minutes = models.PositiveSmallIntegerField(choices=SLOT_STEPS, default=60)
+    auto_confirm = models.BooleanField(default=False)
+    notice_hours = models.PositiveSmallIntegerField(default=24)
+    # The next free start, kept current by the booking services (Booking issue).
+    next_opening = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = TherapistQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["display_name", "id"]
+        indexes = [
+            models.Index(fields=["display_name", "id"], name="therapist_name_idx"),
+            models.Index(fields=["fee", "id"], name="therapist_fee_idx"),
+            models.Index(fields=["next_opening", "id"], name="therapist_next_opening_idx"),
+            GinIndex(fields=["formats"], name="therapist_formats_gin"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(session_minutes__gte=15) & Q(session_minutes__lte=240),
+                name="therapist_session_minutes_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(slot_step_minutes__in=[15, 30, 60]), name="therapist_slot_step_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(notice_hours__lte=24 * 14), name="therapist_notice_hours_range"
+            ),
+            models.CheckConstraint(
+                condition=Q(formats__contained_by=[f.value for f in Format]),
+                name="therapist_formats_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.display_name
+
+    def get_absolute_url(self) -> str:
+        return reverse("providers:profile", kwargs={"slug": self.slug})
+
+    @property
+    def initials(self) -> str:
+        parts = [p for p in self.display_name.replace("Dr.", "").split() if p[:1].isalpha()]
+        return "".join(p[0] for p in parts[:1] + parts[-1:]).upper() or "?"
+
+    def format_labels(self) -> list[str]:
+        labels = dict(Format.choices)
+        return [labels.get(f, f) for f in self.formats]
+
+
+class LicenseQuerySet(models.QuerySet):
+    def valid(self, today: dt.date | None = None) -> LicenseQuerySet:
+        """Verified and not past its expiry date: the only licenses that count."""
+        return self.filter(status=License.Status.VERIFIED, expires_on__gte=today or localdate())
+
+    def pending_queue(self) -> LicenseQuerySet:
+        return self.filter(status=License.Status.PENDING).order_by("submitted_at", "id")
+
+    def expiring_within(self, days: int, today: dt.date | None = None) -> LicenseQuerySet:
+        today = today or localdate()
+        return self.valid(today).filter(expires_on__lte=today + dt.timedelta(days=days))
+
+
+class License(models.Model):
+    """A state license as submitted by a therapist. Only staff decisions change its status
+    (``providers.licensing``)."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending verification"
+        VERIFIED = "verified", "Verified"
+        REJECTED = "rejected", "Rejected"
+        EXPIRED = "expired", "Expired"
+
+    LICENSE_TYPES = [
+        ("LCSW", "LCSW — Licensed Clinical Social Worker"),
+        ("LICSW", "LICSW — Licensed Independent Clinical Social Worker"),
+        ("LPC", "LPC — Licensed Professional Counselor"),
+        ("LPCC", "LPCC — Licensed Professional Clinical Counselor"),
+        ("LMHC", "LMHC — Licensed Mental Health Counselor"),
+        ("LMFT", "LMFT — Licensed Marriage and Family Therapist"),
+        ("Psychologist", "Psychologist (PhD / PsyD)"),
+        ("MD", "Physician (MD / DO, psychiatry)"),
+        ("PMHNP", "Psychiatric Mental Health Nurse Practitioner"),
+    ]
+
+    therapist = models.ForeignKey(Therapist, on_delete=models.CASCADE, related_name="licenses")
+    state = models.CharField(max_length=2, choices=US_STATES)
+    license_type = models.CharField(max_length=20, choices=LICENSE_TYPES)
+    number = models.CharField(max_length=40)
+    expires_on = models.DateField()
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    submitted_at = models.DateTimeField(auto_now_add=True)
+    verified_on = models.DateField(null=True, blank=True)
+    expiry_notice_sent_on = models.DateField(null=True, blank=True)
+
+    objects = LicenseQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["state", "-expires_on"]
+        permissions = [("verify_license", "Can verify or reject therapists' licenses")]
+        indexes = [
+            # "licensed in state": the EXISTS behind every search.
+            models.Index(
+                fields=["state", "therapist", "expires_on"],
+                condition=Q(status="verified"),
+                name="license_valid_state_idx",
+            ),
+            models.Index(
+                fields=["submitted_at", "id"],
+                condition=Q(status="pending"),
+                name="license_pending_queue_idx",
+            ),
+            models.Index(fields=["status", "expires_on"], name="license_status_expiry_idx"),
+        ]
+        constraints = [
+            # One submission under review per state and type: resubmit after a decision.
+            models.UniqueConstraint(
+                fields=["therapist", "state", "license_type"],
+                condition=Q(status="pending"),
+                name="license_one_pending_per_state_type",
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=["pending", "verified", "rejected", "expired"]),
+                name="license_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="verified") | Q(verified_on__isnull=False),
+                name="license_verified_has_date",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.license_type} {self.state} #{self.number} ({self.status})"
+
+    @property
+    def state_name(self) -> str:
+        return STATE_NAMES.get(self.state, self.state)
+
+
+class LicenseDecision(models.Model):
+    """Who decided what about a license, when, why, and what source they checked.
+    Written only by ``providers.licensing`` in the same transaction as the change."""
+
+    class Action(models.TextChoices):
+        VERIFIED = "verified", "Verified"
+        REJECTED = "rejected", "Rejected"
+        EXPIRED = "expired", "Expired"
+
+    license = models.ForeignKey(License, on_delete=models.CASCADE, related_name="decisions")
+    action = models.CharField(max_length=10, choices=Action.choices)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="license_decisions",
+        help_text="Empty when the system decided (expiry).",
+    )
+    decided_at = models.DateTimeField()
+    reason = models.TextField(blank=True)
+    source = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["decided_at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(action="rejected") | ~Q(reason=""), name="decision_reject_has_reason"
+            ),
+            models.CheckConstraint(
+                condition=~Q(action="verified") | ~Q(source=""), name="decision_verify_has_source"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.action} {self.license_id} at {self.decided_at:%Y-%m-%d}"

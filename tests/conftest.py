@@ -1,0 +1,36 @@
+import os
+
+import pytest
+import redis
+
+from tests.factories import (  # noqa: F401  (fixtures re-exported for every test)
+    client_user,
+    staff_verifier,
+    therapist_user,
+)
+
+
+def pytest_sessionstart(session):
+    # The Celery tests need a real Redis: a missing one is an error, never a skip.
+    url = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379")
+    try:
+        redis.Redis.from_url(url, socket_connect_timeout=2).ping()
+    except redis.RedisError as exc:
+        pytest.exit(
+            f"Redis does not answer at {url} ({exc}). Start it with "
+            "`redis-server --daemonize yes --port 6379 --save '' --appendonly no` "
+            "or set REDIS_URL.",
+            returncode=3,
+        )
+
+
+@pytest.fixture(autouse=True)
+def _fast_and_inline(settings):
+    # Argon2 is slow by design; tests hash many passwords.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    from therapy_directory.celery import app
+
+    app.conf.task_always_eager = True
+    app.conf.task_eager_propagates = True
+    yield
+    app.conf.task_always_eager = False

@@ -1,0 +1,96 @@
+import datetime as dt
+
+import factory
+import pytest
+from django.contrib.auth.models import Permission
+from django.utils.text import slugify
+from django.utils.timezone import localdate, now
+
+from accounts.models import User
+from providers.models import License, LicenseDecision, Modality, Therapist
+
+PASSWORD = "correct horse battery staple"
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = User
+        skip_postgeneration_save = True
+
+    email = factory.Sequence(lambda n: f"person{n}@example.com")
+    name = factory.Faker("name")
+    role = User.Role.CLIENT
+    state = "NY"
+    timezone = "America/New_York"
+    password = factory.PostGenerationMethodCall("set_password", PASSWORD)
+
+    @factory.post_generation
+    def _save(obj, create, extracted, **kwargs):
+        if create:
+            obj.save()
+
+
+class TherapistFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Therapist
+        skip_postgeneration_save = True
+
+    user = factory.SubFactory(UserFactory, role=User.Role.THERAPIST)
+    display_name = factory.Faker("name")
+    slug = factory.LazyAttributeSequence(lambda o, n: f"{slugify(o.display_name)}-{n}")
+    credentials = "PhD, LCSW"
+    bio = "I help adults with depression and loneliness using interpersonal therapy."
+    formats = factory.LazyFunction(lambda: ["telehealth"])
+    fee = 150
+    timezone = "America/New_York"
+
+    @factory.post_generation
+    def modalities(obj, create, extracted, **kwargs):
+        if create:
+            slugs = extracted if extracted is not None else ["ipt"]
+            obj.modalities.set(Modality.objects.filter(slug__in=slugs))
+
+
+class LicenseFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = License
+
+    therapist = factory.SubFactory(TherapistFactory)
+    state = "NY"
+    license_type = "LCSW"
+    number = factory.Sequence(lambda n: f"LIC{n:06d}")
+    expires_on = factory.LazyFunction(lambda: localdate() + dt.timedelta(days=365))
+    status = License.Status.PENDING
+
+
+def verified_license(**kwargs) -> License:
+    """A license that went through verification (with its decision row)."""
+    license = LicenseFactory(status=License.Status.VERIFIED, verified_on=localdate(), **kwargs)
+    LicenseDecision.objects.create(
+        license=license,
+        action=LicenseDecision.Action.VERIFIED,
+        decided_at=now(),
+        source="test: state board look-up",
+    )
+    return license
+
+
+def make_verifier(**kwargs) -> User:
+    user = UserFactory(role=User.Role.STAFF, is_staff=True, **kwargs)
+    user.user_permissions.add(Permission.objects.get(codename="verify_license"))
+    return User.objects.get(pk=user.pk)  # fresh permission cache
+
+
+@pytest.fixture
+def client_user(db) -> User:
+    return UserFactory(role=User.Role.CLIENT, state="NY")
+
+
+@pytest.fixture
+def therapist_user(db) -> User:
+    return TherapistFactory().user
+
+
+@pytest.fixture
+def staff_verifier(db) -> User:
+    return make_verifier()
