@@ -1,2 +1,26 @@
+from django.urls import path
+
+from providers import views
+
 app_name = "providers"
-urlpatterns = []
+urlpatterns = [
+    path("therapists/", views.search, name="search"),
+    path("therapists/<slug:slug>/", views.profile, name="profile"),
+    path("dashboard/", views.dashboard, name="dashboard"),
+    path("dashboard/profile/", views.dashboard_profile, name="dashboard_profile"),
+    path("dashboard/licenses/", views.dashboard_licenses, name="dashboard_licenses"),
+    path("staff/licenses/", views.staff_licenses, name="staff_licenses"),
+    path("staff/licenses/expiring/", views.staff_licenses_expiring, name="staff_licenses_expiring"),
+    path(
+        "staff/licenses/<int:pk>/verify/",
+        views.staff_license_decide,
+        {"action": "verify"},
+        name="staff_license_verify",
+    ),
+    path(
+        "staff/licenses/<int:pk>/reject/",
+        views.staff_license_decide,
+        {"action": "reject"},
+        name="staff_license_reject",
+    ),
+]

@@ -1,3 +1,4 @@
+import importlib
 import os
 
 import pytest
@@ -22,6 +23,22 @@ def pytest_sessionstart(session):
             "or set REDIS_URL.",
             returncode=3,
         )
+
+
+@pytest.fixture(autouse=True)
+def _reference_data(request):
+    """Transactional tests flush every table afterwards, including the rows the data
+    migration seeded (modalities, specialties, languages): put them back first."""
+    marker = request.node.get_closest_marker("django_db")
+    if marker is None or not marker.kwargs.get("transaction"):
+        return
+    request.getfixturevalue("transactional_db")
+    from django.apps import apps
+
+    seed = importlib.import_module(
+        "providers.migrations.0002_seed_modalities_specialties_languages"
+    ).seed
+    seed(apps, None)
 
 
 @pytest.fixture(autouse=True)

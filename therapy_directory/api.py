@@ -1,5 +1,6 @@
 """What every part of the JSON API shares: pagination and the error shape."""
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.paginator import InvalidPage
 from rest_framework import status
 from rest_framework.exceptions import ValidationError
@@ -42,6 +43,12 @@ def exception_handler(exc, context):
 
     if isinstance(exc, DomainError):
         return Response(exc.as_dict(), status=exc.http_status)
+    if isinstance(exc, DjangoValidationError):
+        # A service refused its input: the same 400 shape as a serializer error.
+        detail = (
+            exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
+        )
+        return Response(detail, status=status.HTTP_400_BAD_REQUEST)
     return drf_exception_handler(exc, context)
 
 

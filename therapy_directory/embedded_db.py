@@ -9,10 +9,15 @@ exit stops it.
 from __future__ import annotations
 
 import contextlib
+import warnings
 from pathlib import Path
 
 import psutil
 import psycopg2
+
+# The wheel keeps its lock under the XDG runtime dir; with none set it falls back to
+# /tmp/runtime-<user> (the same path for every process) and warns each time.
+warnings.filterwarnings("ignore", message=".*XDG_RUNTIME_DIR.*")
 
 
 def _forget_dead_processes(pgdata: Path) -> None:

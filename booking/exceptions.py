@@ -1,0 +1,47 @@
+"""Domain errors of booking; the API maps ``http_status``, pages show ``detail``."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from therapy_directory.errors import DomainError
+
+REASONS = {
+    "taken": "already booked",
+    "time_off": "the therapist is away",
+    "outside_hours": "outside the therapist's weekly hours",
+    "too_soon": "too soon to book (inside the therapist's notice period)",
+}
+
+
+class SlotConflict(DomainError):
+    """Some weeks of a course cannot be booked; ``conflicts`` lists their starts."""
+
+    def __init__(self, conflicts: list[tuple[dt.datetime, str]]):
+        self.weeks = conflicts
+        dates = ", ".join(f"{start:%Y-%m-%d}" for start, _ in conflicts)
+        super().__init__(
+            f"{len(conflicts)} of the weeks cannot be booked: {dates}.",
+            conflicts=[start.isoformat() for start, _ in conflicts],
+            reasons=[REASONS.get(reason, reason) for _, reason in conflicts],
+        )
+
+
+class NotLicensedInState(DomainError):
+    http_status = 403
+
+    def __init__(self, *, therapist_name: str, state: str):
+        super().__init__(
+            f"{therapist_name} holds no verified, current license in {state or 'your state'}, "
+            "so they cannot treat you there. Search for therapists licensed in your state."
+        )
+
+
+class NotAcceptingClients(DomainError):
+    def __init__(self, *, therapist_name: str):
+        super().__init__(f"{therapist_name} is not accepting new clients at the moment.")
+
+
+class InvalidTransition(DomainError):
+    def __init__(self, detail: str, *, status: str):
+        super().__init__(detail, status=status)

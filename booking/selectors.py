@@ -1,0 +1,130 @@
+"""Reads for booking: a therapist's schedule for the slot finder, free slots, and the
+one place each model is scoped by who is asking (everything else answers 404)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+from django.db.models import QuerySet
+from django.utils.timezone import now
+
+from booking import slots
+from booking.models import AvailabilityRule, Booking, Session, TimeOff
+from providers.models import Therapist
+
+
+def schedule_for(
+    therapist: Therapist,
+    *,
+    window_start: dt.datetime,
+    window_end: dt.datetime,
+    ignore_booking_id: int | None = None,
+) -> slots.Schedule:
+    """The therapist's hours, time off and active sessions between two instants."""
+    tz = ZoneInfo(therapist.timezone)
+    hours = [
+        slots.WeeklyRange(r.weekday, r.start, r.end)
+        for r in AvailabilityRule.objects.filter(therapist=therapist)
+    ]
+    time_off = list(
+        TimeOff.objects.filter(
+            therapist=therapist,
+            end_date__gte=window_start.astimezone(tz).date() - dt.timedelta(days=1),
+            start_date__lte=window_end.astimezone(tz).date() + dt.timedelta(days=1),
+        ).values_list("start_date", "end_date")
+    )
+    busy_sessions = Session.objects.active().filter(
+        therapist=therapist, start__lt=window_end, end__gt=window_start
+    )
+    if ignore_booking_id is not None:
+        busy_sessions = busy_sessions.exclude(booking_id=ignore_booking_id)
+    return slots.Schedule(
+        tz=tz,
+        hours=hours,
+        session_minutes=therapist.session_minutes,
+        step_minutes=therapist.slot_step_minutes,
+        time_off=time_off,
+        busy=list(busy_sessions.values_list("start", "end")),
+    )
+
+
+def earliest_start(therapist: Therapist, at: dt.datetime | None = None) -> dt.datetime:
+    """Nothing can be booked inside the therapist's notice period."""
+    return (at or now()) + dt.timedelta(hours=therapist.notice_hours)
+
+
+def free_slots(
+    therapist: Therapist, *, first_day: dt.date, days: int, weeks: int
+) -> list[tuple[dt.datetime, dt.datetime]]:
+    """Starts (and ends) free for all ``weeks`` weekly occurrences, UTC."""
+    tz = ZoneInfo(therapist.timezone)
+    window_start = dt.datetime.combine(first_day, dt.time(), tzinfo=tz) - dt.timedelta(days=1)
+    window_end = window_start + dt.timedelta(days=days + 7 * weeks + 2)
+    schedule = schedule_for(therapist, window_start=window_start, window_end=window_end)
+    starts = slots.free_course_starts(
+        schedule,
+        first_day=first_day,
+        days=days,
+        weeks=weeks,
+        earliest=earliest_start(therapist),
+    )
+    length = dt.timedelta(minutes=therapist.session_minutes)
+    return [(start, start + length) for start in starts]
+
+
+def next_opening(therapist: Therapist, *, at: dt.datetime | None = None) -> dt.datetime | None:
+    """The first free single-session start in the next 62 days, or None."""
+    at = at or now()
+    tz = ZoneInfo(therapist.timezone)
+    first_day = at.astimezone(tz).date()
+    window_end = at + dt.timedelta(days=slots.MAX_DAYS + 2)
+    schedule = schedule_for(
+        therapist, window_start=at - dt.timedelta(days=1), window_end=window_end
+    )
+    found = slots.free_course_starts(
+        schedule,
+        first_day=first_day,
+        days=slots.MAX_DAYS,
+        weeks=1,
+        earliest=earliest_start(therapist, at),
+        limit=1,
+    )
+    return found[0] if found else None
+
+
+# --- Who may see what (PRODUCT rule 11) --------------------------------------------
+
+
+def bookings_visible_to(user) -> QuerySet[Booking]:
+    """A client's own bookings, a therapist's clients' bookings, everything for staff."""
+    qs = Booking.objects.select_related("therapist", "client", "modality")
+    if not user.is_authenticated:
+        return qs.none()
+    if user.is_staff:
+        return qs
+    therapist_id = getattr(getattr(user, "therapist", None), "pk", None)
+    if therapist_id is not None:
+        return qs.filter(therapist_id=therapist_id)
+    return qs.filter(client=user)
+
+
+def sessions_visible_to(user) -> QuerySet[Session]:
+    qs = Session.objects.select_related("therapist", "client", "booking")
+    if not user.is_authenticated:
+        return qs.none()
+    if user.is_staff:
+        return qs
+    therapist_id = getattr(getattr(user, "therapist", None), "pk", None)
+    if therapist_id is not None:
+        return qs.filter(therapist_id=therapist_id)
+    return qs.filter(client=user)
+
+
+def own_sessions(user) -> QuerySet[Session]:
+    """The sessions a person attends: as the client, or as the therapist."""
+    therapist_id = getattr(getattr(user, "therapist", None), "pk", None)
+    qs = Session.objects.select_related("therapist", "client", "booking")
+    if therapist_id is not None:
+        return qs.filter(therapist_id=therapist_id)
+    return qs.filter(client=user)

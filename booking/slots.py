@@ -1,0 +1,171 @@
+"""The course slot finder: pure functions, no ORM, so property tests can hammer them.
+
+A *course* is the same local weekday and wall-clock time in the therapist's zone,
+every week, for N weeks. Each week is expanded in the therapist's zone and only then
+converted to UTC, so 10:00 New York stays 10:00 New York across daylight saving.
+"""
+
+from __future__ import annotations
+
+import bisect
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+UTC = dt.UTC
+MAX_DAYS = 62
+MAX_WEEKS = 16
+
+
+@dataclass(frozen=True, slots=True)
+class WeeklyRange:
+    """Working hours on one weekday (0 = Monday), wall-clock in the therapist's zone."""
+
+    weekday: int
+    start: dt.time
+    end: dt.time
+
+
+@dataclass(frozen=True, slots=True)
+class Schedule:
+    """Everything the finder needs to know about one therapist."""
+
+    tz: ZoneInfo
+    hours: Sequence[WeeklyRange]
+    session_minutes: int
+    step_minutes: int = 60
+    time_off: Sequence[tuple[dt.date, dt.date]] = ()  # inclusive local dates
+    busy: Sequence[tuple[dt.datetime, dt.datetime]] = ()  # aware UTC intervals
+
+
+def _minutes(t: dt.time) -> int:
+    return t.hour * 60 + t.minute
+
+
+def local_occurrences(start: dt.datetime, tz: ZoneInfo, weeks: int) -> list[dt.datetime]:
+    """The N weekly occurrences of ``start``'s local weekday and wall-clock time, as
+    aware datetimes in ``tz``: week k is the same wall time, k * 7 days later."""
+    local = start.astimezone(tz)
+    wall = local.replace(tzinfo=None)
+    return [(wall + dt.timedelta(weeks=k)).replace(tzinfo=tz) for k in range(weeks)]
+
+
+def _exists(local: dt.datetime) -> bool:
+    # A wall time inside a spring-forward gap (e.g. 02:30) does not exist: skip it.
+    return local.astimezone(UTC).astimezone(local.tzinfo).replace(tzinfo=None) == local.replace(
+        tzinfo=None
+    )
+
+
+class _Checker:
+    """Answers "is this one occurrence bookable?" for a schedule, with sorted busy times."""
+
+    def __init__(self, schedule: Schedule, earliest: dt.datetime | None):
+        self.schedule = schedule
+        self.earliest = earliest
+        self.length = dt.timedelta(minutes=schedule.session_minutes)
+        self.hours: dict[int, list[tuple[int, int]]] = {}
+        for r in schedule.hours:
+            self.hours.setdefault(r.weekday, []).append((_minutes(r.start), _minutes(r.end)))
+        merged = sorted((s.astimezone(UTC), e.astimezone(UTC)) for s, e in schedule.busy)
+        self.busy_starts = [s for s, _ in merged]
+        # prefix maximum of ends: any interval before index i ends by max_end[i]
+        self.max_end: list[dt.datetime] = []
+        running = None
+        for _, end in merged:
+            running = end if running is None or end > running else running
+            self.max_end.append(running)
+        self.off = sorted(schedule.time_off)
+
+    def on_grid(self, local: dt.datetime) -> bool:
+        minute = local.hour * 60 + local.minute
+        if local.second or local.microsecond:
+            return False
+        step = self.schedule.step_minutes
+        return any(
+            start <= minute
+            and minute + self.schedule.session_minutes <= end
+            and (minute - start) % step == 0
+            for start, end in self.hours.get(local.weekday(), ())
+        )
+
+    def is_off(self, day: dt.date) -> bool:
+        return any(first <= day <= last for first, last in self.off)
+
+    def is_busy(self, start: dt.datetime, end: dt.datetime) -> bool:
+        # Intervals that start before `end`; the latest-ending of them must end by `start`.
+        i = bisect.bisect_left(self.busy_starts, end)
+        return i > 0 and self.max_end[i - 1] > start
+
+    def problem(self, local: dt.datetime) -> str | None:
+        """Why this occurrence cannot be booked, or None when it can."""
+        if not _exists(local):
+            return "outside_hours"
+        start = local.astimezone(UTC)
+        if self.earliest is not None and start < self.earliest:
+            return "too_soon"
+        if not self.on_grid(local):
+            return "outside_hours"
+        if self.is_off(local.date()):
+            return "time_off"
+        if self.is_busy(start, start + self.length):
+            return "taken"
+        return None
+
+
+def course_conflicts(
+    schedule: Schedule, start: dt.datetime, weeks: int, *, earliest: dt.datetime | None = None
+) -> list[tuple[dt.datetime, str]]:
+    """Every week of the course starting at ``start`` that cannot be booked, as
+    (UTC start of that week, reason); an empty list means the whole course is free."""
+    checker = _Checker(schedule, earliest)
+    conflicts = []
+    for local in local_occurrences(start, schedule.tz, weeks):
+        reason = checker.problem(local)
+        if reason:
+            conflicts.append((local.astimezone(UTC), reason))
+    return conflicts
+
+
+def _grid_starts(schedule: Schedule, day: dt.date) -> Iterable[dt.datetime]:
+    for r in schedule.hours:
+        if r.weekday != day.weekday():
+            continue
+        minute, end = _minutes(r.start), _minutes(r.end)
+        while minute + schedule.session_minutes <= end:
+            yield dt.datetime.combine(day, dt.time(minute // 60, minute % 60), tzinfo=schedule.tz)
+            minute += schedule.step_minutes
+
+
+def free_course_starts(
+    schedule: Schedule,
+    *,
+    first_day: dt.date,
+    days: int,
+    weeks: int = 1,
+    earliest: dt.datetime | None = None,
+    limit: int | None = None,
+) -> list[dt.datetime]:
+    """Every start (UTC) on the therapist's grid, on a local date in
+    [first_day, first_day + days), whose ``weeks`` weekly occurrences are all free;
+    only the first ``limit`` of them when a limit is given."""
+    if not 1 <= days <= MAX_DAYS:
+        raise ValueError(f"days must be between 1 and {MAX_DAYS}")
+    if not 1 <= weeks <= MAX_WEEKS:
+        raise ValueError(f"weeks must be between 1 and {MAX_WEEKS}")
+    checker = _Checker(schedule, earliest)
+    starts: set[dt.datetime] = set()
+    for offset in range(days):
+        day = first_day + dt.timedelta(days=offset)
+        if checker.is_off(day):
+            continue
+        for local in _grid_starts(schedule, day):
+            if all(
+                checker.problem(occurrence) is None
+                for occurrence in local_occurrences(local, schedule.tz, weeks)
+            ):
+                starts.add(local.astimezone(UTC))
+        if limit is not None and len(starts) >= limit:
+            break  # days run in order: later days cannot hold an earlier start
+    return sorted(starts)[:limit]

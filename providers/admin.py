@@ -1,0 +1,108 @@
+from django.contrib import admin
+from django.urls import reverse
+from django.utils.html import format_html
+
+from providers.models import Language, License, LicenseDecision, Modality, Specialty, Therapist
+
+
+@admin.register(Modality)
+class ModalityAdmin(admin.ModelAdmin):
+    list_display = ("name", "slug")
+    search_fields = ("name", "slug")
+    prepopulated_fields = {"slug": ("name",)}
+
+
+@admin.register(Specialty)
+class SpecialtyAdmin(admin.ModelAdmin):
+    list_display = ("name", "slug")
+    search_fields = ("name", "slug")
+    prepopulated_fields = {"slug": ("name",)}
+
+
+@admin.register(Language)
+class LanguageAdmin(admin.ModelAdmin):
+    list_display = ("name", "code")
+    search_fields = ("name", "code")
+
+
+class LicenseDecisionInline(admin.TabularInline):
+    """The audit trail: written only by ``providers.licensing``."""
+
+    model = LicenseDecision
+    extra = 0
+    can_delete = False
+    fields = ("decided_at", "action", "decided_by", "source", "reason")
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+class LicenseInline(admin.TabularInline):
+    model = License
+    extra = 0
+    can_delete = False
+    show_change_link = True
+    fields = ("state", "license_type", "number", "expires_on", "status", "verified_on")
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Therapist)
+class TherapistAdmin(admin.ModelAdmin):
+    list_display = ("display_name", "user", "credentials", "accepting_new_clients", "fee")
+    list_filter = ("accepting_new_clients", "sliding_scale", "modalities")
+    search_fields = ("display_name", "user__email", "npi", "slug")
+    autocomplete_fields = ("user",)
+    filter_horizontal = ("modalities", "specialties", "languages")
+    readonly_fields = ("next_opening", "created_at", "updated_at")
+    list_select_related = ("user",)
+    inlines = [LicenseInline]
+
+
+@admin.register(License)
+class LicenseAdmin(admin.ModelAdmin):
+    """Read-only: licenses are submitted by therapists and decided on the staff page, so
+    every status change has its recorded decision."""
+
+    list_display = ("therapist", "state", "license_type", "number", "status", "expires_on")
+    list_filter = ("status", "state", "license_type")
+    search_fields = ("number", "therapist__display_name", "therapist__user__email")
+    list_select_related = ("therapist",)
+    date_hierarchy = "expires_on"
+    fields = (
+        "therapist",
+        "state",
+        "license_type",
+        "number",
+        "expires_on",
+        "status",
+        "submitted_at",
+        "verified_on",
+        "expiry_notice_sent_on",
+        "decide_link",
+    )
+    readonly_fields = fields
+    inlines = [LicenseDecisionInline]
+
+    @admin.display(description="Decide")
+    def decide_link(self, obj):
+        return format_html(
+            '<a href="{}">Verify or reject on the staff license queue</a>',
+            reverse("providers:staff_licenses"),
+        )
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        # Viewing stays allowed (view permission); nothing here can change a license.
+        return False

@@ -1,0 +1,306 @@
+"""Directory, therapist self-service and license review endpoints (PRODUCT.md, JSON API)."""
+
+from __future__ import annotations
+
+import django_filters
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404
+from django.utils.timezone import localdate
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema, extend_schema_field
+from rest_framework import generics, mixins, permissions, serializers, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from accounts.places import US_STATES, validate_timezone
+from providers import licensing, selectors
+from providers.filters import TherapistFilter
+from providers.models import (
+    Format,
+    Language,
+    License,
+    LicenseDecision,
+    Modality,
+    Specialty,
+    Therapist,
+)
+
+# --- Directory ---------------------------------------------------------------------
+
+
+class ModalitySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Modality
+        fields = ["slug", "name"]
+
+
+class ModalityList(generics.ListAPIView):
+    permission_classes = [permissions.AllowAny]
+    serializer_class = ModalitySerializer
+    queryset = Modality.objects.order_by("name")
+    pagination_class = None
+    filter_backends: list = []
+
+
+class TherapistSerializer(serializers.ModelSerializer):
+    name = serializers.CharField(source="display_name")
+    modalities = serializers.SerializerMethodField()
+    states = serializers.SerializerMethodField()
+    languages = serializers.SerializerMethodField()
+    formats = serializers.ListField(child=serializers.ChoiceField(choices=Format.choices))
+    url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Therapist
+        fields = [
+            "id", "slug", "name", "credentials", "modalities", "states", "formats",
+            "languages", "accepting_new_clients", "next_opening", "url",
+        ]  # fmt: skip
+
+    # Everything below reads prefetched rows (selectors.directory): no query per result.
+    @extend_schema_field(serializers.ListField(child=serializers.SlugField()))
+    def get_modalities(self, obj: Therapist) -> list[str]:
+        return [m.slug for m in obj.modalities.all()]
+
+    @extend_schema_field(serializers.ListField(child=serializers.CharField(max_length=2)))
+    def get_states(self, obj: Therapist) -> list[str]:
+        return selectors.verified_states(obj)
+
+    @extend_schema_field(serializers.ListField(child=serializers.SlugField()))
+    def get_languages(self, obj: Therapist) -> list[str]:
+        return [language.code for language in obj.languages.all()]
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_url(self, obj: Therapist) -> str:
+        request = self.context.get("request")
+        path = obj.get_absolute_url()
+        return request.build_absolute_uri(path) if request else path
+
+
+class PublicLicenseSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = License
+        fields = ["state", "license_type", "expires_on", "verified_on"]
+
+
+class TherapistDetailSerializer(TherapistSerializer):
+    specialties = serializers.SerializerMethodField()
+    licenses = serializers.SerializerMethodField()
+
+    class Meta(TherapistSerializer.Meta):
+        fields = [
+            *TherapistSerializer.Meta.fields,
+            "bio", "specialties", "fee", "sliding_scale", "timezone", "session_minutes",
+            "licenses",
+        ]  # fmt: skip
+
+    @extend_schema_field(serializers.ListField(child=serializers.SlugField()))
+    def get_specialties(self, obj: Therapist) -> list[str]:
+        return [s.slug for s in obj.specialties.all()]
+
+    @extend_schema_field(PublicLicenseSerializer(many=True))
+    def get_licenses(self, obj: Therapist) -> list[dict]:
+        return PublicLicenseSerializer(obj.valid_licenses, many=True).data
+
+
+class TherapistViewSet(viewsets.ReadOnlyModelViewSet):
+    """The public directory: only therapists with a verified, unexpired license."""
+
+    permission_classes = [permissions.AllowAny]
+    filterset_class = TherapistFilter
+    lookup_value_regex = r"\d+"
+
+    def get_queryset(self):
+        if self.action == "retrieve":
+            return selectors.therapist_profile()
+        return selectors.directory()
+
+    def get_serializer_class(self):
+        return TherapistDetailSerializer if self.action == "retrieve" else TherapistSerializer
+
+    def filter_queryset(self, queryset):
+        if self.action == "retrieve":
+            return queryset  # search filters apply to the list only
+        return super().filter_queryset(queryset)
+
+
+# --- A therapist's own profile and licenses -----------------------------------------
+
+
+class IsTherapist(permissions.BasePermission):
+    message = "Only therapists have a profile and licenses."
+
+    def has_permission(self, request, view) -> bool:
+        user = request.user
+        return bool(user and user.is_authenticated and hasattr(user, "therapist"))
+
+
+class ProfileSerializer(serializers.ModelSerializer):
+    modalities = serializers.SlugRelatedField(
+        slug_field="slug", many=True, queryset=Modality.objects.all()
+    )
+    specialties = serializers.SlugRelatedField(
+        slug_field="slug", many=True, queryset=Specialty.objects.all()
+    )
+    languages = serializers.SlugRelatedField(
+        slug_field="code", many=True, queryset=Language.objects.all()
+    )
+    formats = serializers.ListField(
+        child=serializers.ChoiceField(choices=Format.choices), allow_empty=False, max_length=2
+    )
+    session_minutes = serializers.IntegerField(min_value=15, max_value=240)
+    slot_step_minutes = serializers.ChoiceField(choices=[15, 30, 60])
+    notice_hours = serializers.IntegerField(min_value=0, max_value=24 * 14)
+    fee = serializers.IntegerField(min_value=0, max_value=100000, allow_null=True, required=False)
+
+    class Meta:
+        model = Therapist
+        fields = [
+            "id", "slug", "display_name", "credentials", "npi", "bio", "modalities",
+            "specialties", "formats", "languages", "fee", "sliding_scale",
+            "accepting_new_clients", "timezone", "session_minutes", "slot_step_minutes",
+            "auto_confirm", "notice_hours",
+        ]  # fmt: skip
+        read_only_fields = ["id", "slug"]
+
+    def validate_formats(self, value: list[str]) -> list[str]:
+        return sorted(set(value))
+
+    def validate_timezone(self, value: str) -> str:
+        try:
+            validate_timezone(value)
+        except DjangoValidationError as exc:
+            raise serializers.ValidationError(exc.messages) from None
+        return value
+
+
+class MyProfileView(generics.RetrieveUpdateAPIView):
+    permission_classes = [IsTherapist]
+    serializer_class = ProfileSerializer
+
+    def get_object(self):
+        return Therapist.objects.prefetch_related("modalities", "specialties", "languages").get(
+            user=self.request.user
+        )
+
+
+class MyLicenseSerializer(serializers.ModelSerializer):
+    state = serializers.ChoiceField(choices=US_STATES)
+    license_type = serializers.ChoiceField(choices=License.LICENSE_TYPES)
+
+    class Meta:
+        model = License
+        fields = ["id", "state", "license_type", "number", "expires_on", "status"]
+        read_only_fields = ["id", "status"]
+
+    def validate_expires_on(self, value):
+        if value < localdate():
+            raise serializers.ValidationError(
+                "This license has already expired; submit a current license."
+            )
+        return value
+
+
+class MyLicenseList(generics.ListCreateAPIView):
+    """A therapist's own licenses (a short list: not paginated) and new submissions."""
+
+    permission_classes = [IsTherapist]
+    serializer_class = MyLicenseSerializer
+    pagination_class = None
+    filter_backends: list = []
+
+    def get_queryset(self):
+        return License.objects.filter(therapist__user=self.request.user).order_by(
+            "-submitted_at", "-id"
+        )
+
+    def perform_create(self, serializer):
+        serializer.instance = licensing.submit_license(
+            therapist=self.request.user.therapist, **serializer.validated_data
+        )
+
+
+# --- Staff: license review ----------------------------------------------------------
+
+
+class CanVerifyLicenses(permissions.BasePermission):
+    message = "Only staff with the verify permission review licenses."
+
+    def has_permission(self, request, view) -> bool:
+        return bool(getattr(request.user, "can_verify_licenses", False))
+
+
+class LicenseDecisionSerializer(serializers.ModelSerializer):
+    decided_by = serializers.SlugRelatedField(slug_field="email", read_only=True)
+
+    class Meta:
+        model = LicenseDecision
+        fields = ["action", "decided_by", "decided_at", "reason", "source"]
+
+
+class StaffLicenseSerializer(serializers.ModelSerializer):
+    decisions = LicenseDecisionSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = License
+        fields = [
+            "id", "therapist", "state", "license_type", "number", "expires_on", "status",
+            "submitted_at", "decisions",
+        ]  # fmt: skip
+
+
+class LicenseReviewFilter(django_filters.FilterSet):
+    status = django_filters.ChoiceFilter(choices=License.Status.choices)
+    expiring_within = django_filters.NumberFilter(
+        method="filter_expiring_within", min_value=0, max_value=3650
+    )
+
+    class Meta:
+        model = License
+        fields: list[str] = []
+
+    def filter_expiring_within(self, queryset, name, value):
+        if value is None:
+            return queryset
+        expiring = License.objects.expiring_within(int(value))
+        return queryset.filter(pk__in=expiring.values("pk")).order_by("expires_on", "id")
+
+
+class VerifySerializer(serializers.Serializer):
+    source = serializers.CharField(max_length=300)
+
+
+class RejectSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=2000)
+
+
+class LicenseReviewViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+    """Pending licenses oldest first; verify with a source or reject with a reason."""
+
+    permission_classes = [permissions.IsAuthenticated, CanVerifyLicenses]
+    serializer_class = StaffLicenseSerializer
+    filterset_class = LicenseReviewFilter
+    lookup_value_regex = r"\d+"
+
+    def get_queryset(self):
+        return License.objects.order_by("submitted_at", "id").prefetch_related(
+            "decisions__decided_by"
+        )
+
+    def _decide(self, request, pk, serializer_class, decide):
+        body = serializer_class(data=request.data)
+        body.is_valid(raise_exception=True)
+        if not License.objects.filter(pk=pk).exists():
+            raise Http404
+        decide(license_id=pk, by=request.user, **body.validated_data)
+        return Response(StaffLicenseSerializer(self.get_queryset().get(pk=pk)).data)
+
+    @extend_schema(request=VerifySerializer, responses={200: StaffLicenseSerializer})
+    @action(detail=True, methods=["post"])
+    def verify(self, request, pk=None):
+        return self._decide(request, pk, VerifySerializer, licensing.verify_license)
+
+    @extend_schema(request=RejectSerializer, responses={200: StaffLicenseSerializer})
+    @action(detail=True, methods=["post"])
+    def reject(self, request, pk=None):
+        return self._decide(request, pk, RejectSerializer, licensing.reject_license)

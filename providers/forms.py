@@ -1,0 +1,180 @@
+"""Forms for the therapist dashboard, the staff license queue and the search panel's
+widgets. They parse input; the rules live in ``providers.licensing`` and the models."""
+
+from __future__ import annotations
+
+from django import forms
+
+from accounts.forms import DescribedErrorsMixin, describe_errors
+from accounts.places import US_STATES, timezone_choices
+from providers.models import Format, License, Therapist
+
+# The search panel, in the order a person narrows things down: where they live first.
+SEARCH_FIELD_ORDER = [
+    "state",
+    "modality",
+    "specialty",
+    "format",
+    "language",
+    "accepting",
+    "fee_max",
+    "available_within",
+    "q",
+    "ordering",
+]
+
+
+class AcceptingSelect(forms.NullBooleanSelect):
+    """Yes / no / either, with an empty value for "either" so it stays out of the URL."""
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs)
+        self.choices = [("", "Either"), ("true", "Yes, accepting"), ("false", "Not accepting")]
+
+    def format_value(self, value):
+        formatted = super().format_value(value)
+        return [] if formatted == "unknown" else [formatted]
+
+
+def prepare_search_form(filterset) -> list[forms.BoundField]:
+    """Make the shared FilterSet's form read well on the page; return its fields in
+    panel order. Call before validating: the widgets parse the query string."""
+    form = filterset.form
+    form.label_suffix = ""
+    form.fields["accepting"].widget = AcceptingSelect()
+    form.fields["fee_max"].widget.attrs.update({"inputmode": "numeric", "step": "10"})
+    form.fields["available_within"].widget.attrs.update({"inputmode": "numeric"})
+    form.fields["q"].widget.attrs.update({"type": "search"})
+    filterset.is_valid()
+    describe_errors(form)
+    return [form[name] for name in SEARCH_FIELD_ORDER if name in form.fields]
+
+
+class TherapistProfileForm(DescribedErrorsMixin, forms.ModelForm):
+    formats = forms.MultipleChoiceField(
+        label="Formats",
+        choices=Format.choices,
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": "Choose at least one format."},
+    )
+    timezone = forms.ChoiceField(
+        label="Your time zone",
+        choices=timezone_choices,
+        help_text="Your weekly hours are in this zone.",
+    )
+    office_state = forms.ChoiceField(
+        label="Office state", choices=[("", "—")] + US_STATES, required=False
+    )
+
+    class Meta:
+        model = Therapist
+        fields = [
+            "display_name",
+            "credentials",
+            "npi",
+            "bio",
+            "modalities",
+            "specialties",
+            "languages",
+            "formats",
+            "office_city",
+            "office_state",
+            "fee",
+            "sliding_scale",
+            "accepting_new_clients",
+            "timezone",
+            "session_minutes",
+            "slot_step_minutes",
+            "auto_confirm",
+            "notice_hours",
+        ]
+        labels = {
+            "display_name": "Name shown to clients",
+            "bio": "About you and how you work",
+            "modalities": "Therapies you offer",
+            "specialties": "Focus areas",
+            "languages": "Languages you offer therapy in",
+            "fee": "Fee per session (USD)",
+            "sliding_scale": "I offer a sliding scale",
+            "accepting_new_clients": "I am accepting new clients",
+            "session_minutes": "Session length (minutes)",
+            "slot_step_minutes": "Sessions can start",
+            "auto_confirm": "Confirm new bookings automatically",
+            "notice_hours": "Cancellation notice (hours)",
+        }
+        help_texts = {
+            "npi": "Your 10-digit National Provider Identifier, optional.",
+            "office_city": "Only needed if you see clients in person.",
+            "fee": "Leave empty if you prefer to discuss fees.",
+            "session_minutes": "Between 15 and 240.",
+            "auto_confirm": "Otherwise you confirm or decline each new request.",
+            "notice_hours": "A client cancelling later than this is a late cancellation.",
+        }
+        widgets = {
+            "bio": forms.Textarea(attrs={"rows": 8}),
+            "modalities": forms.CheckboxSelectMultiple,
+            "specialties": forms.CheckboxSelectMultiple,
+            "languages": forms.CheckboxSelectMultiple,
+            "npi": forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
+        }
+
+    def clean_session_minutes(self) -> int:
+        minutes = self.cleaned_data["session_minutes"]
+        if not 15 <= minutes <= 240:
+            raise forms.ValidationError("A session lasts between 15 and 240 minutes.")
+        return minutes
+
+    def clean_notice_hours(self) -> int:
+        hours = self.cleaned_data["notice_hours"]
+        if hours > 24 * 14:
+            raise forms.ValidationError("Choose at most 336 hours (two weeks).")
+        return hours
+
+    def clean(self):
+        cleaned = super().clean()
+        if Format.IN_PERSON in (cleaned.get("formats") or []):
+            if not cleaned.get("office_city"):
+                self.add_error("office_city", "Say where your office is, for in-person sessions.")
+            if not cleaned.get("office_state"):
+                self.add_error("office_state", "Choose your office's state.")
+        return cleaned
+
+
+class LicenseSubmitForm(DescribedErrorsMixin, forms.Form):
+    state = forms.ChoiceField(
+        label="State",
+        choices=[("", "Choose a state")] + US_STATES,
+        help_text="Clients living in this state can find you once it is verified.",
+    )
+    license_type = forms.ChoiceField(
+        label="License type", choices=[("", "Choose a type")] + License.LICENSE_TYPES
+    )
+    number = forms.CharField(
+        label="License number",
+        max_length=40,
+        help_text="As the state board's look-up shows it.",
+    )
+    expires_on = forms.DateField(
+        label="Expires on",
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        help_text="YYYY-MM-DD",
+    )
+
+
+class VerifyLicenseForm(DescribedErrorsMixin, forms.Form):
+    source = forms.CharField(
+        label="Source checked",
+        max_length=300,
+        help_text="e.g. “NY Office of the Professions look-up”.",
+        error_messages={"required": "Say which source you checked (e.g. the state board)."},
+    )
+
+
+class RejectLicenseForm(DescribedErrorsMixin, forms.Form):
+    reason = forms.CharField(
+        label="Reason",
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="The therapist reads this.",
+        error_messages={"required": "Give the therapist a reason for the rejection."},
+    )

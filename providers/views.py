@@ -1,0 +1,319 @@
+"""The directory's pages: search, profile, the therapist's dashboard and the staff
+license queue. Views parse input, call one selector or service, and render."""
+
+from __future__ import annotations
+
+import zoneinfo
+from functools import wraps
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Prefetch
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.timezone import localdate
+from django.views.decorators.http import require_http_methods, require_POST
+
+from accounts.places import STATE_NAMES
+from providers import licensing
+from providers.forms import (
+    LicenseSubmitForm,
+    RejectLicenseForm,
+    TherapistProfileForm,
+    VerifyLicenseForm,
+    prepare_search_form,
+)
+from providers.models import License, LicenseDecision, Therapist
+from providers.selectors import search_therapists, therapist_profile
+
+SEARCH_PAGE_SIZE = 20
+QUEUE_PAGE_SIZE = 50
+DEFAULT_VIEWER_TIMEZONE = "America/New_York"
+
+
+def _viewer_timezone(request) -> str:
+    """The zone times are shown in: the signed-in person's, else New York's."""
+    name = getattr(request.user, "timezone", "") or DEFAULT_VIEWER_TIMEZONE
+    try:
+        zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return DEFAULT_VIEWER_TIMEZONE
+    return name
+
+
+# --- Public pages -------------------------------------------------------------------
+
+
+def search(request):
+    filterset = search_therapists(request.GET, request=request)
+    fields = prepare_search_form(filterset)
+    form = filterset.form
+    page = None
+    state_name = ""
+    if form.is_valid():
+        paginator = Paginator(filterset.qs, SEARCH_PAGE_SIZE)
+        page = paginator.get_page(request.GET.get("page"))
+        state_name = STATE_NAMES.get(form.cleaned_data.get("state") or "", "")
+    # Pagination keeps every filter; empty ones stay out of the shared URL.
+    kept = [(k, v) for k, values in request.GET.lists() if k != "page" for v in values if v]
+    return render(
+        request,
+        "providers/search.html",
+        {
+            "filterset": filterset,
+            "form": form,
+            "fields": fields,
+            "page": page,
+            "page_range": (
+                page.paginator.get_elided_page_range(page.number, on_each_side=1, on_ends=1)
+                if page
+                else []
+            ),
+            "state_name": state_name,
+            "query_prefix": "?" + urlencode(kept) + "&" if kept else "?",
+            "has_filters": bool(kept),
+            "viewer_tz": _viewer_timezone(request),
+        },
+    )
+
+
+def profile(request, slug):
+    therapist = therapist_profile().filter(slug=slug).first()
+    preview = False
+    if therapist is None:
+        # Unfindable (no verified license yet): only its therapist and staff may look.
+        user = request.user
+        if not user.is_authenticated:
+            raise Http404
+        candidates = Therapist.objects.filter(slug=slug)
+        if not (user.is_active and user.is_staff):
+            candidates = candidates.filter(user=user)
+        therapist = get_object_or_404(therapist_profile(candidates))
+        preview = True
+    return render(
+        request,
+        "providers/profile.html",
+        {
+            "therapist": therapist,
+            "preview": preview,
+            "is_own": request.user.is_authenticated and therapist.user_id == request.user.pk,
+            "viewer_tz": _viewer_timezone(request),
+            "in_person": "in_person" in therapist.formats,
+        },
+    )
+
+
+# --- Therapist dashboard ------------------------------------------------------------
+
+
+def _own_therapist(request) -> Therapist:
+    """The signed-in therapist's profile; everyone else gets a 404."""
+    if not getattr(request.user, "is_therapist", False):
+        raise Http404
+    return get_object_or_404(Therapist, user=request.user)
+
+
+def _has_valid_license(therapist: Therapist) -> bool:
+    return therapist.licenses.valid().exists()
+
+
+@login_required
+def dashboard(request):
+    _own_therapist(request)
+    return redirect("providers:dashboard_profile")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def dashboard_profile(request):
+    therapist = _own_therapist(request)
+    form = TherapistProfileForm(
+        request.POST if request.method == "POST" else None, instance=therapist
+    )
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, "Your profile is saved.")
+        return redirect("providers:dashboard_profile")
+    return render(
+        request,
+        "providers/dashboard_profile.html",
+        {
+            "therapist": therapist,
+            "form": form,
+            "has_valid_license": _has_valid_license(therapist),
+            "section": "profile",
+        },
+    )
+
+
+def _license_rows(therapist: Therapist) -> list[dict]:
+    today = localdate()
+    licenses = therapist.licenses.prefetch_related(
+        Prefetch("decisions", queryset=LicenseDecision.objects.order_by("-decided_at", "-id"))
+    ).order_by("-submitted_at", "-id")
+    rows = []
+    for lic in licenses:
+        latest = next(iter(lic.decisions.all()), None)
+        if lic.status == License.Status.VERIFIED and lic.expires_on >= today:
+            status = "verified"
+        elif lic.status in (License.Status.VERIFIED, License.Status.EXPIRED):
+            status = "expired"
+        else:
+            status = lic.status
+        rows.append(
+            {
+                "license": lic,
+                "status": status,
+                "reason": latest.reason if latest and status == "rejected" else "",
+            }
+        )
+    return rows
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def dashboard_licenses(request):
+    therapist = _own_therapist(request)
+    form = LicenseSubmitForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            license = licensing.submit_license(
+                therapist=therapist,
+                state=data["state"],
+                license_type=data["license_type"],
+                number=data["number"],
+                expires_on=data["expires_on"],
+            )
+        except ValidationError as exc:
+            for field, errors in exc.message_dict.items():
+                form.add_error(field if field in form.fields else None, errors)
+        else:
+            messages.success(
+                request,
+                f"Your {license.license_type} license in {license.state_name} is submitted. "
+                "Staff will check it against the state board; we will e-mail you the outcome.",
+            )
+            return redirect("providers:dashboard_licenses")
+    return render(
+        request,
+        "providers/dashboard_licenses.html",
+        {
+            "therapist": therapist,
+            "form": form,
+            "rows": _license_rows(therapist),
+            "has_valid_license": _has_valid_license(therapist),
+            "section": "licenses",
+        },
+    )
+
+
+# --- Staff ----------------------------------------------------------------------------
+
+
+def verifier_required(view):
+    """Staff with the verify permission only; to anyone else these pages do not exist."""
+
+    @wraps(view)
+    def wrapped(request, *args, **kwargs):
+        if not request.user.can_verify_licenses:
+            raise Http404
+        return view(request, *args, **kwargs)
+
+    return login_required(wrapped)
+
+
+def _render_queue(request, *, failed: dict | None = None):
+    queue = License.objects.pending_queue().select_related("therapist__user")
+    page = Paginator(queue, QUEUE_PAGE_SIZE).get_page(request.GET.get("page"))
+    items = []
+    for lic in page:
+        verify_form = VerifyLicenseForm(auto_id=f"id_verify_{lic.pk}_%s")
+        reject_form = RejectLicenseForm(auto_id=f"id_reject_{lic.pk}_%s")
+        error = ""
+        if failed and failed["license_id"] == lic.pk:
+            error = failed["error"]
+            if failed["action"] == "verify":
+                verify_form = failed["form"]
+            else:
+                reject_form = failed["form"]
+        items.append(
+            {"license": lic, "verify_form": verify_form, "reject_form": reject_form, "error": error}
+        )
+    return render(
+        request,
+        "providers/staff_licenses.html",
+        {"page": page, "items": items, "section": "queue"},
+    )
+
+
+@verifier_required
+def staff_licenses(request):
+    return _render_queue(request)
+
+
+@verifier_required
+@require_POST
+def staff_license_decide(request, pk: int, action: str):
+    form_class = VerifyLicenseForm if action == "verify" else RejectLicenseForm
+    form = form_class(request.POST, auto_id=f"id_{action}_{pk}_%s")
+    error = ""
+    if form.is_valid():
+        try:
+            if action == "verify":
+                license = licensing.verify_license(
+                    license_id=pk, by=request.user, source=form.cleaned_data["source"]
+                )
+            else:
+                license = licensing.reject_license(
+                    license_id=pk, by=request.user, reason=form.cleaned_data["reason"]
+                )
+        except License.DoesNotExist as exc:
+            raise Http404 from exc
+        except licensing.InvalidTransition as exc:
+            error = exc.detail
+        except ValidationError as exc:
+            for field, errors in exc.message_dict.items():
+                form.add_error(field if field in form.fields else None, errors)
+        else:
+            who = license.therapist.display_name
+            if action == "verify":
+                messages.success(
+                    request,
+                    f"Verified {who}’s {license.license_type} license in {license.state_name}. "
+                    f"They can now be found by clients in {license.state_name}.",
+                )
+            else:
+                messages.success(
+                    request,
+                    f"Rejected {who}’s {license.license_type} license in {license.state_name}. "
+                    "They have been e-mailed the reason.",
+                )
+            return redirect("providers:staff_licenses")
+    verb = "verify" if action == "verify" else "reject"
+    messages.error(request, f"Could not {verb} license #{pk}: {error or 'see the form below.'}")
+    return _render_queue(
+        request, failed={"license_id": pk, "action": action, "form": form, "error": error}
+    )
+
+
+@verifier_required
+def staff_licenses_expiring(request):
+    days = settings.LICENSE_EXPIRING_WINDOW_DAYS
+    expiring = (
+        License.objects.expiring_within(days)
+        .select_related("therapist__user")
+        .order_by("expires_on", "id")
+    )
+    decisions = LicenseDecision.objects.select_related("license__therapist", "decided_by").order_by(
+        "-decided_at", "-id"
+    )[:50]
+    return render(
+        request,
+        "providers/staff_expiring.html",
+        {"expiring": expiring, "decisions": decisions, "days": days, "section": "expiring"},
+    )

@@ -1,0 +1,59 @@
+"""Double booking under real concurrency: parallel connections, one per thread."""
+
+import datetime as dt
+import threading
+
+import pytest
+from django.db import connection
+
+from booking.exceptions import SlotConflict
+from booking.models import Session
+from tests.booking.helpers import at, book, bookable_therapist, client_in, next_weekday
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def _race(jobs):
+    """Run each job in its own thread (own database connection), all released at once."""
+    barrier = threading.Barrier(len(jobs))
+    outcomes = [None] * len(jobs)
+
+    def run(i, job):
+        try:
+            barrier.wait()
+            outcomes[i] = ("ok", job())
+        except SlotConflict as exc:
+            outcomes[i] = ("conflict", exc)
+        except Exception as exc:  # noqa: BLE001 — any other outcome fails the test below
+            outcomes[i] = ("error", exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(i, job)) for i, job in enumerate(jobs)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    return outcomes
+
+
+def test_eight_clients_racing_for_one_weekly_time_get_one_course_and_seven_clean_409s():
+    therapist = bookable_therapist()
+    clients = [client_in() for _ in range(8)]
+    start = at(next_weekday(1), 10)
+    outcomes = _race([lambda c=c: book(c, therapist, start, weeks=12) for c in clients])
+    kinds = sorted(kind for kind, _ in outcomes)
+    assert kinds == ["conflict"] * 7 + ["ok"], outcomes
+    assert Session.objects.active().filter(therapist=therapist).count() == 12
+
+
+def test_overlapping_courses_at_different_times_never_overlap_in_the_calendar():
+    therapist = bookable_therapist()
+    day = next_weekday(2)
+    # 10:00, 10:30 (off-grid: refused), 11:00 and a course starting a week later at 10:00.
+    starts = [at(day, 10), at(day, 11), at(day + dt.timedelta(weeks=1), 10), at(day, 10)]
+    outcomes = _race([lambda s=s: book(client_in(), therapist, s, weeks=4) for s in starts])
+    assert all(kind in ("ok", "conflict") for kind, _ in outcomes), outcomes
+    sessions = list(Session.objects.active().filter(therapist=therapist).order_by("start"))
+    for a, b in zip(sessions, sessions[1:], strict=False):
+        assert a.end <= b.start

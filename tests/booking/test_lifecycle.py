@@ -1,0 +1,197 @@
+import datetime as dt
+
+import pytest
+import time_machine
+from django.core import mail
+from django.core.exceptions import PermissionDenied, ValidationError
+
+from booking import services
+from booking.exceptions import InvalidTransition, SlotConflict
+from booking.models import Booking, Session
+from tests.booking.helpers import NY, at, book, bookable_therapist, client_in, next_weekday
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def course():
+    therapist = bookable_therapist()
+    return book(client_in(), therapist, at(next_weekday(1), 10), weeks=4)
+
+
+def test_the_therapist_confirms_a_pending_course(course):
+    services.confirm_booking(booking_id=course.pk, by=course.therapist.user)
+    course.refresh_from_db()
+    assert course.status == "confirmed"
+    assert set(course.sessions.values_list("status", flat=True)) == {"confirmed"}
+
+
+def test_only_the_courses_therapist_can_confirm_or_decline(course):
+    other = bookable_therapist()
+    for person in (course.client, other.user):
+        with pytest.raises(PermissionDenied):
+            services.confirm_booking(booking_id=course.pk, by=person)
+        with pytest.raises(PermissionDenied):
+            services.decline_booking(booking_id=course.pk, by=person)
+    course.refresh_from_db()
+    assert course.status == "pending"
+
+
+def test_declining_frees_the_times(course):
+    services.decline_booking(booking_id=course.pk, by=course.therapist.user, reason="Full")
+    assert set(course.sessions.values_list("status", flat=True)) == {"declined"}
+    again = book(client_in(), course.therapist, course.sessions.first().start, weeks=4)
+    assert again.sessions.count() == 4
+
+
+def test_confirming_a_decided_course_is_refused(course):
+    services.confirm_booking(booking_id=course.pk, by=course.therapist.user)
+    with pytest.raises(InvalidTransition):
+        services.confirm_booking(booking_id=course.pk, by=course.therapist.user)
+    with pytest.raises(InvalidTransition):
+        services.decline_booking(booking_id=course.pk, by=course.therapist.user)
+
+
+def test_pending_requests_expire_after_48_hours_and_free_their_times(course):
+    with time_machine.travel(course.created_at + dt.timedelta(hours=47), tick=False):
+        assert services.expire_pending_bookings() == 0
+    with time_machine.travel(course.created_at + dt.timedelta(hours=49), tick=False):
+        assert services.expire_pending_bookings() == 1
+        assert services.expire_pending_bookings() == 0  # idempotent
+    course.refresh_from_db()
+    assert course.status == "expired"
+    assert set(course.sessions.values_list("status", flat=True)) == {"expired"}
+    assert book(client_in(), course.therapist, course.sessions.first().start, weeks=1)
+
+
+def test_an_expired_request_cannot_be_confirmed_late(course):
+    with (
+        time_machine.travel(course.created_at + dt.timedelta(hours=49), tick=False),
+        pytest.raises(InvalidTransition, match="expired"),
+    ):
+        services.confirm_booking(booking_id=course.pk, by=course.therapist.user)
+    course.refresh_from_db()
+    assert course.status == "pending"  # until the expiry task runs
+    assert set(course.sessions.values_list("status", flat=True)) == {"pending"}
+
+
+def test_the_client_cancels_one_session_and_the_rest_stay(course):
+    session = course.sessions.order_by("start")[1]
+    services.cancel_session(session_id=session.pk, by=course.client)
+    statuses = list(course.sessions.order_by("start").values_list("status", flat=True))
+    assert statuses == ["pending", "cancelled", "pending", "pending"]
+    session.refresh_from_db()
+    assert session.cancelled_by == course.client
+    assert session.late_cancellation is False
+
+
+def test_a_cancellation_inside_the_notice_period_is_kept_as_late(course):
+    services.confirm_booking(booking_id=course.pk, by=course.therapist.user)
+    first = course.sessions.order_by("start").first()
+    with time_machine.travel(first.start - dt.timedelta(hours=3), tick=False):
+        services.cancel_session(session_id=first.pk, by=course.client)
+    first.refresh_from_db()
+    assert first.status == "cancelled"
+    assert first.late_cancellation is True
+
+
+def test_a_therapist_must_give_a_reason_to_cancel(course):
+    session = course.sessions.first()
+    with pytest.raises(ValidationError):
+        services.cancel_session(session_id=session.pk, by=course.therapist.user)
+    services.cancel_session(session_id=session.pk, by=course.therapist.user, reason="Ill")
+    session.refresh_from_db()
+    assert session.cancel_reason == "Ill"
+
+
+def test_cancelling_the_rest_of_the_course_keeps_past_sessions(course):
+    services.confirm_booking(booking_id=course.pk, by=course.therapist.user)
+    sessions = list(course.sessions.order_by("start"))
+    with time_machine.travel(sessions[1].start + dt.timedelta(hours=2), tick=False):
+        services.cancel_booking(booking_id=course.pk, by=course.client)
+    statuses = list(course.sessions.order_by("start").values_list("status", flat=True))
+    assert statuses == ["confirmed", "confirmed", "cancelled", "cancelled"]
+
+
+def test_cancelling_everything_cancels_the_booking(course):
+    services.cancel_booking(booking_id=course.pk, by=course.client)
+    course.refresh_from_db()
+    assert course.status == "cancelled"
+    with pytest.raises(InvalidTransition):
+        services.cancel_booking(booking_id=course.pk, by=course.client)
+
+
+def test_strangers_cannot_cancel(course):
+    with pytest.raises(PermissionDenied):
+        services.cancel_booking(booking_id=course.pk, by=client_in())
+    with pytest.raises(PermissionDenied):
+        services.cancel_session(session_id=course.sessions.first().pk, by=client_in())
+
+
+def test_moving_the_rest_of_a_course_moves_every_remaining_session(course):
+    new_start = at(next_weekday(3), 14)  # Thursdays 14:00 instead of Tuesdays 10:00
+    services.move_booking(booking_id=course.pk, by=course.client, start=new_start)
+    starts = [s.start.astimezone(NY) for s in course.sessions.order_by("start")]
+    assert len(starts) == 4
+    assert {(s.weekday(), s.hour) for s in starts} == {(3, 14)}
+    assert starts[0] == new_start
+
+
+def test_a_move_by_exactly_one_week_is_allowed_although_weeks_trade_places(course):
+    first = course.sessions.order_by("start").first().start
+    services.move_booking(
+        booking_id=course.pk, by=course.client, start=first + dt.timedelta(weeks=1)
+    )
+    starts = [s.start for s in course.sessions.order_by("start")]
+    assert starts[0] == first + dt.timedelta(weeks=1)
+    assert len(set(starts)) == 4
+
+
+def test_a_move_onto_a_taken_week_moves_nothing_and_names_the_week(course):
+    therapist = course.therapist
+    target = at(next_weekday(4), 11)
+    blocker = book(client_in(), therapist, target + dt.timedelta(weeks=2), weeks=1)
+    before = list(course.sessions.order_by("start").values_list("start", flat=True))
+    with pytest.raises(SlotConflict) as exc:
+        services.move_booking(booking_id=course.pk, by=course.client, start=target)
+    assert exc.value.extra["conflicts"] == [blocker.sessions.get().start.isoformat()]
+    assert list(course.sessions.order_by("start").values_list("start", flat=True)) == before
+
+
+def test_the_therapist_marks_past_sessions_completed_or_no_show(course):
+    services.confirm_booking(booking_id=course.pk, by=course.therapist.user)
+    first, second = list(course.sessions.order_by("start"))[:2]
+    with pytest.raises(InvalidTransition):
+        services.mark_session(session_id=first.pk, by=course.therapist.user, status="completed")
+    with time_machine.travel(second.end + dt.timedelta(hours=1), tick=False):
+        services.mark_session(session_id=first.pk, by=course.therapist.user, status="completed")
+        services.mark_session(session_id=second.pk, by=course.therapist.user, status="no_show")
+        with pytest.raises(PermissionDenied):
+            services.mark_session(session_id=first.pk, by=course.client, status="no_show")
+    assert list(course.sessions.order_by("start").values_list("status", flat=True))[:2] == [
+        "completed",
+        "no_show",
+    ]
+
+
+def test_both_sides_are_emailed_without_clinical_detail(django_capture_on_commit_callbacks):
+    therapist = bookable_therapist()
+    client = client_in()
+    with django_capture_on_commit_callbacks(execute=True):
+        booking = book(client, therapist, at(next_weekday(1), 10), weeks=12)
+    assert sorted(m.to[0] for m in mail.outbox) == sorted([client.email, therapist.user.email])
+    for message in mail.outbox:
+        assert "Interpersonal" not in message.body and "IPT" not in message.body
+        assert "988" in message.body
+    client_mail = next(m for m in mail.outbox if m.to == [client.email])
+    assert "10:00 EST" in client_mail.body or "10:00 EDT" in client_mail.body
+    assert booking.status == "pending"
+
+
+def test_no_email_is_sent_when_the_booking_fails(django_capture_on_commit_callbacks):
+    therapist = bookable_therapist()
+    with django_capture_on_commit_callbacks(execute=True), pytest.raises(SlotConflict):
+        book(client_in(), therapist, at(next_weekday(1), 7), weeks=1)
+    assert mail.outbox == []
+    assert not Booking.objects.exists()
+    assert not Session.objects.exists()
