@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
-from django.utils.timezone import localdate
+from django.utils.timezone import now
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import generics, mixins, permissions, serializers, status, viewsets
@@ -54,7 +54,10 @@ class TherapistSlots(APIView):
         therapist = get_object_or_404(Therapist.objects.findable(), pk=pk)
         query = SlotQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
-        first_day = query.validated_data.get("from") or localdate()
+        first_day = (
+            query.validated_data.get("from")
+            or now().astimezone(ZoneInfo(therapist.timezone)).date()
+        )
         found = selectors.free_slots(
             therapist,
             first_day=first_day,

@@ -5,7 +5,6 @@ from __future__ import annotations
 import django_filters
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
-from django.utils.timezone import localdate
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import generics, mixins, permissions, serializers, viewsets
@@ -24,6 +23,7 @@ from providers.models import (
     Specialty,
     Therapist,
 )
+from therapy_directory import clock
 
 # --- Directory ---------------------------------------------------------------------
 
@@ -194,7 +194,7 @@ class MyLicenseSerializer(serializers.ModelSerializer):
         read_only_fields = ["id", "status"]
 
     def validate_expires_on(self, value):
-        if value < localdate():
+        if value < clock.today():
             raise serializers.ValidationError(
                 "This license has already expired; submit a current license."
             )

@@ -11,10 +11,11 @@ import datetime as dt
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.utils.timezone import localdate, now
+from django.utils.timezone import now
 
 from notifications.email import queue_email
 from providers.models import License, LicenseDecision, Therapist
+from therapy_directory import clock
 from therapy_directory.errors import DomainError
 
 
@@ -34,7 +35,7 @@ def submit_license(
     *, therapist: Therapist, state: str, license_type: str, number: str, expires_on: dt.date
 ) -> License:
     """A therapist submits a license; it counts for nothing until staff verify it."""
-    today = localdate()
+    today = clock.today()
     errors = {}
     if expires_on < today:
         errors["expires_on"] = "This license has already expired; submit a current license."
@@ -71,7 +72,7 @@ def verify_license(*, license_id: int, by, source: str) -> License:
         raise ValidationError({"source": "Say which source you checked (e.g. the state board)."})
     with transaction.atomic():
         license = License.objects.select_for_update().get(pk=license_id)
-        today = localdate()
+        today = clock.today()
         if license.status != License.Status.PENDING:
             raise InvalidTransition(
                 f"This license is already {license.status}; only pending licenses can be verified.",
@@ -136,7 +137,7 @@ def reject_license(*, license_id: int, by, reason: str) -> License:
 def expire_licenses(*, today: dt.date | None = None) -> int:
     """Move every verified license whose expiry date has passed to expired.
     Idempotent: a second run finds nothing to do. Returns how many expired."""
-    today = today or localdate()
+    today = today or clock.today()
     with transaction.atomic():
         ids = list(
             License.objects.select_for_update(skip_locked=True)
@@ -163,7 +164,7 @@ def expire_licenses(*, today: dt.date | None = None) -> int:
 
 def send_license_expiry_notices(*, today: dt.date | None = None, days: int = 30) -> int:
     """E-mail each therapist once when a verified license is within ``days`` of expiry."""
-    today = today or localdate()
+    today = today or clock.today()
     due = (
         License.objects.valid(today)
         .filter(expires_on__lte=today + dt.timedelta(days=days), expiry_notice_sent_on=None)

@@ -8,10 +8,10 @@ from django.contrib.postgres.indexes import GinIndex
 from django.db import models
 from django.db.models import Exists, OuterRef, Q
 from django.urls import reverse
-from django.utils.timezone import localdate
 
 from accounts.places import STATE_NAMES, US_STATES, validate_timezone
 from providers.npi import validate_npi
+from therapy_directory import clock
 
 
 class Modality(models.Model):
@@ -158,13 +158,13 @@ class Therapist(models.Model):
 class LicenseQuerySet(models.QuerySet):
     def valid(self, today: dt.date | None = None) -> LicenseQuerySet:
         """Verified and not past its expiry date: the only licenses that count."""
-        return self.filter(status=License.Status.VERIFIED, expires_on__gte=today or localdate())
+        return self.filter(status=License.Status.VERIFIED, expires_on__gte=today or clock.today())
 
     def pending_queue(self) -> LicenseQuerySet:
         return self.filter(status=License.Status.PENDING).order_by("submitted_at", "id")
 
     def expiring_within(self, days: int, today: dt.date | None = None) -> LicenseQuerySet:
-        today = today or localdate()
+        today = today or clock.today()
         return self.valid(today).filter(expires_on__lte=today + dt.timedelta(days=days))
 
 

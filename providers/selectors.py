@@ -4,16 +4,16 @@ queries however many therapists it yields (no N+1)."""
 from __future__ import annotations
 
 from django.db.models import Prefetch, QuerySet
-from django.utils.timezone import localdate
 
 from providers.filters import TherapistFilter
 from providers.models import License, Therapist
+from therapy_directory import clock
 
 
 def _valid_licenses() -> Prefetch:
     return Prefetch(
         "licenses",
-        queryset=License.objects.valid(localdate()).order_by("state", "-expires_on"),
+        queryset=License.objects.valid(clock.today()).order_by("state", "-expires_on"),
         to_attr="valid_licenses",
     )
 

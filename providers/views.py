@@ -15,7 +15,6 @@ from django.core.paginator import Paginator
 from django.db.models import Prefetch
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils.timezone import localdate
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.places import STATE_NAMES
@@ -29,6 +28,7 @@ from providers.forms import (
 )
 from providers.models import License, LicenseDecision, Therapist
 from providers.selectors import search_therapists, therapist_profile
+from therapy_directory import clock
 
 SEARCH_PAGE_SIZE = 20
 QUEUE_PAGE_SIZE = 50
@@ -151,7 +151,7 @@ def dashboard_profile(request):
 
 
 def _license_rows(therapist: Therapist) -> list[dict]:
-    today = localdate()
+    today = clock.today()
     licenses = therapist.licenses.prefetch_related(
         Prefetch("decisions", queryset=LicenseDecision.objects.order_by("-decided_at", "-id"))
     ).order_by("-submitted_at", "-id")

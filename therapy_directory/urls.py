@@ -15,6 +15,7 @@ urlpatterns = [
     path("", RedirectView.as_view(pattern_name="providers:search", permanent=False)),
     path("accounts/", include("accounts.urls")),
     path("", include("providers.urls")),
+    path("", include("booking.urls")),
     path("api/v1/", include((api_v1, "api-v1"))),
     path("admin/", admin.site.urls),
 ]

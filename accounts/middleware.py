@@ -1,0 +1,24 @@
+"""Show every time in the viewer's own zone (PRODUCT rule 5)."""
+
+import zoneinfo
+
+from django.utils import timezone
+
+DEFAULT_VIEWER_ZONE = "America/New_York"
+
+
+class ViewerTimezoneMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = getattr(request, "user", None)
+        name = getattr(user, "timezone", "") if user and user.is_authenticated else ""
+        try:
+            timezone.activate(zoneinfo.ZoneInfo(name or DEFAULT_VIEWER_ZONE))
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            timezone.activate(zoneinfo.ZoneInfo(DEFAULT_VIEWER_ZONE))
+        try:
+            return self.get_response(request)
+        finally:
+            timezone.deactivate()
