@@ -212,6 +212,14 @@ CELERY_BEAT_SCHEDULE = {
         "task": "providers.tasks.expire_licenses",
         "schedule": timedelta(hours=1),  # daily in effect: idempotent, cheap when nothing is due
     },
+    "expire-pending-bookings": {
+        "task": "booking.tasks.expire_pending_bookings",
+        "schedule": timedelta(minutes=1),
+    },
+    "refresh-stale-openings": {
+        "task": "booking.tasks.refresh_stale_openings",
+        "schedule": timedelta(minutes=10),
+    },
     "license-expiry-notices": {
         "task": "providers.tasks.send_license_expiry_notices",
         "schedule": timedelta(hours=6),

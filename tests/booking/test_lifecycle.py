@@ -195,3 +195,20 @@ def test_no_email_is_sent_when_the_booking_fails(django_capture_on_commit_callba
     assert mail.outbox == []
     assert not Booking.objects.exists()
     assert not Session.objects.exists()
+
+
+def test_the_beat_schedule_expires_pending_requests_every_minute():
+    from django.conf import settings
+
+    entries = {e["task"]: e["schedule"] for e in settings.CELERY_BEAT_SCHEDULE.values()}
+    assert entries["booking.tasks.expire_pending_bookings"] == dt.timedelta(minutes=1)
+    assert "booking.tasks.refresh_stale_openings" in entries
+
+
+def test_stale_next_openings_are_refreshed_as_time_passes():
+    therapist = bookable_therapist()
+    first = therapist.next_opening
+    with time_machine.travel(first + dt.timedelta(days=2), tick=False):
+        assert services.refresh_stale_openings() == 1
+        therapist.refresh_from_db()
+        assert therapist.next_opening > first + dt.timedelta(days=2)
