@@ -1,5 +1,6 @@
 """Show every time in the viewer's own zone (PRODUCT rule 5)."""
 
+import datetime as dt
 import zoneinfo
 
 from django.utils import timezone
@@ -12,6 +13,14 @@ class ViewerTimezoneMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
+        if request.path.startswith("/api/"):
+            # The API speaks UTC to every caller (token callers are only known later,
+            # inside DRF): datetimes always carry their offset, so nothing is lost.
+            timezone.activate(dt.UTC)
+            try:
+                return self.get_response(request)
+            finally:
+                timezone.deactivate()
         user = getattr(request, "user", None)
         name = getattr(user, "timezone", "") if user and user.is_authenticated else ""
         try:

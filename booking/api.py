@@ -12,6 +12,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import generics, mixins, permissions, serializers, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -19,6 +20,7 @@ from booking import calendar, selectors, services, slots
 from booking.models import AvailabilityRule, Booking, Session, TimeOff
 from providers.api import IsTherapist
 from providers.models import Format, Therapist
+from therapy_directory.api import AwareDateTimeField, ICalendarRenderer
 
 # --- Slots ------------------------------------------------------------------------------
 
@@ -95,7 +97,7 @@ class BookingSerializer(serializers.ModelSerializer):
 
 class BookingRequestSerializer(serializers.Serializer):
     therapist = serializers.IntegerField(min_value=1)
-    start = serializers.DateTimeField()
+    start = AwareDateTimeField()
     weeks = serializers.IntegerField(min_value=1, max_value=slots.MAX_WEEKS)
     modality = serializers.SlugField()
     format = serializers.ChoiceField(choices=Format.choices)
@@ -106,7 +108,7 @@ class ReasonSerializer(serializers.Serializer):
 
 
 class MoveSerializer(serializers.Serializer):
-    start = serializers.DateTimeField()
+    start = AwareDateTimeField()
 
 
 class IsClient(permissions.BasePermission):
@@ -338,6 +340,8 @@ class MyTimeOffItem(APIView):
 
 
 class MyCalendar(APIView):
+    renderer_classes = [JSONRenderer, ICalendarRenderer]
+
     @extend_schema(responses={(200, "text/calendar"): OpenApiTypes.STR})
     def get(self, request):
         return HttpResponse(

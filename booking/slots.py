@@ -79,14 +79,17 @@ class _Checker:
         self.off = sorted(schedule.time_off)
 
     def on_grid(self, local: dt.datetime) -> bool:
+        """On a step from a range's start, and ending (by the real clock, which may
+        jump on a daylight-saving night) inside that same range."""
         minute = local.hour * 60 + local.minute
         if local.second or local.microsecond:
             return False
+        end_local = (local.astimezone(UTC) + self.length).astimezone(local.tzinfo)
+        days_later = (end_local.date() - local.date()).days
+        end_minute = days_later * 24 * 60 + end_local.hour * 60 + end_local.minute
         step = self.schedule.step_minutes
         return any(
-            start <= minute
-            and minute + self.schedule.session_minutes <= end
-            and (minute - start) % step == 0
+            start <= minute and end_minute <= end and (minute - start) % step == 0
             for start, end in self.hours.get(local.weekday(), ())
         )
 

@@ -1,10 +1,14 @@
-"""What every part of the JSON API shares: pagination and the error shape."""
+"""What every part of the JSON API shares: pagination, the error shape, strict datetimes."""
+
+import json
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.paginator import InvalidPage
-from rest_framework import status
+from django.utils import timezone
+from rest_framework import serializers, status
 from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import PageNumberPagination
+from rest_framework.renderers import BaseRenderer
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -35,6 +39,33 @@ class StrictPageNumberPagination(PageNumberPagination):
             ) from None
         self.request = request
         return list(self.page)
+
+
+class AwareDateTimeField(serializers.DateTimeField):
+    """ISO 8601 with an offset (PRODUCT.md). A naive value would be read in whatever
+    zone happens to be active, booking the wrong hour: refuse it instead."""
+
+    default_error_messages = {
+        "naive": "Give the date and time with its UTC offset, e.g. 2027-01-05T10:00:00-05:00."
+    }
+
+    def enforce_timezone(self, value):
+        if timezone.is_naive(value):
+            self.fail("naive")
+        return super().enforce_timezone(value)
+
+
+class ICalendarRenderer(BaseRenderer):
+    """Lets `Accept: text/calendar` through content negotiation for .ics views."""
+
+    media_type = "text/calendar"
+    format = "ics"
+    charset = "utf-8"
+
+    def render(self, data, accepted_media_type=None, renderer_context=None):
+        if isinstance(data, bytes | str):
+            return data
+        return json.dumps(data).encode()  # an error body
 
 
 def exception_handler(exc, context):
