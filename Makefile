@@ -28,7 +28,7 @@ run: install
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py seed_demo --if-empty --therapists 300
 	@echo "Rapport is starting at http://127.0.0.1:$(PORT)/ (Ctrl-C stops web, worker, beat and the database)"
-	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/honcho start -f Procfile -p $(PORT)
+	CELERY_POOL=$${CELERY_POOL:-threads} PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/honcho start -f Procfile -p $(PORT)
 
 lint: install-dev
 	$(BIN)/ruff check .

@@ -1,2 +1,34 @@
+from django.urls import path
+
+from booking import views
+
 app_name = "booking"
-urlpatterns: list = []
+urlpatterns = [
+    # The course picker, from a therapist's profile.
+    path("therapists/<slug:slug>/book/", views.book, name="book"),
+    # A client's sessions and bookings (the therapist of a booking sees it too).
+    path("my/sessions/", views.my_sessions, name="my_sessions"),
+    path("my/sessions/<int:pk>/cancel/", views.cancel_session, name="cancel_session"),
+    path("my/bookings/<int:pk>/", views.booking_detail, name="booking_detail"),
+    path("my/bookings/<int:pk>/course.ics", views.booking_ics, name="booking_ics"),
+    path("my/bookings/<int:pk>/cancel/", views.cancel_booking, name="cancel_booking"),
+    path("my/bookings/<int:pk>/move/", views.move_booking, name="move_booking"),
+    # The private calendar feed.
+    path("my/calendar/", views.my_calendar, name="my_calendar"),
+    path("my/calendar/sessions.ics", views.my_calendar_ics, name="my_calendar_ics"),
+    path("my/calendar/new-address/", views.rotate_calendar, name="rotate_calendar"),
+    path("calendar/<slug:token>.ics", views.calendar_feed, name="calendar_feed"),
+    # The therapist's dashboard.
+    path("dashboard/requests/", views.booking_requests, name="requests"),
+    path("dashboard/requests/<int:pk>/confirm/", views.confirm_request, name="confirm_request"),
+    path("dashboard/requests/<int:pk>/decline/", views.decline_request, name="decline_request"),
+    path("dashboard/calendar/", views.week_calendar, name="calendar"),
+    path("dashboard/sessions/<int:pk>/mark/", views.mark_session, name="mark_session"),
+    path("dashboard/hours/", views.hours, name="hours"),
+    path("dashboard/hours/time-off/", views.add_time_off, name="add_time_off"),
+    path(
+        "dashboard/hours/time-off/<int:pk>/delete/",
+        views.remove_time_off,
+        name="remove_time_off",
+    ),
+]

