@@ -14,7 +14,6 @@ import argparse
 import datetime as dt
 import os
 import platform
-import re
 import statistics
 import subprocess
 import sys
@@ -23,15 +22,11 @@ from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parent.parent
-BENCHMARKS = ROOT / "BENCHMARKS.md"
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import report  # noqa: E402  (bench/report.py, beside this script)
+
 BENCH_DB = "rapport_bench"
 LIMIT_SECONDS = 60
-START, END = "<!-- seed_demo:start -->", "<!-- seed_demo:end -->"
-INTRO = """# Benchmarks
-
-Numbers only from real runs; `make bench` rewrites the sections it owns (between their
-`<!-- name:start -->` / `<!-- name:end -->` markers) and leaves the rest of this file alone.
-"""
 
 
 def django_setup():
@@ -120,15 +115,6 @@ def one_run(therapists: int, seed: int) -> tuple[float, str]:
     return elapsed, summary
 
 
-def cpu_model() -> str:
-    try:
-        text = Path("/proc/cpuinfo").read_text()
-    except OSError:
-        return platform.processor() or "unknown"
-    match = re.search(r"^model name\s*:\s*(.+)$", text, re.MULTILINE)
-    return match.group(1).strip() if match else "unknown"
-
-
 def server_version() -> str:
     conn = maintenance_connection()
     try:
@@ -145,7 +131,6 @@ def section(*, therapists, seed, times, summary, load) -> str:
     verdict = "within" if max(times) <= LIMIT_SECONDS else "OVER"
     return "\n".join(
         [
-            START,
             "## seed_demo",
             "",
             f"`manage.py seed_demo --therapists {therapists} --seed {seed}` on a fresh, "
@@ -160,24 +145,13 @@ def section(*, therapists, seed, times, summary, load) -> str:
             "",
             f"- Runs (s): {', '.join(f'{t:.1f}' for t in times)}",
             f"- Last run: {summary}",
-            f"- Machine: {cpu_model()}, {os.cpu_count()} cores; load average before the "
+            f"- Machine: {report.cpu_model()}, {os.cpu_count()} cores; load average before the "
             f"runs {load}",
             f"- Python {platform.python_version()}, Django {django.get_version()}, "
             f"PostgreSQL {server_version()}",
             f"- Measured {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC by `bench/seed_demo.py`",
-            END,
         ]
     )
-
-
-def write_section(text: str) -> None:
-    current = BENCHMARKS.read_text() if BENCHMARKS.exists() else INTRO
-    pattern = re.compile(re.escape(START) + r".*?" + re.escape(END), re.DOTALL)
-    if pattern.search(current):
-        updated = pattern.sub(lambda _: text, current)
-    else:
-        updated = current.rstrip("\n") + "\n\n" + text + "\n"
-    BENCHMARKS.write_text(updated)
 
 
 def main() -> None:
@@ -197,12 +171,15 @@ def main() -> None:
             print(f"run {run}: {elapsed:.1f} s — {summary}", flush=True)
     finally:
         drop_bench_database()
-    write_section(
-        section(therapists=args.therapists, seed=args.seed, times=times, summary=summary, load=load)
+    report.write_section(
+        "seed_demo",
+        section(
+            therapists=args.therapists, seed=args.seed, times=times, summary=summary, load=load
+        ),
     )
     print(
         f"seed_demo x{args.runs}: min {min(times):.1f} s, median "
-        f"{statistics.median(times):.1f} s, max {max(times):.1f} s → {BENCHMARKS.name}"
+        f"{statistics.median(times):.1f} s, max {max(times):.1f} s → {report.BENCHMARKS.name}"
     )
 
 

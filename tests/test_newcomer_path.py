@@ -1,12 +1,14 @@
 """The newcomer's path, as `make run` takes it: no configuration at all, a fresh
 embedded PostgreSQL, migrate, seed_demo, then web + worker + beat from the Procfile."""
 
+import json
 import os
 import signal
 import socket
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -31,6 +33,52 @@ def _fresh_env(data_dir: Path) -> dict:
     env.pop("REDIS_URL", None)
     env.pop("EMAIL_URL", None)
     return env
+
+
+def _call(url: str, body: dict | None = None, token: str = "") -> tuple[int, dict | list]:
+    request = urllib.request.Request(  # noqa: S310 (loopback only)
+        url,
+        data=json.dumps(body).encode() if body is not None else None,
+        headers={"Content-Type": "application/json"}
+        | ({"Authorization": f"Token {token}"} if token else {}),
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=20) as response:  # noqa: S310
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as error:
+        return error.code, json.loads(error.read() or b"{}")
+
+
+def _book_a_course_as_the_demo_client(api: str) -> None:
+    """The demo books for real: a 12-week course through the API, on the embedded server
+    whose exclusion constraint guards the therapist's calendar."""
+    from providers.management.commands.seed_demo import DEMO_CLIENTS, DEMO_PASSWORD
+
+    status, body = _call(
+        f"{api}/auth/token/", {"email": DEMO_CLIENTS[0][0], "password": DEMO_PASSWORD}
+    )
+    assert status == 200, body
+    token = body["token"]
+    status, found = _call(
+        f"{api}/therapists/?state=NY&modality=ipt&format=telehealth&accepting=true&ordering=next_opening"
+    )
+    assert status == 200 and found["count"] > 0, found
+    for therapist in found["results"][:5]:
+        status, free = _call(f"{api}/therapists/{therapist['id']}/slots/?days=28&weeks=12")
+        assert status == 200, free
+        if not free:
+            continue
+        course = {
+            "therapist": therapist["id"], "start": free[0]["start"], "weeks": 12,
+            "modality": "ipt", "format": "telehealth",
+        }  # fmt: skip
+        status, booking = _call(f"{api}/bookings/", course, token)
+        assert status == 201, booking
+        assert len(booking["sessions"]) == 12
+        again, conflict = _call(f"{api}/bookings/", course, token)
+        assert again == 409 and len(conflict["conflicts"]) == 12, conflict
+        return
+    raise AssertionError("no NY IPT therapist had a 12-week opening in the demo data")
 
 
 def _get(url: str) -> tuple[int, str]:
@@ -73,6 +121,7 @@ def test_a_newcomer_gets_a_seeded_site_with_web_worker_and_beat_on_embedded_post
         assert "Showing therapists licensed in New York" in page
         assert "988" in page
         assert _get(f"http://127.0.0.1:{port}/api/v1/therapists/?state=NY")[0] == 200
+        _book_a_course_as_the_demo_client(f"http://127.0.0.1:{port}/api/v1")
         while time.monotonic() < deadline:
             output = log_path.read_text()
             if "ready." in output and "beat: Starting" in output:

@@ -156,3 +156,35 @@ def test_booking_updates_the_therapists_next_opening():
     book(client_in(), therapist, opening, weeks=1)
     therapist.refresh_from_db()
     assert therapist.next_opening > opening
+
+
+def test_a_course_whose_week_9_collides_leaves_no_session_behind():
+    therapist = bookable_therapist()
+    start = at(next_weekday(4), 13)
+    blocker = book(client_in(), therapist, start + dt.timedelta(weeks=8), weeks=1)
+    client = client_in()
+    with pytest.raises(SlotConflict) as exc:
+        book(client, therapist, start, weeks=12)
+    assert exc.value.extra["conflicts"] == [blocker.sessions.get().start.isoformat()]
+    assert not Session.objects.filter(client=client).exists()
+    assert not Booking.objects.filter(client=client).exists()
+
+
+@pytest.mark.parametrize("status", ["pending", "rejected", "expired"])
+def test_a_license_that_is_not_verified_in_the_clients_state_refuses_the_booking(status):
+    from tests.factories import LicenseFactory
+
+    therapist = bookable_therapist(state="NY")
+    LicenseFactory(therapist=therapist, state="NJ", status=status)
+    with pytest.raises(NotLicensedInState):
+        book(client_in(state="NJ"), therapist, at(next_weekday(1), 10))
+    assert not Booking.objects.exists()
+
+
+def test_a_cancelled_time_can_be_booked_again():
+    therapist = bookable_therapist()
+    start = at(next_weekday(1), 15)
+    first = book(client_in(), therapist, start, weeks=2)
+    services.cancel_booking(booking_id=first.pk, by=first.client)
+    again = book(client_in(), therapist, start, weeks=2)
+    assert again.sessions.count() == 2

@@ -184,3 +184,24 @@ def test_a_failed_write_leaves_nothing_behind(monkeypatch):
         seed("--therapists", "20")
     assert not Therapist.objects.exists()
     assert not User.objects.exists()
+
+
+def test_every_therapist_gets_weekly_hours_and_the_next_opening_the_slot_finder_gives(seeded):
+    from booking.models import AvailabilityRule
+    from booking.selectors import next_opening
+
+    therapists = list(Therapist.objects.all())
+    with_hours = set(AvailabilityRule.objects.values_list("therapist_id", flat=True))
+    assert {t.pk for t in therapists} == with_hours
+    for therapist in therapists[:15]:
+        if not therapist.bookings.exists():
+            assert therapist.next_opening == next_opening(therapist), therapist
+
+
+def test_the_demo_client_holds_a_real_confirmed_twelve_week_course(seeded):
+    from booking.models import Booking
+
+    booking = Booking.objects.get(client__email=DEMO_CLIENTS[0][0])
+    assert booking.therapist.user.email == DEMO_THERAPIST_EMAIL
+    assert booking.status == "confirmed"
+    assert booking.sessions.filter(status="confirmed").count() == 12

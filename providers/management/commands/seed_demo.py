@@ -27,6 +27,7 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Iterator, Sequence
+from zoneinfo import ZoneInfo
 
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Permission
@@ -38,6 +39,10 @@ from django.utils.timezone import localdate, now
 
 from accounts.models import User
 from accounts.places import STATE_NAMES, STATE_TIMEZONES, US_STATES
+from booking import services as booking_services
+from booking import slots
+from booking.exceptions import NotAcceptingClients, SlotConflict
+from booking.models import AvailabilityRule
 from providers.models import (
     Format,
     Language,
@@ -59,7 +64,7 @@ USER_COLUMNS = ["id", "email", "name", "role", "state", "timezone", "password", 
 THERAPIST_COLUMNS = [
     "id", "user_id", "slug", "display_name", "credentials", "npi", "bio", "formats",
     "office_city", "office_state", "fee", "sliding_scale", "accepting_new_clients", "timezone",
-    "session_minutes", "slot_step_minutes", "auto_confirm", "notice_hours",
+    "session_minutes", "slot_step_minutes", "auto_confirm", "notice_hours", "next_opening",
 ]  # fmt: skip
 LICENSE_COLUMNS = [
     "id", "therapist_id", "state", "license_type", "number", "expires_on", "status",
@@ -362,6 +367,7 @@ class _Batch:
     languages: list[tuple] = dataclasses.field(default_factory=list)
     licenses: list[tuple] = dataclasses.field(default_factory=list)
     decisions: list[tuple] = dataclasses.field(default_factory=list)
+    hours: list[tuple] = dataclasses.field(default_factory=list)
 
 
 def _reserve_ids(cursor, table: str, count: int) -> list[int]:
@@ -491,6 +497,18 @@ EXTRA_LICENSES = _Picker((0, 1, 2), (55, 32, 13))  # states beyond the home stat
 SESSION_MINUTES = _Picker((50, 45, 60, 55), (80, 8, 10, 2))
 SLOT_STEP_MINUTES = _Picker((60, 30, 15), (80, 17, 3))
 NOTICE_HOURS = _Picker((24, 48, 12), (80, 15, 5))
+# Weekly hours, wall-clock in the therapist's zone: (weekday, start hour, end hour).
+HOURS_TEMPLATES = _Picker(
+    (
+        tuple((d, 9, 17) for d in range(5)),  # Mon–Fri 9–17
+        tuple((d, h0, h1) for d in range(5) for h0, h1 in ((8, 12), (13, 17))),  # lunch break
+        tuple((d, 12, 20) for d in range(4)),  # Mon–Thu afternoons and evenings
+        tuple((d, 9, 15) for d in range(1, 6)),  # Tue–Sat mornings
+        tuple((d, 16, 21) for d in range(5)),  # evenings only (a day job)
+        tuple((d, 10, 18) for d in (0, 2, 4)),  # Mon, Wed, Fri
+    ),
+    (40, 15, 15, 10, 12, 8),
+)
 
 
 def _name_pools(seed: int) -> dict[str, list[str]]:
@@ -551,7 +569,11 @@ class DemoBuilder:
             ),
             "licenses": _CopyTable(License, LICENSE_COLUMNS, at=at),
             "decisions": _CopyTable(LicenseDecision, DECISION_COLUMNS, at=at),
+            "hours": _CopyTable(
+                AvailabilityRule, ["therapist_id", "weekday", "start", "end"], at=at
+            ),
         }
+        self.openings: dict[tuple, dt.datetime | None] = {}
         self.batch = _Batch()
         self.therapist_count = 0
         self.license_statuses: Counter[str] = Counter()
@@ -641,6 +663,10 @@ class DemoBuilder:
             sliding_scale=sliding_scale,
         )
         timezone = STATE_TIMEZONES[office_state]
+        hours = HOURS_TEMPLATES(rng)
+        session_minutes = SESSION_MINUTES(rng)
+        slot_step = SLOT_STEP_MINUTES(rng)
+        notice_hours = NOTICE_HOURS(rng)
         email = (
             DEMO_THERAPIST_EMAIL
             if is_demo
@@ -674,12 +700,16 @@ class DemoBuilder:
                 sliding_scale,
                 rng.random() < 0.85 or is_demo,  # accepting new clients
                 timezone,
-                SESSION_MINUTES(rng),
-                SLOT_STEP_MINUTES(rng),
-                rng.random() < 0.2,  # auto-confirm
-                NOTICE_HOURS(rng),
+                session_minutes,
+                slot_step,
+                rng.random() < 0.2 and not is_demo,  # auto-confirm
+                notice_hours,
+                self._next_opening(hours, timezone, session_minutes, slot_step, notice_hours),
             )
         )
+        self.batch.hours += [
+            (therapist_id, day, dt.time(start), dt.time(end)) for day, start, end in hours
+        ]
         self.batch.modalities += [(therapist_id, self.modality_ids[m]) for m in modalities]
         self.batch.specialties += [(therapist_id, self.specialty_ids[s[0]]) for s in specialties]
         self.batch.languages += [
@@ -691,6 +721,29 @@ class DemoBuilder:
             # The first lap of the round robin is what makes every state findable.
             sure = n == 0 and (i < len(ROUND_ROBIN) or is_demo)
             self._license(therapist_id, state, profession, sure=sure)
+
+    def _next_opening(self, hours, timezone, session_minutes, step, notice_hours):
+        """What booking.services.refresh_next_opening would store for a therapist with no
+        sessions and no time off yet: the slot finder's first free start. Therapists share
+        a handful of patterns, so each is computed once."""
+        key = (hours, timezone, session_minutes, step, notice_hours)
+        if key not in self.openings:
+            tz = ZoneInfo(timezone)
+            schedule = slots.Schedule(
+                tz=tz,
+                hours=[slots.WeeklyRange(d, dt.time(a), dt.time(b)) for d, a, b in hours],
+                session_minutes=session_minutes,
+                step_minutes=step,
+            )
+            found = slots.free_course_starts(
+                schedule,
+                first_day=self.now.astimezone(tz).date(),
+                days=slots.MAX_DAYS,
+                earliest=self.now + dt.timedelta(hours=notice_hours),
+                limit=1,
+            )
+            self.openings[key] = found[0] if found else None
+        return self.openings[key]
 
     def _slug(self, part: str) -> str:
         slug = self.slugs.get(part)
@@ -835,6 +888,50 @@ def _ensure_staff(password_hash: str) -> User:
     return staff
 
 
+def _book_demo_courses() -> list[str]:
+    """Real bookings through the booking service (so the demo database exercises the
+    no-double-booking constraint): the NY demo client holds a confirmed 12-week IPT
+    course with the demo therapist, the CA demo client a pending consultation."""
+    done = []
+    therapist = Therapist.objects.get(user__email__iexact=DEMO_THERAPIST_EMAIL)
+    ny_client = User.objects.get(email__iexact=DEMO_CLIENTS[0][0])
+    ca_client = User.objects.get(email__iexact=DEMO_CLIENTS[1][0])
+    ca_therapist = (
+        Therapist.objects.findable_in("CA")
+        .filter(
+            next_opening__isnull=False,
+            formats__contains=[TELEHEALTH],
+            accepting_new_clients=True,
+        )
+        .exclude(pk=therapist.pk)
+        .order_by("id")
+        .first()
+    )
+    plans = [(ny_client, therapist, 12, True)]
+    if ca_therapist is not None:
+        plans.append((ca_client, ca_therapist, 1, False))
+    for client, who, weeks, confirm in plans:
+        who.refresh_from_db()
+        if who.next_opening is None:
+            continue
+        modality = "ipt" if who.modalities.filter(slug="ipt").exists() else who.modalities.first()
+        try:
+            booking = booking_services.book_course(
+                client=client,
+                therapist_id=who.pk,
+                start=who.next_opening,
+                weeks=weeks,
+                modality=getattr(modality, "slug", modality),
+                format=TELEHEALTH if TELEHEALTH in who.formats else who.formats[0],
+            )
+        except (SlotConflict, NotAcceptingClients):
+            continue
+        if confirm and booking.status == "pending":
+            booking_services.confirm_booking(booking_id=booking.pk, by=who.user)
+        done.append(f"{client.email}: {weeks} week(s) with {who.display_name}")
+    return done
+
+
 class Command(BaseCommand):
     help = (
         "Load realistic demo data: therapists licensed across all 50 states and DC, "
@@ -894,6 +991,7 @@ class Command(BaseCommand):
             if foreign_keys:
                 with connection.cursor() as cursor:
                     cursor.execute(f"SET CONSTRAINTS {foreign_keys} DEFERRED")
+            booked = _book_demo_courses() if builder.demo_therapist else []
         with connection.cursor() as cursor:
             # Fresh planner statistics, so the directory's searches are fast right away.
             for table in tables:
@@ -913,4 +1011,6 @@ class Command(BaseCommand):
             self.stdout.write(f"  client     {email} (lives in {state})")
         if User.objects.filter(email__iexact=DEMO_THERAPIST_EMAIL).exists():
             self.stdout.write(f"  therapist  {DEMO_THERAPIST_EMAIL}")
+        for line in booked:
+            self.stdout.write(f"  booked     {line}")
         self.stdout.write(f"  staff      {STAFF_EMAIL} (verifies licenses)")

@@ -1,0 +1,272 @@
+"""Booking benchmarks (issue "Booking"):
+
+1. Slot finder: a 16-week course over 62 days for a therapist with 10 000 existing
+   sessions, both the pure finder and through the database (``selectors.free_slots``).
+2. Booking throughput: 8 concurrent clients (threads, one connection each) booking
+   distinct starts through ``services.book_course``; then a check that no therapist
+   holds two overlapping active sessions.
+
+Runs on a scratch database (``rapport_bench_booking``) and writes the ``booking``
+section of BENCHMARKS.md.
+
+    .venv/bin/python bench/booking.py [--runs 5]
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import statistics
+import sys
+import threading
+import time
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+ROOT = Path(__file__).resolve().parent.parent
+SCRATCH_DB = "rapport_bench_booking"
+CLIENTS = 8
+BOOKINGS_PER_CLIENT = 40
+
+
+def setup_django() -> None:
+    sys.path.insert(0, str(ROOT))
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "therapy_directory.settings")
+    if os.environ.get("DATABASE_URL"):
+        parts = urlsplit(os.environ["DATABASE_URL"])
+        os.environ["DATABASE_URL"] = urlunsplit(parts._replace(path=f"/{SCRATCH_DB}"))
+    else:
+        os.environ["RAPPORT_DB_NAME"] = SCRATCH_DB
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.db import connection
+
+    call_command("migrate", verbosity=0)
+    with connection.cursor() as cursor:  # a clean slate on every run of the script
+        cursor.execute(
+            "TRUNCATE booking_session, booking_booking, booking_availabilityrule, "
+            "booking_timeoff, providers_licensedecision, providers_license, "
+            "providers_therapist_modalities, providers_therapist, accounts_user CASCADE"
+        )
+
+
+def make_therapist(n: int, *, state: str = "NY"):
+    from accounts.models import User
+    from booking import services
+    from providers.models import License, Modality, Therapist
+    from therapy_directory import clock
+
+    user = User.objects.create_user(
+        email=f"bench-therapist-{n}@example.com", name=f"Therapist {n}", role="therapist"
+    )
+    therapist = Therapist.objects.create(
+        user=user, slug=f"bench-therapist-{n}", display_name=f"Therapist {n}",
+        formats=["telehealth"], notice_hours=0, timezone="America/New_York",
+    )  # fmt: skip
+    therapist.modalities.set(Modality.objects.filter(slug="ipt"))
+    License.objects.create(
+        therapist=therapist, state=state, license_type="LCSW", number=f"B{n}",
+        expires_on=clock.today() + dt.timedelta(days=3650), status="verified",
+        verified_on=clock.today(),
+    )  # fmt: skip
+    services.set_weekly_hours(
+        therapist=therapist,
+        ranges=[(d, dt.time(7), dt.time(22)) for d in range(7)],
+    )
+    return therapist
+
+
+def slot_finder(runs: int) -> dict:
+    """10 000 sessions: ~7 a day over four years around the searched window."""
+    from django.utils.timezone import now
+
+    from accounts.models import User
+    from booking import selectors, slots
+    from booking.models import Booking, Session
+
+    therapist = make_therapist(0)
+    client = User.objects.create_user(email="bench-client-0@example.com", role="client", state="NY")
+    booking = Booking.objects.create(
+        client=client, therapist=therapist, modality=therapist.modalities.get(),
+        format="telehealth", weeks=16, status="confirmed",
+    )  # fmt: skip
+    base = now().replace(minute=0, second=0, microsecond=0) - dt.timedelta(days=700)
+    sessions, week = [], 1
+    hours = [7, 9, 12, 14, 16, 18, 20]
+    day = 0
+    while len(sessions) < 10_000:
+        for h in hours:
+            start = base + dt.timedelta(days=day, hours=h)
+            sessions.append(
+                Session(
+                    booking=booking, therapist=therapist, client=client, week=week,
+                    start=start, end=start + dt.timedelta(minutes=50), status="confirmed",
+                )
+            )  # fmt: skip
+            week += 1
+        day += 1
+    Session.objects.bulk_create(sessions[:10_000], batch_size=5000)
+
+    first_day = now().date() + dt.timedelta(days=1)
+    window_start = now() - dt.timedelta(days=1)
+    window_end = now() + dt.timedelta(days=62 + 16 * 7 + 2)
+    schedule = selectors.schedule_for(therapist, window_start=window_start, window_end=window_end)
+    # The pure finder with *every* one of the 10 000 sessions as busy time.
+    all_busy = list(Session.objects.filter(therapist=therapist).values_list("start", "end"))
+    full = slots.Schedule(
+        tz=schedule.tz, hours=schedule.hours, session_minutes=50, step_minutes=60, busy=all_busy
+    )
+    pure, via_db = [], []
+    found = 0
+    for _ in range(runs):
+        t0 = time.perf_counter()
+        found = len(slots.free_course_starts(full, first_day=first_day, days=62, weeks=16))
+        pure.append((time.perf_counter() - t0) * 1000)
+        t0 = time.perf_counter()
+        selectors.free_slots(therapist, first_day=first_day, days=62, weeks=16)
+        via_db.append((time.perf_counter() - t0) * 1000)
+    return {"pure": pure, "db": via_db, "found": found, "in_window": len(schedule.busy)}
+
+
+_count_lock = threading.Lock()
+
+
+def _client(client, plan, barrier, done, errors) -> None:
+    """One client, on its own connection, booking its plan as fast as it can."""
+    from django.db import connection
+
+    from booking import services
+    from booking.exceptions import SlotConflict
+
+    barrier.wait()
+    try:
+        for therapist_id, start in plan:
+            try:
+                services.book_course(
+                    client=client, therapist_id=therapist_id, start=start,
+                    weeks=4, modality="ipt", format="telehealth",
+                )  # fmt: skip
+                with _count_lock:
+                    done[0] += 1
+            except SlotConflict:
+                pass
+    except Exception as exc:  # noqa: BLE001 — reported after the run
+        errors.append(exc)
+    finally:
+        connection.close()
+
+
+def booking_throughput(runs: int) -> dict:
+    from django.db import connection
+    from django.utils.timezone import now
+
+    from accounts.models import User
+
+    results = []
+    for run in range(runs):
+        therapists = [make_therapist(1000 * (run + 1) + i) for i in range(CLIENTS)]
+        clients = [
+            User.objects.create_user(
+                email=f"bench-client-{run}-{i}@example.com", role="client", state="NY"
+            )
+            for i in range(CLIENTS)
+        ]
+        tz = therapists[0].timezone
+        from zoneinfo import ZoneInfo
+
+        local = ZoneInfo(tz)
+        today = now().astimezone(local).date()
+        monday = today + dt.timedelta(days=14 - today.weekday())
+        # Each client books BOOKINGS_PER_CLIENT 4-week courses: distinct starts, spread so
+        # that clients also compete for the same therapists' rows (lock contention).
+        plans = [
+            [
+                (
+                    therapists[(i + k) % CLIENTS].pk,
+                    dt.datetime.combine(
+                        monday + dt.timedelta(days=k % 7),
+                        dt.time(7 + (k // 7) % 15),
+                        tzinfo=local,
+                    )
+                    + dt.timedelta(weeks=4 * (k // 105)),
+                )
+                for k in range(BOOKINGS_PER_CLIENT)
+            ]
+            for i in range(CLIENTS)
+        ]
+        errors: list[BaseException] = []
+        done = [0]
+        barrier = threading.Barrier(CLIENTS + 1)
+        threads = [
+            threading.Thread(target=_client, args=(clients[i], plans[i], barrier, done, errors))
+            for i in range(CLIENTS)
+        ]
+        for t in threads:
+            t.start()
+        barrier.wait()
+        t0 = time.perf_counter()
+        for t in threads:
+            t.join()
+        elapsed = time.perf_counter() - t0
+        if errors:
+            raise SystemExit(f"booking failed: {errors[0]!r}")
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT count(*) FROM booking_session a JOIN booking_session b "
+                "ON a.therapist_id = b.therapist_id AND a.id < b.id "
+                "AND a.status IN ('pending','confirmed') AND b.status IN ('pending','confirmed') "
+                "AND tstzrange(a.start, a.end) && tstzrange(b.start, b.end)"
+            )
+            overlaps = cursor.fetchone()[0]
+        results.append({"per_second": done[0] / elapsed, "booked": done[0], "overlaps": overlaps})
+    return {"runs": results}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--runs", type=int, default=5)
+    args = parser.parse_args()
+    setup_django()
+    sys.path.insert(0, str(Path(__file__).parent))
+    import report
+
+    finder = slot_finder(max(args.runs, 5) * 4)
+    load = booking_throughput(args.runs)
+    rates = [r["per_second"] for r in load["runs"]]
+    overlaps = sum(r["overlaps"] for r in load["runs"])
+    pure = report.spread(finder["pure"], "ms")
+    via_db = report.spread(finder["db"], "ms")
+    verdict = "met" if statistics.median(finder["pure"]) <= 20 else "MISSED"
+    body = f"""
+## Booking
+
+**Slot finder**, a 16-week course over 62 days, 50-minute sessions on a 60-minute grid,
+hours 07:00–22:00 every day, for a therapist with 10 000 existing sessions
+({finder["found"]} free starts; {finder["in_window"]} of the sessions fall in the window the
+database read covers). Target ≤ 20 ms.
+
+| what | min / median / max | target |
+| --- | --- | --- |
+| pure finder, all 10 000 sessions busy | {pure} | {verdict} |
+| `selectors.free_slots` (reads the window, then finds) | {via_db} | — |
+
+**Booking throughput**, {CLIENTS} concurrent clients (threads, one database connection each)
+booking 4-week courses at distinct starts over {CLIENTS} therapists with
+`services.book_course` (therapist row lock, exclusion constraint, next-opening refresh,
+e-mails queued), {len(rates)} runs of {CLIENTS * BOOKINGS_PER_CLIENT} requests.
+
+| bookings/s (min / median / max) | double bookings found afterwards |
+| --- | --- |
+| {report.spread(rates, "/s")} | {overlaps} |
+
+{report.machine("booking.py")}
+"""
+    report.write_section("booking", body)
+    print(body)
+
+
+if __name__ == "__main__":
+    main()
