@@ -145,7 +145,7 @@ class AccountForm(DescribedErrorsMixin, forms.ModelForm):
 
     class Meta:
         model = User
-        fields = ["name", "state", "timezone"]
+        fields = ["name", "state", "timezone", "email_reminders"]
         labels = {"name": "Your name"}
         widgets = {"name": forms.TextInput(attrs={"autocomplete": "name"})}
 

@@ -55,6 +55,7 @@ class User(AbstractUser):
     timezone = models.CharField(
         "time zone", max_length=64, default="America/New_York", validators=[validate_timezone]
     )
+    email_reminders = models.BooleanField("e-mail me reminders before sessions", default=True)
 
     USERNAME_FIELD = "email"
     EMAIL_FIELD = "email"

@@ -16,7 +16,8 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from booking import calendar, selectors, services, slots
+from booking import calendar, groups, selectors, services, slots
+from booking.exceptions import InvalidTransition
 from booking.models import AvailabilityRule, Booking, Session, TimeOff
 from providers.api import IsTherapist
 from providers.models import Format, Therapist
@@ -199,6 +200,18 @@ class SessionCancel(APIView):
         session = get_object_or_404(selectors.sessions_visible_to(request.user), pk=pk)
         body = ReasonSerializer(data=request.data)
         body.is_valid(raise_exception=True)
+        if session.group_id is not None:
+            # A group meeting: its therapist cancels it for everyone; a member leaves
+            # the group instead (POST groups/{id}/leave/).
+            if session.therapist.user_id != request.user.pk:
+                raise InvalidTransition(
+                    "This is a group meeting: leave the group to stop attending it.",
+                    status=session.status,
+                )
+            session = groups.cancel_meeting(
+                session_id=session.pk, by=request.user, **body.validated_data
+            )
+            return Response(SessionSerializer(session).data)
         session = services.cancel_session(
             session_id=session.pk, by=request.user, **body.validated_data
         )
@@ -208,14 +221,24 @@ class SessionCancel(APIView):
 class MySessionSerializer(serializers.ModelSerializer):
     therapist = serializers.IntegerField(source="therapist_id")
     therapist_name = serializers.CharField(source="therapist.display_name")
-    client_name = serializers.CharField(source="client.name")
+    client_name = serializers.SerializerMethodField()
+    group_title = serializers.SerializerMethodField()
 
     class Meta:
         model = Session
         fields = [
-            "id", "booking", "start", "end", "status", "late_cancellation", "therapist",
-            "therapist_name", "client_name",
+            "id", "booking", "group", "start", "end", "status", "late_cancellation",
+            "therapist", "therapist_name", "client_name", "group_title",
         ]  # fmt: skip
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_client_name(self, obj: Session) -> str | None:
+        # A group meeting has members, not one client.
+        return obj.client.name if obj.client_id else None
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_group_title(self, obj: Session) -> str | None:
+        return obj.group.title if obj.group_id else None
 
 
 class SessionRangeSerializer(serializers.Serializer):

@@ -31,23 +31,37 @@ def _calendar(name: str, sessions: Iterable[Session], viewer) -> bytes:
     cal.add("x-wr-timezone", viewer.timezone)
     stamp = now()
     for session in sessions:
-        is_therapist = session.client_id != viewer.pk
-        other = session.client.name if is_therapist else session.therapist.display_name
+        is_therapist = session.therapist.user_id == viewer.pk
         event = icalendar.Event()
         event.add("uid", f"session-{session.pk}@rapport")
         event.add("dtstamp", stamp)
         event.add("dtstart", session.start.astimezone(tz))
         event.add("dtend", session.end.astimezone(tz))
         # No clinical detail in calendars: who and when, nothing about the therapy.
-        event.add("summary", f"Session with {other}")
+        # A group's title is the therapist's own; members' calendars don't carry it.
+        if session.group_id is not None:
+            summary = (
+                f"Group: {session.group.title}"
+                if is_therapist
+                else f"Group session with {session.therapist.display_name}"
+            )
+        else:
+            other = session.client.name if is_therapist else session.therapist.display_name
+            summary = f"Session with {other}"
+        event.add("summary", summary)
         event.add("status", STATUS.get(session.status, "CANCELLED"))
-        fmt = session.booking.format
+        fmt = session.meeting_format
         if fmt == "in_person":
             t = session.therapist
             event.add("location", ", ".join(p for p in [t.office_city, t.office_state] if p))
         else:
             event.add("location", "Video session")
-        event.add("url", f"{settings.SITE_URL}/my/sessions/")
+        event.add(
+            "url",
+            f"{settings.SITE_URL}/groups/{session.group_id}/"
+            if session.group_id is not None
+            else f"{settings.SITE_URL}/my/sessions/",
+        )
         cal.add_component(event)
     cal.add_missing_timezones()
     return cal.to_ical()
@@ -58,7 +72,7 @@ def feed_for(user) -> bytes:
     sessions = (
         selectors.own_sessions(user)
         .filter(status__in=SHOWN, start__gte=now() - dt.timedelta(days=90))
-        .select_related("therapist", "client", "booking")
+        .select_related("therapist", "client", "booking", "group")
         .order_by("start")
     )
     return _calendar("Rapport sessions", sessions, user)

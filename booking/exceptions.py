@@ -45,3 +45,14 @@ class NotAcceptingClients(DomainError):
 class InvalidTransition(DomainError):
     def __init__(self, detail: str, *, status: str):
         super().__init__(detail, status=status)
+
+
+class GroupFull(DomainError):
+    """Every seat of the group is taken and the client did not ask for the waitlist."""
+
+    def __init__(self, *, title: str, waitlisted: int):
+        super().__init__(
+            f"“{title}” is full. Join the waitlist to be offered the next free seat "
+            f"({waitlisted} waiting).",
+            waitlisted=waitlisted,
+        )

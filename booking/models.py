@@ -4,11 +4,13 @@ import secrets
 
 from django.conf import settings
 from django.contrib.postgres.constraints import ExclusionConstraint
-from django.contrib.postgres.fields import DateTimeRangeField, RangeOperators
+from django.contrib.postgres.fields import ArrayField, DateTimeRangeField, RangeOperators
+from django.contrib.postgres.indexes import GinIndex
 from django.db import models
 from django.db.models import Deferrable, Func, Q
 from django.utils.timezone import now
 
+from accounts.places import US_STATES
 from providers.models import Format, Modality, Therapist
 
 
@@ -142,10 +144,22 @@ class Session(models.Model):
         COMPLETED = "completed", "Completed"
         NO_SHOW = "no_show", "No-show"
 
-    booking = models.ForeignKey(Booking, on_delete=models.CASCADE, related_name="sessions")
+    # A session belongs to a course (booking, with its one client) or is a meeting of a
+    # group (no client: the members are its enrolments). Both hold the therapist's time
+    # under the same exclusion constraint.
+    booking = models.ForeignKey(
+        Booking, on_delete=models.CASCADE, related_name="sessions", null=True, blank=True
+    )
+    group = models.ForeignKey(
+        "Group", on_delete=models.CASCADE, related_name="meetings", null=True, blank=True
+    )
     therapist = models.ForeignKey(Therapist, on_delete=models.PROTECT, related_name="sessions")
     client = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="sessions"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="sessions",
+        null=True,
+        blank=True,
     )
     week = models.PositiveSmallIntegerField(help_text="1 for the first week of the course")
     start = models.DateTimeField()
@@ -200,6 +214,14 @@ class Session(models.Model):
                 deferrable=Deferrable.IMMEDIATE,
             ),
             models.UniqueConstraint(fields=["booking", "week"], name="session_one_per_week"),
+            models.UniqueConstraint(fields=["group", "week"], name="session_group_one_per_week"),
+            models.CheckConstraint(
+                condition=(
+                    Q(booking__isnull=False, client__isnull=False, group__isnull=True)
+                    | Q(booking__isnull=True, client__isnull=True, group__isnull=False)
+                ),
+                name="session_course_or_group",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -208,6 +230,18 @@ class Session(models.Model):
     @property
     def is_active(self) -> bool:
         return self.status in ACTIVE_SESSION_STATES
+
+    @property
+    def is_group_meeting(self) -> bool:
+        return self.group_id is not None
+
+    @property
+    def meeting_format(self) -> str:
+        """telehealth or in_person, from the course or the group."""
+        return (self.group if self.group_id else self.booking).format
+
+    def get_meeting_format_display(self) -> str:
+        return Format(self.meeting_format).label
 
 
 def new_calendar_token() -> str:
@@ -225,3 +259,189 @@ class CalendarFeed(models.Model):
 
     def __str__(self) -> str:
         return f"Calendar feed of {self.user_id}"
+
+
+# --- Group programs (PRODUCT rule 9) ----------------------------------------------------
+
+
+class GroupQuerySet(models.QuerySet):
+    def listed(self) -> GroupQuerySet:
+        """Active groups with a meeting still ahead, run by a findable therapist."""
+        return self.filter(
+            status=Group.Status.ACTIVE,
+            therapist__in=Therapist.objects.findable(),
+            pk__in=Session.objects.filter(
+                group__isnull=False, status__in=ACTIVE_SESSION_STATES, start__gt=now()
+            ).values("group_id"),
+        )
+
+
+class Group(models.Model):
+    """A therapy group: one weekly time (the therapist's zone) for N weeks, a capacity,
+    and the license states it serves. Its meetings are ``Session`` rows (group set,
+    client empty), created with it, so the calendar constraint covers them too."""
+
+    class Kind(models.TextChoices):
+        INTERPERSONAL_PROCESS = "interpersonal_process", "Interpersonal process group"
+        SUPPORTIVE = "supportive", "Supportive group"
+        GRIEF = "grief", "Grief group"
+        IPT_GROUP = "ipt_group", "IPT group"
+        OTHER = "other", "Other group"
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", "Active"
+        CANCELLED = "cancelled", "Cancelled"
+
+    MAX_WEEKS = 52
+    MAX_CAPACITY = 50
+
+    therapist = models.ForeignKey(Therapist, on_delete=models.PROTECT, related_name="groups")
+    title = models.CharField(max_length=120)
+    description = models.TextField(blank=True)
+    modality = models.ForeignKey(Modality, on_delete=models.PROTECT, related_name="groups")
+    kind = models.CharField(max_length=24, choices=Kind.choices)
+    format = models.CharField(max_length=16, choices=Format.choices)
+    weekday = models.PositiveSmallIntegerField(choices=AvailabilityRule.WEEKDAYS)
+    start_time = models.TimeField(help_text="Wall-clock time in the therapist's zone.")
+    meeting_minutes = models.PositiveSmallIntegerField(default=90)
+    start_date = models.DateField(help_text="The first meeting is on or after this day.")
+    weeks = models.PositiveSmallIntegerField()
+    capacity = models.PositiveSmallIntegerField()
+    states = ArrayField(models.CharField(max_length=2, choices=US_STATES))
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.ACTIVE)
+    created_at = models.DateTimeField(default=now)
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+    cancel_reason = models.TextField(blank=True)
+
+    objects = GroupQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["start_date", "start_time", "id"]
+        indexes = [
+            models.Index(fields=["status", "start_date"], name="group_status_start_idx"),
+            GinIndex(fields=["states"], name="group_states_gin"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(capacity__gte=1) & Q(capacity__lte=50), name="group_capacity_1_to_50"
+            ),
+            models.CheckConstraint(
+                condition=Q(weeks__gte=1) & Q(weeks__lte=52), name="group_weeks_1_to_52"
+            ),
+            models.CheckConstraint(condition=Q(weekday__lte=6), name="group_weekday_valid"),
+            models.CheckConstraint(
+                condition=Q(meeting_minutes__gte=15) & Q(meeting_minutes__lte=240),
+                name="group_meeting_minutes_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(format__in=["telehealth", "in_person"]), name="group_format_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=["active", "cancelled"]), name="group_status_valid"
+            ),
+            models.CheckConstraint(condition=Q(states__len__gte=1), name="group_has_states"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        from django.urls import reverse
+
+        return reverse("booking:group_detail", kwargs={"pk": self.pk})
+
+
+LIVE_ENROLMENT_STATES = ("enrolled", "waitlisted", "offered")
+# Statuses that hold one of the group's seats.
+SEAT_STATES = ("enrolled", "offered")
+
+
+class Enrolment(models.Model):
+    """A client's place in a group: a seat, a place on the waitlist, or a seat offered to
+    them for 24 h. ``queue_number`` is handed out under the group's row lock, so it is
+    the order in which enrolments committed: the waitlist is first come, first served."""
+
+    class Status(models.TextChoices):
+        ENROLLED = "enrolled", "Enrolled"
+        WAITLISTED = "waitlisted", "On the waitlist"
+        OFFERED = "offered", "Seat offered"
+        LEFT = "left", "Left"
+        REMOVED = "removed", "Removed by the therapist"
+        DECLINED_OFFER = "declined_offer", "Declined the offered seat"
+        EXPIRED_OFFER = "expired_offer", "Offer expired"
+
+    group = models.ForeignKey(Group, on_delete=models.CASCADE, related_name="enrolments")
+    client = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="enrolments"
+    )
+    status = models.CharField(max_length=16, choices=Status.choices)
+    queue_number = models.PositiveIntegerField(help_text="Arrival order within the group.")
+    offered_until = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=now)
+    ended_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["group", "queue_number"]
+        indexes = [
+            models.Index(fields=["client", "status"], name="enrolment_client_status_idx"),
+            models.Index(
+                fields=["offered_until"],
+                condition=Q(status="offered"),
+                name="enrolment_offer_due_idx",
+            ),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["group", "client"],
+                condition=Q(status__in=["enrolled", "waitlisted", "offered"]),
+                name="enrolment_one_live_per_client",
+            ),
+            models.UniqueConstraint(
+                fields=["group", "queue_number"], name="enrolment_queue_number_unique"
+            ),
+            models.CheckConstraint(
+                condition=Q(
+                    status__in=[
+                        "enrolled",
+                        "waitlisted",
+                        "offered",
+                        "left",
+                        "removed",
+                        "declined_offer",
+                        "expired_offer",
+                    ]
+                ),  # fmt: skip
+                name="enrolment_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="offered") | Q(offered_until__isnull=False),
+                name="enrolment_offer_has_deadline",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Enrolment {self.pk} in group {self.group_id} ({self.status})"
+
+    @property
+    def is_live(self) -> bool:
+        return self.status in LIVE_ENROLMENT_STATES
+
+
+class Attendance(models.Model):
+    """Present or absent, per member per group meeting, as the therapist recorded it."""
+
+    session = models.ForeignKey(Session, on_delete=models.CASCADE, related_name="attendance")
+    client = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="attendance"
+    )
+    present = models.BooleanField()
+    marked_at = models.DateTimeField(default=now)
+
+    class Meta:
+        ordering = ["session", "client"]
+        constraints = [
+            models.UniqueConstraint(fields=["session", "client"], name="attendance_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{'Present' if self.present else 'Absent'}: {self.client_id} at {self.session_id}"

@@ -6,11 +6,11 @@ from __future__ import annotations
 import datetime as dt
 from zoneinfo import ZoneInfo
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils.timezone import now
 
 from booking import slots
-from booking.models import AvailabilityRule, Booking, Session, TimeOff
+from booking.models import Attendance, AvailabilityRule, Booking, Enrolment, Session, TimeOff
 from providers.models import Therapist
 
 
@@ -109,8 +109,20 @@ def bookings_visible_to(user) -> QuerySet[Booking]:
     return qs.filter(client=user)
 
 
+def _as_client(user) -> Q:
+    """A client's own course sessions, and the meetings of groups they are enrolled in
+    (or were marked at, once they have left)."""
+    return (
+        Q(client=user)
+        | Q(
+            group_id__in=Enrolment.objects.filter(client=user, status="enrolled").values("group_id")
+        )
+        | Q(pk__in=Attendance.objects.filter(client=user).values("session_id"))
+    )
+
+
 def sessions_visible_to(user) -> QuerySet[Session]:
-    qs = Session.objects.select_related("therapist", "client", "booking")
+    qs = Session.objects.select_related("therapist", "client", "booking", "group")
     if not user.is_authenticated:
         return qs.none()
     if user.is_staff:
@@ -118,13 +130,14 @@ def sessions_visible_to(user) -> QuerySet[Session]:
     therapist_id = getattr(getattr(user, "therapist", None), "pk", None)
     if therapist_id is not None:
         return qs.filter(therapist_id=therapist_id)
-    return qs.filter(client=user)
+    return qs.filter(_as_client(user))
 
 
 def own_sessions(user) -> QuerySet[Session]:
-    """The sessions a person attends: as the client, or as the therapist."""
+    """The sessions a person attends: as the client or a group member, or as the
+    therapist."""
     therapist_id = getattr(getattr(user, "therapist", None), "pk", None)
-    qs = Session.objects.select_related("therapist", "client", "booking")
+    qs = Session.objects.select_related("therapist", "client", "booking", "group")
     if therapist_id is not None:
         return qs.filter(therapist_id=therapist_id)
-    return qs.filter(client=user)
+    return qs.filter(_as_client(user))

@@ -24,6 +24,7 @@ from booking.exceptions import (
     SlotConflict,
 )
 from booking.models import AvailabilityRule, Booking, Session, TimeOff
+from notifications import reminders
 from notifications.email import queue_email
 from providers.models import Therapist
 
@@ -216,6 +217,8 @@ def book_course(
                 raise
             raise SlotConflict([(start, "taken")]) from exc
         refresh_next_opening(therapist=therapist)
+        if confirmed:
+            _schedule_reminders(booking)
         _notify(booking, "requested" if not confirmed else "confirmed")
     return booking
 
@@ -267,6 +270,7 @@ def confirm_booking(*, booking_id: int, by) -> Booking:
         booking.sessions.filter(status=Session.Status.PENDING).update(
             status=Session.Status.CONFIRMED
         )
+        _schedule_reminders(booking)
         _notify(booking, "confirmed")
     return booking
 
@@ -341,6 +345,7 @@ def _cancel_sessions(booking: Booking, sessions: list[Session], *, by, reason: s
         sessions,
         ["status", "cancelled_at", "cancelled_by", "cancel_reason", "late_cancellation"],
     )
+    reminders.cancel_reminders(session_ids=[s.pk for s in sessions])
     if not booking.sessions.active().exists():
         has_done = booking.sessions.filter(status__in=["completed", "no_show"]).exists()
         booking.status = Booking.Status.COMPLETED if has_done else Booking.Status.CANCELLED
@@ -437,6 +442,7 @@ def move_booking(*, booking_id: int, by, start: dt.datetime) -> Booking:
             session.start = local.astimezone(dt.UTC)
             session.end = session.start + length
         Session.objects.bulk_update(remaining, ["start", "end"])
+        reminders.reschedule_reminders(session_ids=[s.pk for s in remaining])
         try:
             with connection.cursor() as cursor:
                 cursor.execute("SET CONSTRAINTS session_no_double_booking IMMEDIATE")
@@ -473,6 +479,14 @@ def mark_session(*, session_id: int, by, status: str) -> Session:
 
 
 # --- Notifications -----------------------------------------------------------------------
+
+
+def _schedule_reminders(booking: Booking) -> None:
+    sessions = list(
+        booking.sessions.filter(status=Session.Status.CONFIRMED).select_related("therapist")
+    )
+    for person in (booking.client, booking.therapist.user):
+        reminders.schedule_reminders(sessions=sessions, recipient=person)
 
 
 def _notify(booking: Booking, event: str, *, sessions: list[Session] | None = None, by=None):

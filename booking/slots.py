@@ -68,7 +68,12 @@ class _Checker:
         self.hours: dict[int, list[tuple[int, int]]] = {}
         for r in schedule.hours:
             self.hours.setdefault(r.weekday, []).append((_minutes(r.start), _minutes(r.end)))
-        merged = sorted((s.astimezone(UTC), e.astimezone(UTC)) for s, e in schedule.busy)
+        merged = sorted(
+            (s, e)
+            if s.tzinfo is UTC and e.tzinfo is UTC
+            else (s.astimezone(UTC), e.astimezone(UTC))
+            for s, e in schedule.busy
+        )
         self.busy_starts = [s for s, _ in merged]
         # prefix maximum of ends: any interval before index i ends by max_end[i]
         self.max_end: list[dt.datetime] = []
@@ -158,16 +163,27 @@ def free_course_starts(
     if not 1 <= weeks <= MAX_WEEKS:
         raise ValueError(f"weeks must be between 1 and {MAX_WEEKS}")
     checker = _Checker(schedule, earliest)
+    tz = schedule.tz
+    week = dt.timedelta(weeks=1)
+    # Courses on the same weekday and time share their later weeks: check each
+    # occurrence once, keyed by its wall-clock time (62 days x 16 weeks would otherwise
+    # check most of them 16 times).
+    free: dict[dt.datetime, bool] = {}
+
+    def is_free(wall: dt.datetime) -> bool:
+        known = free.get(wall)
+        if known is None:
+            known = free[wall] = checker.problem(wall.replace(tzinfo=tz)) is None
+        return known
+
     starts: set[dt.datetime] = set()
     for offset in range(days):
         day = first_day + dt.timedelta(days=offset)
         if checker.is_off(day):
             continue
         for local in _grid_starts(schedule, day):
-            if all(
-                checker.problem(occurrence) is None
-                for occurrence in local_occurrences(local, schedule.tz, weeks)
-            ):
+            wall = local.replace(tzinfo=None)
+            if all(is_free(wall + k * week) for k in range(weeks)):
                 starts.add(local.astimezone(UTC))
         if limit is not None and len(starts) >= limit:
             break  # days run in order: later days cannot hold an earlier start

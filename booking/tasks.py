@@ -13,3 +13,10 @@ def expire_pending_bookings() -> int:
 @shared_task(time_limit=300, soft_time_limit=270)
 def refresh_stale_openings() -> int:
     return services.refresh_stale_openings()
+
+
+@shared_task(time_limit=300, soft_time_limit=270)
+def expire_group_offers() -> int:
+    from booking import groups
+
+    return groups.expire_offers()

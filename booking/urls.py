@@ -1,6 +1,6 @@
 from django.urls import path
 
-from booking import views
+from booking import group_views, views
 
 app_name = "booking"
 urlpatterns = [
@@ -30,5 +30,33 @@ urlpatterns = [
         "dashboard/hours/time-off/<int:pk>/delete/",
         views.remove_time_off,
         name="remove_time_off",
+    ),
+    # Groups: browse and join.
+    path("groups/", group_views.group_list, name="groups"),
+    path("groups/<int:pk>/", group_views.group_detail, name="group_detail"),
+    path("groups/<int:pk>/enrol/", group_views.enrol, name="group_enrol"),
+    path("groups/<int:pk>/leave/", group_views.leave, name="group_leave"),
+    path("groups/<int:pk>/accept/", group_views.accept_offer, name="group_accept"),
+    path("groups/<int:pk>/decline/", group_views.decline_offer, name="group_decline"),
+    # Groups: the therapist runs them.
+    path("dashboard/groups/", group_views.dashboard_groups, name="dashboard_groups"),
+    path("dashboard/groups/new/", group_views.create_group, name="create_group"),
+    path("dashboard/groups/<int:pk>/", group_views.dashboard_group, name="dashboard_group"),
+    path("dashboard/groups/<int:pk>/edit/", group_views.edit_group, name="edit_group"),
+    path("dashboard/groups/<int:pk>/cancel/", group_views.cancel_group, name="cancel_group"),
+    path(
+        "dashboard/groups/<int:pk>/meetings/<int:session_pk>/attendance/",
+        group_views.attendance,
+        name="group_attendance",
+    ),
+    path(
+        "dashboard/groups/<int:pk>/meetings/<int:session_pk>/cancel/",
+        group_views.cancel_meeting,
+        name="cancel_meeting",
+    ),
+    path(
+        "dashboard/groups/<int:pk>/members/<int:enrolment_pk>/remove/",
+        group_views.remove_member,
+        name="remove_member",
     ),
 ]

@@ -579,7 +579,12 @@ def week_calendar(request, therapist: Therapist):
     by_day: dict[dt.date, list[dict]] = {day: [] for day in days}
     for session in sessions:
         marks = []
-        if session.start <= current and session.status in ("confirmed", "completed", "no_show"):
+        # A group meeting is marked per member (attendance), not as a whole.
+        if (
+            session.group_id is None
+            and session.start <= current
+            and session.status in ("confirmed", "completed", "no_show")
+        ):
             marks = [s for s in ("completed", "no_show") if s != session.status]
         by_day[session.start.astimezone(tz).date()].append({"session": session, "marks": marks})
     return render(
@@ -595,6 +600,7 @@ def week_calendar(request, therapist: Therapist):
             next_week=first_day + dt.timedelta(days=7),
             this_week=today,
             is_this_week=first_day == today,
+            now=current,
         ),
     )
 
@@ -605,7 +611,9 @@ def mark_session(request, therapist: Therapist, pk: int):
     session = get_object_or_404(selectors.sessions_visible_to(request.user), pk=pk)
     form = MarkSessionForm(request.POST)
     week = request.POST.get("week", "")
-    if form.is_valid():
+    if session.group_id is not None:
+        messages.error(request, "A group meeting is marked per member: take its attendance.")
+    elif form.is_valid():
         try:
             session = services.mark_session(
                 session_id=session.pk, by=request.user, status=form.cleaned_data["status"]

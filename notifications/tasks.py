@@ -2,6 +2,8 @@ from celery import shared_task
 from django.conf import settings
 from django.core.mail import send_mail
 
+from notifications import dispatch
+
 
 @shared_task(
     autoretry_for=(OSError,),
@@ -12,3 +14,9 @@ from django.core.mail import send_mail
 )
 def send_email(*, to: list[str], subject: str, body: str) -> None:
     send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, to)
+
+
+@shared_task(time_limit=120, soft_time_limit=100)
+def dispatch_reminders() -> dict:
+    """Beat runs this every minute; several can run at once on several workers."""
+    return dispatch.dispatch(time_budget=50.0)

@@ -77,8 +77,10 @@ class TherapistProfileForm(DescribedErrorsMixin, forms.ModelForm):
             "specialties",
             "languages",
             "formats",
+            "office_address",
             "office_city",
             "office_state",
+            "video_url",
             "fee",
             "sliding_scale",
             "accepting_new_clients",
@@ -87,6 +89,7 @@ class TherapistProfileForm(DescribedErrorsMixin, forms.ModelForm):
             "slot_step_minutes",
             "auto_confirm",
             "notice_hours",
+            "reminder_minutes",
         ]
         labels = {
             "display_name": "Name shown to clients",
@@ -101,6 +104,7 @@ class TherapistProfileForm(DescribedErrorsMixin, forms.ModelForm):
             "slot_step_minutes": "Sessions can start",
             "auto_confirm": "Confirm new bookings automatically",
             "notice_hours": "Cancellation notice (hours)",
+            "reminder_minutes": "Send reminders this many minutes before",
         }
         help_texts = {
             "npi": "Your 10-digit National Provider Identifier, optional.",
@@ -109,6 +113,7 @@ class TherapistProfileForm(DescribedErrorsMixin, forms.ModelForm):
             "session_minutes": "Between 15 and 240.",
             "auto_confirm": "Otherwise you confirm or decline each new request.",
             "notice_hours": "A client cancelling later than this is a late cancellation.",
+            "reminder_minutes": "Comma-separated, e.g. 1440, 60 (the default: 24 h and 1 h).",
         }
         widgets = {
             "bio": forms.Textarea(attrs={"rows": 8}),
@@ -123,6 +128,14 @@ class TherapistProfileForm(DescribedErrorsMixin, forms.ModelForm):
         if not 15 <= minutes <= 240:
             raise forms.ValidationError("A session lasts between 15 and 240 minutes.")
         return minutes
+
+    def clean_reminder_minutes(self) -> list[int]:
+        minutes = self.cleaned_data.get("reminder_minutes") or []
+        if any(m < 5 or m > 14 * 24 * 60 for m in minutes) or len(minutes) > 5:
+            raise forms.ValidationError(
+                "Give up to five reminder times between 5 minutes and 14 days (20160)."
+            )
+        return sorted(set(minutes), reverse=True)
 
     def clean_notice_hours(self) -> int:
         hours = self.cleaned_data["notice_hours"]

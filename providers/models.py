@@ -95,6 +95,9 @@ class Therapist(models.Model):
     formats = ArrayField(
         models.CharField(max_length=16, choices=Format.choices), default=list, blank=True
     )
+    office_address = models.CharField(
+        max_length=200, blank=True, help_text="Street address, shown to booked clients only."
+    )
     office_city = models.CharField(max_length=80, blank=True)
     office_state = models.CharField(max_length=2, choices=US_STATES, blank=True)
     fee = models.PositiveIntegerField("fee per session (USD)", null=True, blank=True)
@@ -107,6 +110,15 @@ class Therapist(models.Model):
     slot_step_minutes = models.PositiveSmallIntegerField(choices=SLOT_STEPS, default=60)
     auto_confirm = models.BooleanField(default=False)
     notice_hours = models.PositiveSmallIntegerField(default=24)
+    video_url = models.URLField(
+        "video room link", blank=True, help_text="Sent to booked clients in reminders."
+    )
+    reminder_minutes = ArrayField(
+        models.PositiveIntegerField(),
+        default=list,
+        blank=True,
+        help_text="Minutes before a session to send reminders; empty means 24 h and 1 h.",
+    )
     # The next free start, kept current by the booking services (Booking issue).
     next_opening = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)

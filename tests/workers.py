@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -85,3 +86,78 @@ def wait_until(predicate, *, timeout: float = 30.0, interval: float = 0.1) -> bo
             return True
         time.sleep(interval)
     return False
+
+
+def _celery_env(*, broker: str, queue: str, extra_env: dict | None) -> dict:
+    return {
+        **os.environ,
+        "DATABASE_URL": test_database_url(),
+        "CELERY_BROKER_URL": broker,
+        "CELERY_QUEUE": queue,
+        "EMAIL_URL": "consolemail://",
+        **(extra_env or {}),
+    }
+
+
+class CeleryProcesses:
+    """Several `celery worker` (and optionally `celery beat`) processes on one queue,
+    each in its own process group so a test can SIGKILL one whole worker."""
+
+    def __init__(self, *, broker: str, extra_env: dict | None = None):
+        self.broker = broker
+        self.queue = f"test-{uuid.uuid4().hex[:10]}"
+        self.env = _celery_env(broker=broker, queue=self.queue, extra_env=extra_env)
+        self.processes: list[subprocess.Popen] = []
+        self.logs: list[Path] = []
+        self.sender = Celery(broker=broker)
+
+    def _start(self, args: list[str]) -> subprocess.Popen:
+        log = ROOT / ".data" / f"{self.queue}-{len(self.logs)}.log"
+        self.logs.append(log)
+        with open(log, "w") as out:
+            process = subprocess.Popen(
+                [sys.executable, "-m", "celery", "-A", "therapy_directory", *args],
+                cwd=ROOT, env=self.env, stdout=out, stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )  # fmt: skip
+        self.processes.append(process)
+        return process
+
+    def start_worker(self, *, concurrency: int = 1) -> subprocess.Popen:
+        return self._start(
+            [
+                "worker", "--queues", self.queue, "--concurrency", str(concurrency),
+                "--pool", "prefork", "--loglevel", "INFO", "--without-heartbeat",
+                "--without-gossip", "--without-mingle", "-n", f"w{len(self.logs)}@%h",
+            ]
+        )  # fmt: skip
+
+    def start_beat(self, schedule_dir: Path) -> subprocess.Popen:
+        return self._start(
+            ["beat", "--loglevel", "INFO", "-s", str(schedule_dir / "celerybeat-schedule")]
+        )
+
+    def send(self, task_name: str, **kwargs):
+        return self.sender.send_task(task_name, kwargs=kwargs, queue=self.queue)
+
+    def output(self) -> str:
+        return "\n".join(log.read_text() for log in self.logs if log.exists())
+
+    def kill(self, process: subprocess.Popen) -> None:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait(timeout=10)
+
+    def stop(self) -> None:
+        for process in self.processes:
+            if process.poll() is None:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(process.pid, signal.SIGTERM)
+        for process in self.processes:
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+        self.sender.close()
+        print(self.output()[-4000:])  # shown by pytest when the test fails
+        for log in self.logs:
+            log.unlink(missing_ok=True)

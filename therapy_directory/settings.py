@@ -143,6 +143,12 @@ WHITENOISE_USE_FINDERS = True
 # --- E-mail ----------------------------------------------------------------------
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
+if env.str("EMAIL_URL", default="").startswith("filemail:///"):
+    # django-environ drops the leading slash of an absolute path.
+    EMAIL_FILE_PATH = "/" + EMAIL_CONFIG["EMAIL_FILE_PATH"].lstrip("/")
+if env.str("EMAIL_BACKEND", default=""):  # a custom backend class (tests use a slow one)
+    EMAIL_BACKEND = env.str("EMAIL_BACKEND")
+    EMAIL_FILE_PATH = env.str("EMAIL_FILE_PATH", default=str(DATA_DIR / "mail"))
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Rapport <no-reply@rapport.example>")
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
 
@@ -209,6 +215,10 @@ CELERY_RESULT_SERIALIZER = "json"
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE = {
+    "dispatch-reminders": {
+        "task": "notifications.tasks.dispatch_reminders",
+        "schedule": timedelta(seconds=env.int("REMINDER_DISPATCH_EVERY_SECONDS", default=60)),
+    },
     "expire-licenses": {
         "task": "providers.tasks.expire_licenses",
         "schedule": timedelta(hours=1),  # daily in effect: idempotent, cheap when nothing is due
@@ -225,9 +235,17 @@ CELERY_BEAT_SCHEDULE = {
         "task": "providers.tasks.send_license_expiry_notices",
         "schedule": timedelta(hours=6),
     },
+    "expire-group-offers": {
+        "task": "booking.tasks.expire_group_offers",
+        "schedule": timedelta(minutes=5),
+    },
 }
 
 # --- Domain defaults -------------------------------------------------------------
+REMINDER_LATE_CUTOFF_MINUTES = env.int("REMINDER_LATE_CUTOFF_MINUTES", default=30)
+# A row claimed by a worker that then died is handed back after this long; it must be
+# longer than sending one batch takes.
+REMINDER_LEASE_SECONDS = env.int("REMINDER_LEASE_SECONDS", default=300)
 LICENSE_EXPIRY_NOTICE_DAYS = 30
 LICENSE_EXPIRING_WINDOW_DAYS = 60
 

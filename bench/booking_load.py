@@ -9,7 +9,7 @@
 Runs on a scratch database (``rapport_bench_booking``) and writes the ``booking``
 section of BENCHMARKS.md.
 
-    .venv/bin/python bench/booking.py [--runs 5]
+    .venv/bin/python bench/booking_load.py [--runs 5]
 """
 
 from __future__ import annotations
@@ -262,7 +262,7 @@ e-mails queued), {len(rates)} runs of {CLIENTS * BOOKINGS_PER_CLIENT} requests.
 | --- | --- |
 | {report.spread(rates, "/s")} | {overlaps} |
 
-{report.machine("booking.py")}
+{report.machine("booking_load.py")}
 """
     report.write_section("booking", body)
     print(body)

@@ -1,0 +1,76 @@
+"""Forms for the group pages. They only parse input; ``booking.groups`` decides."""
+
+from __future__ import annotations
+
+from django import forms
+
+from accounts.forms import DescribedErrorsMixin
+from accounts.places import US_STATES
+from booking.models import AvailabilityRule, Group
+from providers.models import Format, Modality, Therapist
+
+
+class GroupForm(DescribedErrorsMixin, forms.Form):
+    title = forms.CharField(label="Title", max_length=120)
+    description = forms.CharField(
+        label="Description",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text="Who it is for and how it runs. Clients read this before they join.",
+    )
+    kind = forms.ChoiceField(label="Kind of group", choices=Group.Kind.choices)
+    modality = forms.ModelChoiceField(
+        label="Therapy", queryset=Modality.objects.all(), to_field_name="slug", empty_label=None
+    )
+    format = forms.ChoiceField(label="Format", choices=Format.choices)
+    weekday = forms.TypedChoiceField(label="Weekday", choices=AvailabilityRule.WEEKDAYS, coerce=int)
+    start_time = forms.TimeField(
+        label="Start time",
+        widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+        help_text="In your practice’s time zone.",
+    )
+    meeting_minutes = forms.IntegerField(
+        label="Meeting length (minutes)", min_value=15, max_value=240, initial=90
+    )
+    start_date = forms.DateField(
+        label="First week",
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        help_text="The first meeting is on the weekday above, on or after this day.",
+    )
+    weeks = forms.IntegerField(
+        label="Number of weeks", min_value=1, max_value=Group.MAX_WEEKS, initial=12
+    )
+    capacity = forms.IntegerField(
+        label="Capacity",
+        min_value=1,
+        max_value=Group.MAX_CAPACITY,
+        initial=8,
+        help_text="Members at most (1–50; groups usually have 6–12).",
+    )
+    states = forms.MultipleChoiceField(
+        label="States it serves",
+        choices=US_STATES,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Only states where you hold a verified, current license.",
+    )
+
+    def __init__(self, *args, therapist: Therapist, licensed_states: list[str], **kwargs):
+        super().__init__(*args, **kwargs)
+        names = dict(US_STATES)
+        self.fields["states"].choices = [(s, names.get(s, s)) for s in licensed_states]
+        labels = dict(Format.choices)
+        self.fields["format"].choices = [(f, labels.get(f, f)) for f in therapist.formats]
+
+    def group_fields(self) -> dict:
+        data = dict(self.cleaned_data)
+        data["modality"] = data["modality"].slug
+        return data
+
+
+class ReasonForm(DescribedErrorsMixin, forms.Form):
+    reason = forms.CharField(
+        label="Reason (sent to the members)",
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        error_messages={"required": "Tell the members why."},
+    )

@@ -1,0 +1,188 @@
+"""Reads for groups: the one group search (the page and ``GET groups/`` share it), who
+may see which group, and its roster. Every list is annotated in one query: seats
+left, next meeting, and the caller's own status and place on the waitlist."""
+
+from __future__ import annotations
+
+import django_filters
+from django.db.models import (
+    Case,
+    CharField,
+    Count,
+    IntegerField,
+    Max,
+    Min,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce
+from django.utils.timezone import now
+
+from accounts.places import US_STATES
+from booking.models import (
+    ACTIVE_SESSION_STATES,
+    LIVE_ENROLMENT_STATES,
+    Enrolment,
+    Group,
+    Session,
+)
+from providers.models import Format, Modality, Therapist
+
+
+class GroupFilter(django_filters.FilterSet):
+    state = django_filters.ChoiceFilter(
+        label="State you live in",
+        choices=US_STATES,
+        method="filter_state",
+        empty_label="Any state",
+        help_text="Groups that serve clients in this state, run by a therapist licensed there.",
+    )
+    modality = django_filters.ModelChoiceFilter(
+        label="Therapy",
+        queryset=Modality.objects.all(),
+        to_field_name="slug",
+        field_name="modality",
+        empty_label="Any therapy",
+    )
+    kind = django_filters.ChoiceFilter(
+        label="Kind of group", choices=Group.Kind.choices, empty_label="Any kind"
+    )
+    format = django_filters.ChoiceFilter(
+        label="Format", choices=Format.choices, empty_label="Any format"
+    )
+    starts_after = django_filters.DateFilter(
+        label="Starting on or after",
+        field_name="start_date",
+        lookup_expr="gte",
+        help_text="YYYY-MM-DD",
+    )
+
+    class Meta:
+        model = Group
+        fields: list[str] = []
+
+    def filter_state(self, queryset, name, value):
+        if not value:
+            return queryset
+        return queryset.filter(
+            states__contains=[value], therapist__in=Therapist.objects.findable_in(value)
+        )
+
+
+def with_seats(qs: QuerySet[Group], user=None) -> QuerySet[Group]:
+    """Annotate seats taken, waitlist length, first / next / last meeting and, for a
+    signed-in user, their live enrolment's status and place on the waitlist."""
+    current = now()
+    meetings = Session.objects.filter(group=OuterRef("pk"))
+    qs = qs.annotate(
+        seats_taken=Coalesce(
+            Subquery(
+                Enrolment.objects.filter(group=OuterRef("pk"), status__in=["enrolled", "offered"])
+                .values("group")
+                .annotate(n=Count("pk"))
+                .values("n"),
+                output_field=IntegerField(),
+            ),
+            0,
+        ),
+        waitlisted=Coalesce(
+            Subquery(
+                Enrolment.objects.filter(group=OuterRef("pk"), status="waitlisted")
+                .values("group")
+                .annotate(n=Count("pk"))
+                .values("n"),
+                output_field=IntegerField(),
+            ),
+            0,
+        ),
+        first_meeting=Subquery(meetings.values("group").annotate(m=Min("start")).values("m")[:1]),
+        last_meeting=Subquery(meetings.values("group").annotate(m=Max("start")).values("m")[:1]),
+        next_meeting=Subquery(
+            meetings.filter(status__in=ACTIVE_SESSION_STATES, start__gt=current)
+            .values("group")
+            .annotate(m=Min("start"))
+            .values("m")[:1]
+        ),
+    )
+    if user is not None and user.is_authenticated:
+        mine = Enrolment.objects.filter(
+            group=OuterRef("pk"), client=user, status__in=LIVE_ENROLMENT_STATES
+        )
+        qs = qs.annotate(
+            my_status=Subquery(mine.values("status")[:1]),
+            my_enrolment_id=Subquery(mine.values("pk")[:1]),
+            my_offered_until=Subquery(mine.values("offered_until")[:1]),
+            my_queue=Subquery(mine.filter(status="waitlisted").values("queue_number")[:1]),
+        ).annotate(
+            my_position=Subquery(
+                Enrolment.objects.filter(
+                    group=OuterRef("pk"),
+                    status="waitlisted",
+                    queue_number__lte=OuterRef("my_queue"),
+                )
+                .values("group")
+                .annotate(n=Count("pk"))
+                .values("n"),
+                output_field=IntegerField(),
+            )
+        )
+    else:
+        qs = qs.annotate(
+            my_status=Value(None, output_field=CharField()),
+            my_position=Value(None, output_field=IntegerField()),
+        )
+    return qs.select_related("therapist", "modality")
+
+
+def seats_left(group: Group) -> int:
+    return max(group.capacity - group.seats_taken, 0)
+
+
+def groups_visible_to(user) -> QuerySet[Group]:
+    """Listed groups for anyone; also, their own groups for a therapist, the groups a
+    client is or was in, and everything for staff."""
+    if user.is_authenticated and user.is_staff:
+        return Group.objects.all()
+    visible = Q(pk__in=Group.objects.listed().values("pk"))
+    if user.is_authenticated:
+        therapist_id = getattr(getattr(user, "therapist", None), "pk", None)
+        if therapist_id is not None:
+            visible |= Q(therapist_id=therapist_id)
+        visible |= Q(pk__in=Enrolment.objects.filter(client=user).values("group_id"))
+    return Group.objects.filter(visible)
+
+
+def listed_groups(user, params=None) -> tuple[GroupFilter, QuerySet[Group]]:
+    """The browse page and ``GET groups/``: upcoming groups, filtered, soonest first."""
+    search = GroupFilter(params or {}, queryset=Group.objects.listed())
+    qs = search.qs if search.is_valid() else Group.objects.none()
+    return search, with_seats(qs, user).order_by("next_meeting", "id")
+
+
+def roster_visible_to(user, group: Group) -> bool:
+    """Only the group's therapist and staff see who is in it (PRODUCT rule 11)."""
+    if not user.is_authenticated:
+        return False
+    return user.is_staff or getattr(getattr(user, "therapist", None), "pk", None) == (
+        group.therapist_id
+    )
+
+
+def roster(group: Group) -> QuerySet[Enrolment]:
+    """Members first, then offers, then the waitlist in order; past members last."""
+    order = {"enrolled": 0, "offered": 1, "waitlisted": 2}
+    return (
+        group.enrolments.select_related("client")
+        .annotate(
+            rank=Case(
+                *[When(status=s, then=Value(n)) for s, n in order.items()],
+                default=Value(3),
+                output_field=IntegerField(),
+            )
+        )
+        .order_by("rank", "queue_number")
+    )

@@ -1,0 +1,417 @@
+"""Group pages: browse and join groups (clients), run them (therapists).
+
+Thin, like ``booking.views``: parse with a form, call one service from
+``booking.groups``, render; domain errors become messages beside what they concern.
+Rosters and attendance exist only for the group's therapist; anyone else gets a 404.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods, require_POST
+
+from booking import group_selectors, groups
+from booking.exceptions import GroupFull, InvalidTransition, NotLicensedInState, SlotConflict
+from booking.group_forms import GroupForm, ReasonForm
+from booking.models import Attendance, Enrolment, Group, Session
+from booking.views import (
+    _add_service_errors,
+    _conflict_rows,
+    _dashboard,
+    _error_text,
+    _when,
+    therapist_only,
+)
+from providers.models import License, Therapist
+
+GROUPS_PER_PAGE = 20
+
+
+def _weekly_label(group: Group, start: dt.datetime | None) -> str:
+    """'Wednesdays at 18:00 EST' in the viewer's zone (from the next meeting)."""
+    if start is None:
+        return ""
+    return f"{_when(start, 'l')}s at {_when(start, 'H:i T')}"
+
+
+# --- Browse and join --------------------------------------------------------------------------
+
+
+def group_list(request):
+    params = request.GET.copy()
+    user = request.user
+    if "state" not in params and getattr(user, "is_client", False) and user.state:
+        params["state"] = user.state  # licensure follows the client: start with theirs
+    search, qs = group_selectors.listed_groups(user, params)
+    page = None
+    if search.is_valid():
+        page = Paginator(qs, GROUPS_PER_PAGE).get_page(request.GET.get("page"))
+        page.object_list = list(page.object_list)
+        for group in page.object_list:
+            group.seats_left = group_selectors.seats_left(group)
+            group.weekly = _weekly_label(group, group.next_meeting)
+    query = params.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "booking/groups/list.html",
+        {
+            "form": search.form,
+            "fields": list(search.form),
+            "page": page,
+            "query_prefix": f"?{query.urlencode()}&" if query else "?",
+            "has_filters": any(v for k, v in params.items() if k != "page"),
+        },
+    )
+
+
+def _visible_group(request, pk: int) -> Group:
+    visible = group_selectors.groups_visible_to(request.user).filter(pk=pk)
+    group = group_selectors.with_seats(visible, request.user).first()
+    if group is None:
+        raise Http404
+    return group
+
+
+def group_detail(request, pk: int):
+    group = _visible_group(request, pk)
+    user = request.user
+    is_own = getattr(getattr(user, "therapist", None), "pk", None) == group.therapist_id
+    blocker = ""
+    if getattr(user, "is_client", False) and group.my_status is None:
+        try:
+            groups.check_licensure(group, user)
+        except NotLicensedInState as exc:
+            blocker = exc.detail
+    meetings = list(group.meetings.order_by("start"))
+    return render(
+        request,
+        "booking/groups/detail.html",
+        {
+            "group": group,
+            "meetings": meetings,
+            "seats_left": group_selectors.seats_left(group),
+            "weekly": _weekly_label(group, group.next_meeting or group.first_meeting),
+            "is_own": is_own,
+            "can_join": getattr(user, "is_client", False)
+            and not blocker
+            and group.status == "active"
+            and group.next_meeting is not None,
+            "blocker": blocker,
+            "now": timezone.now(),
+        },
+    )
+
+
+def _client_action(view):
+    @login_required
+    @require_POST
+    def wrapped(request, pk: int):
+        group = _visible_group(request, pk)
+        try:
+            text = view(request, group)
+        except (
+            GroupFull,
+            NotLicensedInState,
+            InvalidTransition,
+            PermissionDenied,
+            ValidationError,
+        ) as exc:
+            messages.error(request, _error_text(exc))
+        else:
+            messages.success(request, text)
+        return redirect("booking:group_detail", pk=group.pk)
+
+    wrapped.__name__ = view.__name__
+    return wrapped
+
+
+@_client_action
+def enrol(request, group: Group) -> str:
+    enrolment = groups.enrol(
+        client=request.user, group_id=group.pk, waitlist=request.POST.get("waitlist") != "0"
+    )
+    if enrolment.status == Enrolment.Status.ENROLLED:
+        return f"You joined “{group.title}”. Its meetings are in your sessions."
+    position = groups.waitlist_position(enrolment)
+    return (
+        f"“{group.title}” is full: you are number {position} on the waitlist. "
+        "We e-mail you if a seat frees up."
+    )
+
+
+@_client_action
+def leave(request, group: Group) -> str:
+    enrolment = groups.leave(client=request.user, group_id=group.pk)
+    return f"You left “{group.title}”." if enrolment else ""
+
+
+@_client_action
+def accept_offer(request, group: Group) -> str:
+    groups.accept_offer(client=request.user, group_id=group.pk)
+    return f"The seat is yours: you joined “{group.title}”."
+
+
+@_client_action
+def decline_offer(request, group: Group) -> str:
+    groups.decline_offer(client=request.user, group_id=group.pk)
+    return "You turned down the seat; it goes to the next person in line."
+
+
+# --- The therapist runs groups ----------------------------------------------------------------
+
+
+def _licensed_states(therapist: Therapist) -> list[str]:
+    licenses = License.objects.valid().filter(therapist=therapist)
+    return sorted(set(licenses.values_list("state", flat=True)))
+
+
+def _own_group(therapist: Therapist, pk: int) -> Group:
+    return get_object_or_404(
+        group_selectors.with_seats(Group.objects.filter(therapist=therapist, pk=pk)), pk=pk
+    )
+
+
+@therapist_only
+def dashboard_groups(request, therapist: Therapist):
+    own = group_selectors.with_seats(Group.objects.filter(therapist=therapist)).order_by(
+        "-start_date", "-id"
+    )
+    rows = list(own)
+    for group in rows:
+        group.seats_left = group_selectors.seats_left(group)
+    return render(
+        request,
+        "booking/groups/dashboard_list.html",
+        _dashboard(therapist, "groups", groups=rows),
+    )
+
+
+def _render_form(request, therapist, form, *, group=None, conflicts=None, status=200):
+    return render(
+        request,
+        "booking/groups/form.html",
+        _dashboard(
+            therapist,
+            "groups",
+            form=form,
+            group=group,
+            conflicts=conflicts or [],
+            licensed_states=_licensed_states(therapist),
+        ),
+        status=status,
+    )
+
+
+def _save_group(request, therapist, form, *, group=None):
+    try:
+        if group is None:
+            saved = groups.create_group(therapist=therapist, **form.group_fields())
+        else:
+            saved = groups.update_group(group_id=group.pk, by=request.user, **form.group_fields())
+    except SlotConflict as exc:
+        return _render_form(
+            request,
+            therapist,
+            form,
+            group=group,
+            conflicts=_conflict_rows(exc),
+            status=exc.http_status,
+        )
+    except ValidationError as exc:
+        _add_service_errors(form, exc)
+    except (InvalidTransition, PermissionDenied) as exc:
+        form.add_error(None, _error_text(exc))
+    else:
+        messages.success(
+            request,
+            f"“{saved.title}” is saved; its {saved.weeks} meetings are in your calendar."
+            if group is None
+            else f"“{saved.title}” is updated. Members are told of any new time.",
+        )
+        return redirect("booking:dashboard_group", pk=saved.pk)
+    return _render_form(request, therapist, form, group=group, status=400)
+
+
+@therapist_only
+@require_http_methods(["GET", "POST"])
+def create_group(request, therapist: Therapist):
+    kwargs = {"therapist": therapist, "licensed_states": _licensed_states(therapist)}
+    if request.method == "GET":
+        today = timezone.now().astimezone(ZoneInfo(therapist.timezone)).date()
+        initial = {
+            "start_date": today + dt.timedelta(days=7),
+            "modality": "group",
+            "start_time": dt.time(18),
+            "states": kwargs["licensed_states"][:1],
+        }
+        return _render_form(request, therapist, GroupForm(initial=initial, **kwargs))
+    form = GroupForm(request.POST, **kwargs)
+    if not form.is_valid():
+        return _render_form(request, therapist, form, status=400)
+    return _save_group(request, therapist, form)
+
+
+@therapist_only
+@require_http_methods(["GET", "POST"])
+def edit_group(request, therapist: Therapist, pk: int):
+    group = _own_group(therapist, pk)
+    kwargs = {"therapist": therapist, "licensed_states": _licensed_states(therapist)}
+    if request.method == "GET":
+        initial = {f: getattr(group, f) for f in groups.EDITABLE_FIELDS}
+        initial["modality"] = group.modality.slug
+        return _render_form(request, therapist, GroupForm(initial=initial, **kwargs), group=group)
+    form = GroupForm(request.POST, **kwargs)
+    if not form.is_valid():
+        return _render_form(request, therapist, form, group=group, status=400)
+    return _save_group(request, therapist, form, group=group)
+
+
+@therapist_only
+def dashboard_group(request, therapist: Therapist, pk: int):
+    group = _own_group(therapist, pk)
+    current = timezone.now()
+    meetings = list(group.meetings.order_by("week"))
+    marked = set(
+        Attendance.objects.filter(session__group=group).values_list("session_id", flat=True)
+    )
+    rows = [
+        {
+            "meeting": m,
+            "can_cancel": m.is_active and m.start > current,
+            "can_mark": m.start <= current and m.status in ("confirmed", "completed"),
+            "marked": m.pk in marked,
+            "form": ReasonForm(auto_id=f"id_meeting_{m.pk}_%s"),
+        }
+        for m in meetings
+    ]
+    roster = list(group_selectors.roster(group))
+    positions = {}
+    waiting = [e for e in roster if e.status == "waitlisted"]
+    for n, e in enumerate(waiting, start=1):
+        positions[e.pk] = n
+    for e in roster:
+        e.position = positions.get(e.pk)
+    return render(
+        request,
+        "booking/groups/dashboard_detail.html",
+        _dashboard(
+            therapist,
+            "groups",
+            group=group,
+            seats_left=group_selectors.seats_left(group),
+            rows=rows,
+            roster=roster,
+            cancel_form=ReasonForm(auto_id="id_cancel_group_%s"),
+        ),
+    )
+
+
+def _meeting_of(therapist: Therapist, group_pk: int, session_pk: int) -> tuple[Group, Session]:
+    group = get_object_or_404(Group, therapist=therapist, pk=group_pk)
+    return group, get_object_or_404(Session, group=group, pk=session_pk)
+
+
+@therapist_only
+@require_POST
+def cancel_meeting(request, therapist: Therapist, pk: int, session_pk: int):
+    group, meeting = _meeting_of(therapist, pk, session_pk)
+    form = ReasonForm(request.POST, auto_id=f"id_meeting_{meeting.pk}_%s")
+    if not form.is_valid():
+        messages.error(request, "Give a reason: the members are told why.")
+    else:
+        try:
+            groups.cancel_meeting(
+                by=request.user, session_id=meeting.pk, reason=form.cleaned_data["reason"]
+            )
+        except (InvalidTransition, ValidationError, PermissionDenied) as exc:
+            messages.error(request, _error_text(exc))
+        else:
+            messages.success(
+                request, f"Cancelled the meeting on {_when(meeting.start)}. Members are told."
+            )
+    return redirect("booking:dashboard_group", pk=group.pk)
+
+
+@therapist_only
+@require_POST
+def cancel_group(request, therapist: Therapist, pk: int):
+    group = get_object_or_404(Group, therapist=therapist, pk=pk)
+    form = ReasonForm(request.POST, auto_id="id_cancel_group_%s")
+    if not form.is_valid():
+        messages.error(request, "Give a reason: the members are told why.")
+    else:
+        try:
+            groups.cancel_group(by=request.user, group_id=group.pk, **form.cleaned_data)
+        except (InvalidTransition, ValidationError, PermissionDenied) as exc:
+            messages.error(request, _error_text(exc))
+        else:
+            messages.success(request, f"Cancelled “{group.title}”. Members are told.")
+    return redirect("booking:dashboard_group", pk=group.pk)
+
+
+@therapist_only
+@require_POST
+def remove_member(request, therapist: Therapist, pk: int, enrolment_pk: int):
+    group = get_object_or_404(Group, therapist=therapist, pk=pk)
+    enrolment = get_object_or_404(Enrolment, group=group, pk=enrolment_pk)
+    try:
+        groups.remove_member(by=request.user, enrolment_id=enrolment.pk)
+    except (InvalidTransition, PermissionDenied) as exc:
+        messages.error(request, _error_text(exc))
+    else:
+        messages.success(request, f"Removed {enrolment.client.name} from the group.")
+    return redirect("booking:dashboard_group", pk=group.pk)
+
+
+@therapist_only
+@require_http_methods(["GET", "POST"])
+def attendance(request, therapist: Therapist, pk: int, session_pk: int):
+    group, meeting = _meeting_of(therapist, pk, session_pk)
+    marked = dict(Attendance.objects.filter(session=meeting).values_list("client_id", "present"))
+    members = [
+        e.client for e in group.enrolments.filter(status="enrolled").select_related("client")
+    ]
+    known = {m.pk for m in members}
+    members += [
+        a.client
+        for a in Attendance.objects.filter(session=meeting)
+        .exclude(client_id__in=known)
+        .select_related("client")
+    ]
+    if request.method == "POST":
+        present = {m.pk: request.POST.get(f"present_{m.pk}") == "1" for m in members}
+        try:
+            groups.mark_attendance(by=request.user, session_id=meeting.pk, present=present)
+        except (InvalidTransition, ValidationError, PermissionDenied) as exc:
+            messages.error(request, _error_text(exc))
+        else:
+            count = sum(present.values())
+            messages.success(
+                request,
+                f"Attendance saved for {_when(meeting.start)}: {count} of {len(present)} present.",
+            )
+            return redirect("booking:dashboard_group", pk=group.pk)
+    rows = [{"client": m, "present": marked.get(m.pk)} for m in members]
+    return render(
+        request,
+        "booking/groups/attendance.html",
+        _dashboard(
+            therapist,
+            "groups",
+            group=group,
+            meeting=meeting,
+            rows=rows,
+            can_mark=meeting.start <= timezone.now()
+            and meeting.status in ("confirmed", "completed"),
+        ),
+    )

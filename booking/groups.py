@@ -1,0 +1,750 @@
+"""The only code that changes groups, their meetings, enrolments and attendance.
+
+A group's meetings are ``Session`` rows (``group`` set, ``client`` empty) created
+``confirmed`` with the group, so the exclusion constraint that keeps a therapist from
+holding two clients at once also keeps a group meeting and a course session apart,
+whichever is written first and however many requests race.
+
+Capacity (PRODUCT rule 6) is kept by locking the group row, counting and inserting in
+one transaction: enrolments of one group are served one after the other. Each enrolment
+takes the next ``queue_number`` under that lock, so the waitlist is in commit order.
+Lock order: therapist, then group, then enrolments.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Max
+from django.utils.timezone import now
+
+from accounts.places import STATE_NAMES
+from booking import slots
+from booking.exceptions import GroupFull, InvalidTransition, NotLicensedInState, SlotConflict
+from booking.models import (
+    ACTIVE_SESSION_STATES,
+    LIVE_ENROLMENT_STATES,
+    SEAT_STATES,
+    Attendance,
+    Enrolment,
+    Group,
+    Session,
+)
+from booking.services import refresh_next_opening
+from notifications import reminders
+from notifications.email import queue_email
+from providers.models import Format, License, Modality, Therapist
+
+OFFER_HOLD = dt.timedelta(hours=getattr(settings, "GROUP_OFFER_HOLD_HOURS", 24))
+# Changing any of these moves the meetings.
+SCHEDULE_FIELDS = ("weekday", "start_time", "start_date", "meeting_minutes", "weeks")
+EDITABLE_FIELDS = (
+    "title", "description", "modality", "kind", "format", "capacity", "states", *SCHEDULE_FIELDS,
+)  # fmt: skip
+
+
+class GroupNotInState(NotLicensedInState):
+    """The therapist may be licensed there, but this group does not serve that state."""
+
+    def __init__(self, *, title: str, state: str, states: Iterable[str]):
+        NotLicensedInState.__init__(self, therapist_name="", state=state)
+        served = ", ".join(sorted(states))
+        self.detail = (
+            f"“{title}” serves clients in {served} only, so you cannot join it from "
+            f"{STATE_NAMES.get(state, state or 'your state')}. Look for a group in your state."
+        )
+        self.args = (self.detail,)
+
+
+# --- Meetings ---------------------------------------------------------------------------
+
+
+def first_meeting_date(start_date: dt.date, weekday: int) -> dt.date:
+    """The first ``weekday`` on or after ``start_date``."""
+    return start_date + dt.timedelta(days=(weekday - start_date.weekday()) % 7)
+
+
+def meeting_times(
+    *, tz: ZoneInfo, weekday: int, start_time: dt.time, start_date: dt.date, weeks: int
+) -> list[dt.datetime]:
+    """The UTC start of every weekly meeting: the same wall-clock time in the
+    therapist's zone each week, across daylight-saving changes."""
+    first = dt.datetime.combine(first_meeting_date(start_date, weekday), start_time, tzinfo=tz)
+    return [local.astimezone(dt.UTC) for local in slots.local_occurrences(first, tz, weeks)]
+
+
+def _busy(
+    therapist: Therapist, starts: list[dt.datetime], length: dt.timedelta, ignore_group_id=None
+) -> list[tuple[dt.datetime, dt.datetime]]:
+    qs = Session.objects.active().filter(
+        therapist=therapist, start__lt=starts[-1] + length, end__gt=starts[0]
+    )
+    if ignore_group_id is not None:
+        qs = qs.exclude(group_id=ignore_group_id)
+    return list(qs.values_list("start", "end"))
+
+
+def meeting_conflicts(
+    starts: list[dt.datetime],
+    length: dt.timedelta,
+    busy: Iterable[tuple[dt.datetime, dt.datetime]],
+) -> list[tuple[dt.datetime, str]]:
+    """Meetings that overlap a session the therapist already holds. Weekly hours and
+    time off do not restrict groups: the therapist chose this time on purpose."""
+    busy = list(busy)
+    return [
+        (start, "taken")
+        for start in starts
+        if any(b_start < start + length and b_end > start for b_start, b_end in busy)
+    ]
+
+
+def _check_states(therapist: Therapist, states: list[str]) -> list[str]:
+    states = sorted({s.strip().upper() for s in states if s and s.strip()})
+    if not states:
+        raise ValidationError({"states": "Choose at least one state the group serves."})
+    licensed = set(
+        License.objects.valid().filter(therapist=therapist).values_list("state", flat=True)
+    )
+    missing = [s for s in states if s not in licensed]
+    if missing:
+        raise ValidationError(
+            {
+                "states": (
+                    f"You hold no verified, current license in {', '.join(missing)}: a group "
+                    "can serve only states where you are licensed."
+                )
+            }
+        )
+    return states
+
+
+def _clean(therapist: Therapist, data: dict) -> dict:
+    """Field rules the database also holds, said in plain words before it refuses."""
+    errors = {}
+    if not (data.get("title") or "").strip():
+        errors["title"] = "Give the group a title."
+    if data.get("kind") not in Group.Kind.values:
+        errors["kind"] = f"Choose one of: {', '.join(Group.Kind.values)}."
+    if data.get("format") not in Format.values:
+        errors["format"] = "Choose telehealth or in_person."
+    elif data["format"] not in therapist.formats:
+        errors["format"] = f"You offer: {', '.join(therapist.formats) or 'no format yet'}."
+    if not isinstance(data.get("weekday"), int) or not 0 <= data["weekday"] <= 6:
+        errors["weekday"] = "A weekday is 0 (Monday) to 6 (Sunday)."
+    if not isinstance(data.get("weeks"), int) or not 1 <= data["weeks"] <= Group.MAX_WEEKS:
+        errors["weeks"] = f"A group meets for 1 to {Group.MAX_WEEKS} weeks."
+    capacity = data.get("capacity")
+    if not isinstance(capacity, int) or not 1 <= capacity <= Group.MAX_CAPACITY:
+        errors["capacity"] = f"Capacity is 1 to {Group.MAX_CAPACITY} members (typically 6–12)."
+    minutes = data.get("meeting_minutes")
+    if not isinstance(minutes, int) or not 15 <= minutes <= 240:
+        errors["meeting_minutes"] = "A meeting lasts 15 to 240 minutes."
+    if not isinstance(data.get("start_time"), dt.time):
+        errors["start_time"] = "Give the start time, e.g. 18:00."
+    if not isinstance(data.get("start_date"), dt.date):
+        errors["start_date"] = "Give the first day, e.g. 2027-01-04."
+    modality = data.get("modality")
+    if isinstance(modality, str):
+        found = Modality.objects.filter(slug=modality).first()
+        if found is None:
+            errors["modality"] = "Unknown therapy."
+        data["modality"] = found
+    elif not isinstance(modality, Modality):
+        errors["modality"] = "Choose a therapy."
+    if errors:
+        raise ValidationError(errors)
+    data["title"] = data["title"].strip()
+    data["states"] = _check_states(therapist, list(data.get("states") or []))
+    return data
+
+
+def _insert_meetings(group: Group, weeks: Iterable[tuple[int, dt.datetime]]) -> list[Session]:
+    length = dt.timedelta(minutes=group.meeting_minutes)
+    return Session.objects.bulk_create(
+        [
+            Session(
+                group=group,
+                therapist_id=group.therapist_id,
+                week=week,
+                start=start,
+                end=start + length,
+                status=Session.Status.CONFIRMED,
+            )
+            for week, start in weeks
+        ]
+    )
+
+
+def _raise_if_taken(exc: IntegrityError, starts: list[dt.datetime]) -> None:
+    # Only a writer that skipped the therapist lock can get here.
+    if "session_no_double_booking" not in str(exc):
+        raise exc
+    raise SlotConflict([(starts[0], "taken")]) from exc
+
+
+def create_group(*, therapist: Therapist, **fields) -> Group:
+    """Create a group and reserve its meetings in the therapist's calendar, all or
+    none. Raises ValidationError (fields; unlicensed states) or SlotConflict naming
+    every meeting that overlaps a session the therapist already holds."""
+    data = {"description": "", "meeting_minutes": 90, **fields}
+    unknown = set(data) - set(EDITABLE_FIELDS)
+    if unknown:
+        raise TypeError(f"Unknown group fields: {sorted(unknown)}")
+    with transaction.atomic():
+        therapist = Therapist.objects.select_for_update().get(pk=therapist.pk)
+        data = _clean(therapist, data)
+        tz = ZoneInfo(therapist.timezone)
+        starts = meeting_times(
+            tz=tz,
+            weekday=data["weekday"],
+            start_time=data["start_time"],
+            start_date=data["start_date"],
+            weeks=data["weeks"],
+        )
+        if starts[0] <= now():
+            raise ValidationError({"start_date": "The first meeting must be in the future."})
+        length = dt.timedelta(minutes=data["meeting_minutes"])
+        conflicts = meeting_conflicts(starts, length, _busy(therapist, starts, length))
+        if conflicts:
+            raise SlotConflict(conflicts)
+        group = Group.objects.create(therapist=therapist, **data)
+        try:
+            with transaction.atomic():
+                meetings = _insert_meetings(group, enumerate(starts, start=1))
+        except IntegrityError as exc:
+            _raise_if_taken(exc, starts)
+        for meeting in meetings:
+            meeting.therapist = therapist
+        reminders.schedule_reminders(sessions=meetings, recipient=therapist.user)
+        refresh_next_opening(therapist=therapist)
+    return group
+
+
+def _locked_group(group_id: int) -> Group:
+    return (
+        Group.objects.select_for_update(of=("self",))
+        .select_related("therapist", "therapist__user")
+        .get(pk=group_id)
+    )
+
+
+def _require_therapist(group: Group, by) -> None:
+    if getattr(getattr(by, "therapist", None), "pk", None) != group.therapist_id:
+        raise PermissionDenied("Only the group's therapist can do that.")
+
+
+def _require_active(group: Group) -> None:
+    if group.status != Group.Status.ACTIVE:
+        raise InvalidTransition("This group was cancelled.", status=group.status)
+
+
+def update_group(*, group_id: int, by, **fields) -> Group:
+    """Change a group. Its weekly time, first day or length may change until the first
+    meeting; afterwards only the number of weeks (never below the meetings held).
+    Capacity never drops below the seats taken; extra seats go to the waitlist."""
+    unknown = set(fields) - set(EDITABLE_FIELDS)
+    if unknown:
+        raise TypeError(f"Unknown group fields: {sorted(unknown)}")
+    with transaction.atomic():
+        therapist_id = Group.objects.values_list("therapist_id", flat=True).get(pk=group_id)
+        therapist = Therapist.objects.select_for_update().get(pk=therapist_id)
+        group = _locked_group(group_id)
+        _require_therapist(group, by)
+        _require_active(group)
+        data = {f: getattr(group, f) for f in EDITABLE_FIELDS}
+        data.update(fields)
+        data = _clean(therapist, data)
+        seats_taken = group.enrolments.filter(status__in=SEAT_STATES).count()
+        if data["capacity"] < seats_taken:
+            raise ValidationError(
+                {"capacity": f"{seats_taken} seats are taken: the capacity cannot be lower."}
+            )
+        reschedule = any(data[f] != getattr(group, f) for f in SCHEDULE_FIELDS)
+        for field, value in data.items():
+            setattr(group, field, value)
+        group.therapist = therapist
+        if reschedule:
+            _reschedule(group, therapist)
+        group.save()
+        _fill_seats(group)
+    return group
+
+
+def _reschedule(group: Group, therapist: Therapist) -> None:
+    current = now()
+    meetings = list(group.meetings.select_for_update().order_by("week"))
+    held = [m for m in meetings if m.start <= current]
+    tz = ZoneInfo(therapist.timezone)
+    starts = meeting_times(
+        tz=tz,
+        weekday=group.weekday,
+        start_time=group.start_time,
+        start_date=group.start_date,
+        weeks=group.weeks,
+    )
+    length = dt.timedelta(minutes=group.meeting_minutes)
+    if held:
+        kept = [(m.week, m.start, m.end) for m in held]
+        planned = [(w, s, s + length) for w, s in enumerate(starts, start=1)][: len(held)]
+        if kept != planned:
+            raise ValidationError(
+                {
+                    "start_date": "The group has started: its weekly time, first day and "
+                    "meeting length can no longer change. Cancel single meetings instead."
+                }
+            )
+        if group.weeks < len(held):
+            raise ValidationError({"weeks": f"{len(held)} meetings have already taken place."})
+    elif starts[0] <= current:
+        raise ValidationError({"start_date": "The first meeting must be in the future."})
+    upcoming_starts = [(w, s) for w, s in enumerate(starts, start=1) if w > len(held)]
+    if upcoming_starts:
+        new = [s for _, s in upcoming_starts]
+        conflicts = meeting_conflicts(
+            new, length, _busy(therapist, new, length, ignore_group_id=group.pk)
+        )
+        if conflicts:
+            raise SlotConflict(conflicts)
+    by_week = {m.week: m for m in meetings if m.start > current}
+    with connection.cursor() as cursor:
+        # Meetings may trade places (e.g. the start moved by a week).
+        cursor.execute("SET CONSTRAINTS session_no_double_booking DEFERRED")
+    moved, added = [], []
+    for week, start in upcoming_starts:
+        meeting = by_week.pop(week, None)
+        if meeting is None:
+            added.append((week, start))
+            continue
+        meeting.start, meeting.end = start, start + length
+        moved.append(meeting)
+    Session.objects.bulk_update(moved, ["start", "end"])
+    dropped = list(by_week.values())  # weeks beyond the new length, not yet held
+    Session.objects.filter(pk__in=[m.pk for m in dropped]).delete()
+    created = _insert_meetings(group, added)
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SET CONSTRAINTS session_no_double_booking IMMEDIATE")
+    except IntegrityError as exc:
+        _raise_if_taken(exc, [s for _, s in upcoming_starts] or [current])
+    reminders.reschedule_reminders(session_ids=[m.pk for m in moved])
+    fresh = [m for m in created if m.status == Session.Status.CONFIRMED]
+    for meeting in fresh:
+        meeting.therapist = therapist
+    reminders.schedule_reminders(sessions=fresh, recipient=therapist.user)
+    members = _members(group)
+    for member in members:
+        reminders.schedule_reminders(sessions=fresh, recipient=member)
+    refresh_next_opening(therapist=therapist)
+    _notify_members(
+        group, "rescheduled", members=members, meetings=sorted(moved + fresh, key=lambda m: m.start)
+    )
+
+
+# --- Enrolment and the waitlist ----------------------------------------------------------
+
+
+def _upcoming_meetings(group: Group) -> list[Session]:
+    return list(
+        group.meetings.filter(status__in=ACTIVE_SESSION_STATES, start__gt=now())
+        .select_related("therapist")
+        .order_by("start")
+    )
+
+
+def _next_queue_number(group: Group) -> int:
+    return (group.enrolments.aggregate(n=Max("queue_number"))["n"] or 0) + 1
+
+
+def waitlist_position(enrolment: Enrolment) -> int | None:
+    """1 for the first in line; None when not on the waitlist."""
+    if enrolment.status != Enrolment.Status.WAITLISTED:
+        return None
+    return Enrolment.objects.filter(
+        group_id=enrolment.group_id,
+        status=Enrolment.Status.WAITLISTED,
+        queue_number__lte=enrolment.queue_number,
+    ).count()
+
+
+def check_licensure(group: Group, client) -> None:
+    """Licensure follows the client (PRODUCT rule 1): the group serves their state and
+    the therapist holds a verified, current license there."""
+    if client.state not in group.states:
+        raise GroupNotInState(title=group.title, state=client.state, states=group.states)
+    if not Therapist.objects.findable_in(client.state).filter(pk=group.therapist_id).exists():
+        raise NotLicensedInState(therapist_name=group.therapist.display_name, state=client.state)
+
+
+def enrol(*, client, group_id: int, waitlist: bool = True) -> Enrolment:
+    """Enrol a client in every remaining meeting of a group, or put them on its
+    waitlist when it is full (GroupFull instead when ``waitlist`` is False). Raises
+    NotLicensedInState, InvalidTransition (already in, cancelled or ended)."""
+    if not getattr(client, "is_client", False):
+        raise PermissionDenied("Only clients join groups.")
+    with transaction.atomic():
+        group = _locked_group(group_id)
+        _require_active(group)
+        check_licensure(group, client)
+        mine = group.enrolments.filter(client=client, status__in=LIVE_ENROLMENT_STATES).first()
+        if mine is not None:
+            raise InvalidTransition(
+                f"You are already {mine.get_status_display().lower()} in this group.",
+                status=mine.status,
+            )
+        meetings = _upcoming_meetings(group)
+        if not meetings:
+            raise InvalidTransition("This group has no meetings left.", status="ended")
+        seats_taken = group.enrolments.filter(status__in=SEAT_STATES).count()
+        queued = group.enrolments.filter(status=Enrolment.Status.WAITLISTED).count()
+        # A free seat with people waiting is already being offered to them: never jump
+        # the queue.
+        has_seat = seats_taken < group.capacity and not queued
+        if not has_seat and not waitlist:
+            raise GroupFull(title=group.title, waitlisted=queued)
+        enrolment = Enrolment.objects.create(
+            group=group,
+            client=client,
+            status=Enrolment.Status.ENROLLED if has_seat else Enrolment.Status.WAITLISTED,
+            queue_number=_next_queue_number(group),
+        )
+        if has_seat:
+            reminders.schedule_reminders(sessions=meetings, recipient=client)
+        _notify(enrolment, "enrolled" if has_seat else "waitlisted", group=group)
+    return enrolment
+
+
+def _live_enrolment(group: Group, client) -> Enrolment:
+    enrolment = (
+        group.enrolments.select_for_update()
+        .filter(client=client, status__in=LIVE_ENROLMENT_STATES)
+        .first()
+    )
+    if enrolment is None:
+        raise InvalidTransition("You are not in this group.", status="none")
+    return enrolment
+
+
+def _end(enrolment: Enrolment, status: str) -> None:
+    was_seated = enrolment.status == Enrolment.Status.ENROLLED
+    enrolment.status = status
+    enrolment.offered_until = None
+    enrolment.ended_at = now()
+    enrolment.save(update_fields=["status", "offered_until", "ended_at"])
+    if was_seated:
+        reminders.cancel_reminders(
+            session_ids=enrolment.group.meetings.values_list("pk", flat=True),
+            recipient=enrolment.client,
+        )
+
+
+def _fill_seats(group: Group) -> list[Enrolment]:
+    """Offer every free seat to the first in line, who holds it for 24 h. The group
+    row is locked by the caller."""
+    if group.status != Group.Status.ACTIVE or not _upcoming_meetings(group):
+        return []
+    free = group.capacity - group.enrolments.filter(status__in=SEAT_STATES).count()
+    if free <= 0:
+        return []
+    offered = list(
+        group.enrolments.select_for_update()
+        .filter(status=Enrolment.Status.WAITLISTED)
+        .select_related("client")
+        .order_by("queue_number")[:free]
+    )
+    until = now() + OFFER_HOLD
+    for enrolment in offered:
+        enrolment.status = Enrolment.Status.OFFERED
+        enrolment.offered_until = until
+        enrolment.save(update_fields=["status", "offered_until"])
+        _notify(enrolment, "offered", group=group)
+    return offered
+
+
+def leave(*, client, group_id: int) -> Enrolment:
+    """A member leaves (or a client leaves the waitlist, or turns down an offer); a
+    freed seat is offered to the first in line."""
+    with transaction.atomic():
+        group = _locked_group(group_id)
+        enrolment = _live_enrolment(group, client)
+        enrolment.group = group
+        _end(enrolment, Enrolment.Status.LEFT)
+        _fill_seats(group)
+    return enrolment
+
+
+def accept_offer(*, client, group_id: int) -> Enrolment:
+    """Take the offered seat within its 24 h: enrolled in every remaining meeting."""
+    with transaction.atomic():
+        group = _locked_group(group_id)
+        _require_active(group)
+        enrolment = _live_enrolment(group, client)
+        if enrolment.status != Enrolment.Status.OFFERED:
+            raise InvalidTransition(
+                "No seat is being offered to you in this group.", status=enrolment.status
+            )
+        if enrolment.offered_until <= now():
+            # The beat task hands it on; a late "yes" must not take it back.
+            raise InvalidTransition(
+                "This offer has expired; the seat goes to the next person in line.",
+                status="expired_offer",
+            )
+        enrolment.status = Enrolment.Status.ENROLLED
+        enrolment.offered_until = None
+        enrolment.save(update_fields=["status", "offered_until"])
+        reminders.schedule_reminders(sessions=_upcoming_meetings(group), recipient=client)
+        _notify(enrolment, "enrolled", group=group)
+    return enrolment
+
+
+def decline_offer(*, client, group_id: int) -> Enrolment:
+    with transaction.atomic():
+        group = _locked_group(group_id)
+        enrolment = _live_enrolment(group, client)
+        if enrolment.status != Enrolment.Status.OFFERED:
+            raise InvalidTransition(
+                "No seat is being offered to you in this group.", status=enrolment.status
+            )
+        enrolment.group = group
+        _end(enrolment, Enrolment.Status.DECLINED_OFFER)
+        _fill_seats(group)
+    return enrolment
+
+
+def expire_offers(*, at: dt.datetime | None = None) -> int:
+    """Offers not taken within 24 h lapse and the seat goes to the next in line.
+    Idempotent: safe to run twice or in parallel (each group is locked in turn)."""
+    at = at or now()
+    group_ids = list(
+        Enrolment.objects.filter(status=Enrolment.Status.OFFERED, offered_until__lte=at)
+        .values_list("group_id", flat=True)
+        .distinct()[:1000]
+    )
+    expired = 0
+    for group_id in group_ids:
+        with transaction.atomic():
+            group = (
+                Group.objects.select_for_update(skip_locked=True, of=("self",))
+                .select_related("therapist", "therapist__user")
+                .filter(pk=group_id)
+                .first()
+            )
+            if group is None:
+                continue  # another run holds it
+            lapsed = list(
+                group.enrolments.select_for_update()
+                .filter(status=Enrolment.Status.OFFERED, offered_until__lte=at)
+                .select_related("client")
+            )
+            for enrolment in lapsed:
+                enrolment.group = group
+                _end(enrolment, Enrolment.Status.EXPIRED_OFFER)
+                _notify(enrolment, "offer_expired", group=group)
+            expired += len(lapsed)
+            _fill_seats(group)
+    return expired
+
+
+def remove_member(*, by, enrolment_id: int, reason: str = "") -> Enrolment:
+    """The therapist removes a member (or someone waiting); the seat is offered on."""
+    with transaction.atomic():
+        group_id = Enrolment.objects.values_list("group_id", flat=True).get(pk=enrolment_id)
+        group = _locked_group(group_id)
+        _require_therapist(group, by)
+        enrolment = (
+            group.enrolments.select_for_update().select_related("client").get(pk=enrolment_id)
+        )
+        if not enrolment.is_live:
+            raise InvalidTransition(
+                f"This person has already {enrolment.get_status_display().lower()}.",
+                status=enrolment.status,
+            )
+        enrolment.group = group
+        _end(enrolment, Enrolment.Status.REMOVED)
+        _notify(enrolment, "removed", group=group, reason=reason.strip())
+        _fill_seats(group)
+    return enrolment
+
+
+# --- The therapist runs the group ----------------------------------------------------------
+
+
+def _locked_meeting(session_id: int, by) -> tuple[Group, Session]:
+    group_id = Session.objects.values_list("group_id", flat=True).get(pk=session_id)
+    if group_id is None:
+        raise Session.DoesNotExist
+    group = _locked_group(group_id)
+    _require_therapist(group, by)
+    return group, Session.objects.select_for_update().get(pk=session_id)
+
+
+def _members(group: Group):
+    return [e.client for e in group.enrolments.filter(status="enrolled").select_related("client")]
+
+
+def cancel_meeting(*, by, session_id: int, reason: str) -> Session:
+    """The therapist cancels one upcoming meeting, with a reason; members are told and
+    their reminders for it are cancelled."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": "Tell the members why the meeting is cancelled."})
+    with transaction.atomic():
+        group, meeting = _locked_meeting(session_id, by)
+        if not meeting.is_active:
+            raise InvalidTransition(
+                f"This meeting is {meeting.status}; it cannot be cancelled.", status=meeting.status
+            )
+        if meeting.start <= now():
+            raise InvalidTransition("This meeting has already started.", status=meeting.status)
+        _cancel_meetings([meeting], by=by, reason=reason)
+        refresh_next_opening(therapist=group.therapist)
+        _notify_members(group, "meeting_cancelled", meetings=[meeting], reason=reason)
+    return meeting
+
+
+def _cancel_meetings(meetings: list[Session], *, by, reason: str) -> None:
+    at = now()
+    for meeting in meetings:
+        meeting.status = Session.Status.CANCELLED
+        meeting.cancelled_at = at
+        meeting.cancelled_by = by
+        meeting.cancel_reason = reason
+    Session.objects.bulk_update(
+        meetings, ["status", "cancelled_at", "cancelled_by", "cancel_reason"]
+    )
+    reminders.cancel_reminders(session_ids=[m.pk for m in meetings])
+
+
+def cancel_group(*, by, group_id: int, reason: str) -> Group:
+    """The therapist cancels the rest of the group: every upcoming meeting, and any
+    offers and waitlist places. Members are told."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": "Tell the members why the group is cancelled."})
+    with transaction.atomic():
+        group = _locked_group(group_id)
+        _require_therapist(group, by)
+        _require_active(group)
+        upcoming = list(
+            group.meetings.select_for_update()
+            .filter(status__in=ACTIVE_SESSION_STATES, start__gt=now())
+            .order_by("start")
+        )
+        _cancel_meetings(upcoming, by=by, reason=reason)
+        members = [
+            e.client
+            for e in group.enrolments.filter(status__in=LIVE_ENROLMENT_STATES).select_related(
+                "client"
+            )
+        ]
+        group.status = Group.Status.CANCELLED
+        group.cancelled_at = now()
+        group.cancel_reason = reason
+        group.save(update_fields=["status", "cancelled_at", "cancel_reason"])
+        for enrolment in group.enrolments.select_for_update().filter(
+            status__in=["waitlisted", "offered"]
+        ):
+            enrolment.group = group
+            _end(enrolment, Enrolment.Status.REMOVED)
+        refresh_next_opening(therapist=group.therapist)
+        _notify_members(group, "group_cancelled", members=members, meetings=upcoming, reason=reason)
+    return group
+
+
+def mark_attendance(*, by, session_id: int, present: dict[int, bool]) -> list[Attendance]:
+    """After a meeting: present / absent per member (client id → bool). Marking makes
+    the meeting completed. Only members of the group can be marked."""
+    with transaction.atomic():
+        group, meeting = _locked_meeting(session_id, by)
+        if meeting.start > now():
+            raise InvalidTransition("This meeting has not happened yet.", status=meeting.status)
+        if meeting.status not in (Session.Status.CONFIRMED, Session.Status.COMPLETED):
+            raise InvalidTransition(
+                f"This meeting is {meeting.status}; attendance cannot be taken.",
+                status=meeting.status,
+            )
+        allowed = set(
+            group.enrolments.filter(status__in=["enrolled", "left", "removed"]).values_list(
+                "client_id", flat=True
+            )
+        )
+        strangers = set(present) - allowed
+        if strangers:
+            raise ValidationError({"present": "Only the group's members can be marked."})
+        at = now()
+        rows = Attendance.objects.bulk_create(
+            [
+                Attendance(session=meeting, client_id=cid, present=bool(p), marked_at=at)
+                for cid, p in present.items()
+            ],
+            update_conflicts=True,
+            unique_fields=["session", "client"],
+            update_fields=["present", "marked_at"],
+        )
+        if meeting.status == Session.Status.CONFIRMED:
+            meeting.status = Session.Status.COMPLETED
+            meeting.save(update_fields=["status"])
+    return rows
+
+
+# --- Notifications ---------------------------------------------------------------------------
+
+
+SUBJECTS = {
+    "enrolled": "You joined a group",
+    "waitlisted": "You are on a group's waitlist",
+    "offered": "A seat in your group is free: 24 h to take it",
+    "offer_expired": "Your offered group seat has expired",
+    "removed": "You were removed from a group",
+    "meeting_cancelled": "A group meeting is cancelled",
+    "group_cancelled": "A group is cancelled",
+    "rescheduled": "A group has a new weekly time",
+}
+
+
+def _notify(enrolment: Enrolment, event: str, *, group: Group, **extra) -> None:
+    """E-mail one client after commit: times in their zone, no clinical detail."""
+    client = enrolment.client
+    first = group.meetings.filter(status__in=ACTIVE_SESSION_STATES, start__gt=now()).first()
+    queue_email(
+        to=[client.email],
+        subject=f"Rapport: {SUBJECTS[event]}",
+        template="booking/groups/email/group_event.txt",
+        context={
+            "event": event,
+            "name": client.name,
+            "group": group,
+            "therapist_name": group.therapist.display_name,
+            "enrolment": enrolment,
+            "position": waitlist_position(enrolment),
+            "first_start": first.start if first else None,
+            "hold_hours": round(OFFER_HOLD.total_seconds() / 3600),
+            "tz": ZoneInfo(client.timezone),
+            **extra,
+        },
+    )
+
+
+def _notify_members(
+    group: Group, event: str, *, members=None, meetings: list[Session] | None = None, reason=""
+) -> None:
+    for member in members if members is not None else _members(group):
+        queue_email(
+            to=[member.email],
+            subject=f"Rapport: {SUBJECTS[event]}",
+            template="booking/groups/email/group_event.txt",
+            context={
+                "event": event,
+                "name": member.name,
+                "group": group,
+                "therapist_name": group.therapist.display_name,
+                "meetings": meetings or [],
+                "reason": reason,
+                "tz": ZoneInfo(member.timezone),
+            },
+        )

@@ -1,0 +1,304 @@
+"""Group endpoints (PRODUCT.md, JSON API): a therapist's own groups, the public group
+list, enrolment, the waitlist, and the roster (its therapist and staff only)."""
+
+from __future__ import annotations
+
+from django.shortcuts import get_object_or_404
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
+from rest_framework import generics, permissions, serializers, status
+from rest_framework.exceptions import NotFound
+from rest_framework.exceptions import ValidationError as ApiValidationError
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts.places import STATE_NAMES
+from booking import group_selectors, groups
+from booking.api import IsClient
+from booking.models import Enrolment, Group, Session
+from providers.api import IsTherapist
+from providers.models import Format, Modality
+
+# --- Serializers ----------------------------------------------------------------------------
+
+
+class GroupWriteSerializer(serializers.Serializer):
+    title = serializers.CharField(max_length=120)
+    description = serializers.CharField(required=False, allow_blank=True, default="")
+    modality = serializers.SlugRelatedField(slug_field="slug", queryset=Modality.objects.all())
+    kind = serializers.ChoiceField(choices=Group.Kind.choices)
+    format = serializers.ChoiceField(choices=Format.choices)
+    weekday = serializers.IntegerField(min_value=0, max_value=6, help_text="0 = Monday")
+    start_time = serializers.TimeField(help_text="HH:MM in the therapist's zone")
+    meeting_minutes = serializers.IntegerField(min_value=15, max_value=240, default=90)
+    start_date = serializers.DateField(help_text="The first meeting is on or after this day.")
+    weeks = serializers.IntegerField(min_value=1, max_value=Group.MAX_WEEKS)
+    capacity = serializers.IntegerField(min_value=1, max_value=Group.MAX_CAPACITY)
+    states = serializers.ListField(
+        child=serializers.CharField(max_length=2),
+        min_length=1,
+        max_length=51,
+        help_text='USPS codes of the states it serves, e.g. ["NY", "NJ"]',
+    )
+
+    def validate_states(self, value: list[str]) -> list[str]:
+        # Plain strings (not an enum) so the schema keeps one name for the states.
+        unknown = [s for s in value if s not in STATE_NAMES]
+        if unknown:
+            raise serializers.ValidationError(f"Not USPS state codes: {', '.join(unknown)}.")
+        return value
+
+
+class MeetingSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Session
+        fields = ["id", "week", "start", "end", "status"]
+
+
+class GroupSerializer(serializers.ModelSerializer):
+    """A group as anyone sees it; ``my_status`` and ``my_position`` are the caller's."""
+
+    therapist = serializers.IntegerField(source="therapist_id", read_only=True)
+    therapist_name = serializers.CharField(source="therapist.display_name", read_only=True)
+    therapist_slug = serializers.CharField(source="therapist.slug", read_only=True)
+    timezone = serializers.CharField(source="therapist.timezone", read_only=True)
+    modality = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    start_time = serializers.TimeField(format="%H:%M")
+    states = serializers.ListField(child=serializers.CharField(), read_only=True)
+    status = serializers.CharField(read_only=True, help_text="active or cancelled")
+    first_meeting = serializers.DateTimeField(read_only=True)
+    next_meeting = serializers.DateTimeField(read_only=True, allow_null=True)
+    last_meeting = serializers.DateTimeField(read_only=True)
+    seats_left = serializers.SerializerMethodField()
+    waitlisted = serializers.IntegerField(read_only=True)
+    my_status = serializers.SerializerMethodField()
+    my_position = serializers.SerializerMethodField()
+    url = serializers.CharField(source="get_absolute_url", read_only=True)
+
+    class Meta:
+        model = Group
+        fields = [
+            "id", "title", "description", "therapist", "therapist_name", "therapist_slug",
+            "modality", "kind", "format", "weekday", "start_time", "timezone",
+            "meeting_minutes", "start_date", "weeks", "capacity", "states", "status",
+            "first_meeting", "next_meeting", "last_meeting", "seats_left", "waitlisted",
+            "my_status", "my_position", "url",
+        ]  # fmt: skip
+
+    def get_seats_left(self, obj: Group) -> int:
+        return group_selectors.seats_left(obj)
+
+    @extend_schema_field(
+        serializers.ChoiceField(choices=["enrolled", "waitlisted", "offered"], allow_null=True)
+    )
+    def get_my_status(self, obj: Group) -> str | None:
+        return getattr(obj, "my_status", None)
+
+    @extend_schema_field(serializers.IntegerField(allow_null=True))
+    def get_my_position(self, obj: Group) -> int | None:
+        if getattr(obj, "my_status", None) != "waitlisted":
+            return None
+        return obj.my_position
+
+
+class GroupDetailSerializer(GroupSerializer):
+    meetings = serializers.SerializerMethodField()
+
+    class Meta(GroupSerializer.Meta):
+        fields = [*GroupSerializer.Meta.fields, "meetings"]
+
+    @extend_schema_field(MeetingSerializer(many=True))
+    def get_meetings(self, obj: Group) -> list[dict]:
+        return MeetingSerializer(obj.meetings.order_by("start"), many=True).data
+
+
+class EnrolRequestSerializer(serializers.Serializer):
+    waitlist = serializers.BooleanField(
+        default=True, help_text="Join the waitlist when the group is full (else 409)."
+    )
+
+
+ENROLMENT_STATUSES = ", ".join(Enrolment.Status.values)
+
+
+class EnrolmentSerializer(serializers.ModelSerializer):
+    position = serializers.SerializerMethodField()
+    status = serializers.CharField(read_only=True, help_text=ENROLMENT_STATUSES)
+
+    class Meta:
+        model = Enrolment
+        fields = ["id", "group", "status", "position", "offered_until"]
+
+    @extend_schema_field(serializers.IntegerField(allow_null=True))
+    def get_position(self, obj: Enrolment) -> int | None:
+        return groups.waitlist_position(obj)
+
+
+class RosterEntrySerializer(serializers.ModelSerializer):
+    client = serializers.IntegerField(source="client_id")
+    name = serializers.CharField(source="client.name")
+    email = serializers.EmailField(source="client.email")
+    state = serializers.CharField(source="client.state")
+    status = serializers.CharField(read_only=True, help_text=ENROLMENT_STATUSES)
+
+    class Meta:
+        model = Enrolment
+        fields = [
+            "id", "client", "name", "email", "state", "status", "queue_number", "offered_until",
+            "created_at", "ended_at",
+        ]  # fmt: skip
+
+
+# --- A therapist's own groups ---------------------------------------------------------------
+
+
+def _own(request):
+    return Group.objects.filter(therapist=request.user.therapist)
+
+
+def _annotated(request, pk: int) -> Group:
+    return group_selectors.with_seats(Group.objects.filter(pk=pk), request.user).get()
+
+
+class MyGroups(generics.ListCreateAPIView):
+    permission_classes = [IsTherapist]
+    serializer_class = GroupSerializer
+    filter_backends: list = []
+
+    def get_queryset(self):
+        return group_selectors.with_seats(_own(self.request), self.request.user).order_by(
+            "-start_date", "-id"
+        )
+
+    @extend_schema(request=GroupWriteSerializer, responses={201: GroupSerializer})
+    def post(self, request):
+        body = GroupWriteSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        group = groups.create_group(therapist=request.user.therapist, **body.validated_data)
+        return Response(
+            GroupSerializer(_annotated(request, group.pk)).data, status=status.HTTP_201_CREATED
+        )
+
+
+class MyGroupItem(APIView):
+    permission_classes = [IsTherapist]
+
+    def _get(self, request, pk: int) -> Group:
+        return get_object_or_404(_own(request), pk=pk)
+
+    @extend_schema(responses={200: GroupDetailSerializer})
+    def get(self, request, pk: int):
+        self._get(request, pk)
+        return Response(GroupDetailSerializer(_annotated(request, pk)).data)
+
+    def _update(self, request, pk: int, *, partial: bool):
+        self._get(request, pk)
+        body = GroupWriteSerializer(data=request.data, partial=partial)
+        body.is_valid(raise_exception=True)
+        groups.update_group(group_id=pk, by=request.user, **body.validated_data)
+        return Response(GroupDetailSerializer(_annotated(request, pk)).data)
+
+    @extend_schema(request=GroupWriteSerializer, responses={200: GroupDetailSerializer})
+    def put(self, request, pk: int):
+        return self._update(request, pk, partial=False)
+
+    @extend_schema(request=GroupWriteSerializer, responses={200: GroupDetailSerializer})
+    def patch(self, request, pk: int):
+        return self._update(request, pk, partial=True)
+
+
+# --- Anyone: the group list and a group -----------------------------------------------------
+
+
+class Groups(generics.ListAPIView):
+    permission_classes = [permissions.AllowAny]
+    serializer_class = GroupSerializer
+    filter_backends: list = []
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("state", OpenApiTypes.STR, description="USPS code, e.g. NY"),
+            OpenApiParameter("modality", OpenApiTypes.STR, description="modality slug"),
+            OpenApiParameter("kind", OpenApiTypes.STR, enum=Group.Kind.values),
+            OpenApiParameter("format", OpenApiTypes.STR, enum=Format.values),
+            OpenApiParameter("starts_after", OpenApiTypes.DATE, description="on or after"),
+        ]
+    )
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+    def get_queryset(self):
+        search, qs = group_selectors.listed_groups(self.request.user, self.request.query_params)
+        if not search.is_valid():
+            raise ApiValidationError(search.errors)
+        return qs
+
+
+def _visible(request, pk: int) -> Group:
+    group = group_selectors.groups_visible_to(request.user).filter(pk=pk).first()
+    if group is None:
+        raise NotFound("No such group.")
+    return group
+
+
+class GroupDetail(APIView):
+    permission_classes = [permissions.AllowAny]
+
+    @extend_schema(responses={200: GroupDetailSerializer})
+    def get(self, request, pk: int):
+        _visible(request, pk)
+        return Response(GroupDetailSerializer(_annotated(request, pk)).data)
+
+
+class GroupRoster(APIView):
+    """Who is in the group: its therapist and staff only; anyone else gets a 404."""
+
+    @extend_schema(responses={200: RosterEntrySerializer(many=True)})
+    def get(self, request, pk: int):
+        group = Group.objects.filter(pk=pk).first()
+        if group is None or not group_selectors.roster_visible_to(request.user, group):
+            raise NotFound("No such group.")
+        return Response(RosterEntrySerializer(group_selectors.roster(group), many=True).data)
+
+
+# --- Clients: enrol, leave, answer an offer ---------------------------------------------------
+
+
+class _ClientAction(APIView):
+    permission_classes = [permissions.IsAuthenticated, IsClient]
+
+
+class GroupEnrol(_ClientAction):
+    @extend_schema(request=EnrolRequestSerializer, responses={201: EnrolmentSerializer})
+    def post(self, request, pk: int):
+        group = _visible(request, pk)
+        body = EnrolRequestSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        enrolment = groups.enrol(
+            client=request.user, group_id=group.pk, waitlist=body.validated_data["waitlist"]
+        )
+        return Response(EnrolmentSerializer(enrolment).data, status=status.HTTP_201_CREATED)
+
+
+class GroupLeave(_ClientAction):
+    @extend_schema(request=None, responses={200: EnrolmentSerializer})
+    def post(self, request, pk: int):
+        group = _visible(request, pk)
+        enrolment = groups.leave(client=request.user, group_id=group.pk)
+        return Response(EnrolmentSerializer(enrolment).data)
+
+
+class GroupAcceptOffer(_ClientAction):
+    @extend_schema(request=None, responses={200: EnrolmentSerializer})
+    def post(self, request, pk: int):
+        group = _visible(request, pk)
+        enrolment = groups.accept_offer(client=request.user, group_id=group.pk)
+        return Response(EnrolmentSerializer(enrolment).data)
+
+
+class GroupDeclineOffer(_ClientAction):
+    @extend_schema(request=None, responses={200: EnrolmentSerializer})
+    def post(self, request, pk: int):
+        group = _visible(request, pk)
+        enrolment = groups.decline_offer(client=request.user, group_id=group.pk)
+        return Response(EnrolmentSerializer(enrolment).data)

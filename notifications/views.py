@@ -1,0 +1,24 @@
+from django.contrib.auth.decorators import login_required
+from django.http import Http404
+from django.shortcuts import render
+
+from notifications import dispatch
+from notifications.models import DispatcherHeartbeat, Reminder
+
+
+@login_required
+def reminder_health(request):
+    """Staff: is the dispatcher running, and what happened to reminders today."""
+    if not request.user.is_staff:
+        raise Http404
+    heartbeat = DispatcherHeartbeat.objects.filter(name="reminders").first()
+    failed = (
+        Reminder.objects.filter(status=Reminder.Status.FAILED)
+        .select_related("recipient", "session__therapist")
+        .order_by("-due_at")[:20]
+    )
+    return render(
+        request,
+        "notifications/reminder_health.html",
+        {"counts": dispatch.health(), "heartbeat": heartbeat, "failed": failed},
+    )

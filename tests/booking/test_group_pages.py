@@ -1,0 +1,273 @@
+"""The group pages: browse and join (clients), run a group (therapists)."""
+
+import datetime as dt
+import re
+
+import pytest
+import time_machine
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from booking import groups
+from booking.models import Attendance, Enrolment, Group
+from tests.booking.group_helpers import WEDNESDAY, group_therapist, make_group
+from tests.booking.helpers import at, book, client_in, next_weekday
+
+pytestmark = pytest.mark.django_db
+
+
+def text(html: str) -> str:
+    return " ".join(re.sub(r"<[^>]+>", " ", html).split())
+
+
+@pytest.fixture
+def therapist():
+    return group_therapist(display_name="Maya Lindqvist")
+
+
+@pytest.fixture
+def group(therapist):
+    return make_group(therapist, capacity=2, start_time=dt.time(14))
+
+
+def group_post(**changes) -> dict:
+    data = {
+        "title": "Monday process group",
+        "description": "Weekly interpersonal process group.",
+        "kind": "interpersonal_process",
+        "modality": "group",
+        "format": "telehealth",
+        "weekday": "0",
+        "start_time": "12:00",
+        "meeting_minutes": "90",
+        "start_date": next_weekday(0).isoformat(),
+        "weeks": "10",
+        "capacity": "8",
+        "states": ["NY"],
+    }
+    data.update(changes)
+    return data
+
+
+# --- Browse and join --------------------------------------------------------------------------
+
+
+def test_the_group_list_shows_groups_in_the_clients_state_with_seats_left(client, group):
+    verified = group_therapist()
+    from tests.factories import verified_license
+
+    verified_license(therapist=verified, state="NJ")
+    make_group(verified, states=["NJ"], title="Jersey support group")
+    client.force_login(client_in(state="NY"))
+    page = text(client.get(reverse("booking:groups")).content.decode())
+    assert "Grief and loss group" in page
+    assert "Jersey support group" not in page
+    assert "2 seats left" in page
+
+
+def test_a_full_group_offers_the_waitlist(client, group):
+    for _ in range(2):
+        groups.enrol(client=client_in(), group_id=group.pk)
+    client.force_login(client_in())
+    assert "Join the waitlist" in client.get(reverse("booking:groups")).content.decode()
+    assert "Join the waitlist" in client.get(group.get_absolute_url()).content.decode()
+
+
+def test_the_group_list_runs_a_constant_number_of_queries(client, therapist):
+    client.force_login(client_in())
+    make_group(therapist)
+
+    def count() -> int:
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(reverse("booking:groups")).status_code == 200
+        return len(queries)
+
+    few = count()
+    for hour in (9, 11, 13):
+        make_group(group_therapist(), start_time=dt.time(hour))
+    assert count() == few
+
+
+def test_the_group_page_shows_meetings_in_the_viewers_zone(client, group):
+    client.force_login(client_in(tz="America/Chicago"))
+    page = text(client.get(group.get_absolute_url()).content.decode())
+    assert "America/Chicago" in page
+    assert re.search(r"Wed \d{4}-\d\d-\d\d 13:00 C[SD]T", page)
+    assert "14:00 America/New_York time" in page
+
+
+def test_a_client_joins_and_sees_the_meetings_in_my_sessions(client, group):
+    member = client_in()
+    client.force_login(member)
+    response = client.post(reverse("booking:group_enrol", args=[group.pk]), follow=True)
+    assert "You joined “Grief and loss group”" in text(response.content.decode())
+    sessions = text(client.get(reverse("booking:my_sessions")).content.decode())
+    assert sessions.count("Group: Grief and loss group") == 8
+    assert "Upcoming (8)" in sessions
+    assert "Leave the group" in client.get(group.get_absolute_url()).content.decode()
+
+
+def test_a_client_outside_the_served_states_is_told_why(client, group):
+    client.force_login(client_in(state="NJ"))
+    page = text(client.get(group.get_absolute_url()).content.decode())
+    assert "serves clients in NY only" in page
+    assert "Join this group" not in page
+    response = client.post(reverse("booking:group_enrol", args=[group.pk]), follow=True)
+    assert "serves clients in NY only" in text(response.content.decode())
+    assert not Enrolment.objects.exists()
+
+
+def test_the_waitlist_position_and_an_offer_are_shown_and_can_be_accepted(client, group):
+    member = client_in()
+    groups.enrol(client=member, group_id=group.pk)
+    groups.enrol(client=client_in(), group_id=group.pk)
+    waiting = client_in()
+    client.force_login(waiting)
+    response = client.post(reverse("booking:group_enrol", args=[group.pk]), follow=True)
+    page = text(response.content.decode())
+    assert "you are number 1 on the waitlist" in page
+    assert "You are number 1 on the waitlist" in page
+    groups.leave(client=member, group_id=group.pk)
+    page = text(client.get(group.get_absolute_url()).content.decode())
+    assert "A seat is free and it is yours" in page
+    response = client.post(reverse("booking:group_accept", args=[group.pk]), follow=True)
+    assert "The seat is yours" in text(response.content.decode())
+    assert Enrolment.objects.get(client=waiting, group=group).status == "enrolled"
+
+
+def test_leaving_from_the_page(client, group):
+    member = client_in()
+    groups.enrol(client=member, group_id=group.pk)
+    client.force_login(member)
+    response = client.post(reverse("booking:group_leave", args=[group.pk]), follow=True)
+    assert "You left" in text(response.content.decode())
+    assert Enrolment.objects.get(client=member).status == "left"
+
+
+# --- The therapist's pages ---------------------------------------------------------------------
+
+
+def test_a_therapist_creates_a_group_from_the_dashboard(client, therapist):
+    client.force_login(therapist.user)
+    form = client.get(reverse("booking:create_group"))
+    assert form.status_code == 200
+    response = client.post(reverse("booking:create_group"), group_post(), follow=True)
+    assert response.status_code == 200
+    group = Group.objects.get()
+    assert group.meetings.count() == 10
+    assert "its 10 meetings are in your calendar" in text(response.content.decode())
+    listing = text(client.get(reverse("booking:dashboard_groups")).content.decode())
+    assert "Monday process group" in listing
+
+
+def test_creating_over_a_booked_session_names_the_dates(client, therapist):
+    day = next_weekday(0, weeks_ahead=2)
+    book(client_in(), therapist, at(day, 12), weeks=1)
+    client.force_login(therapist.user)
+    response = client.post(reverse("booking:create_group"), group_post())
+    assert response.status_code == 409
+    assert day.strftime("%Y-%m-%d") in response.content.decode()
+    assert not Group.objects.exists()
+
+
+def test_an_unlicensed_state_is_an_error_beside_the_field(client, therapist):
+    client.force_login(therapist.user)
+    response = client.post(reverse("booking:create_group"), group_post(states=["CA"]))
+    assert response.status_code == 400
+    assert not Group.objects.exists()
+
+
+def test_a_therapist_edits_a_group(client, group):
+    client.force_login(group.therapist.user)
+    assert client.get(reverse("booking:edit_group", args=[group.pk])).status_code == 200
+    data = group_post(
+        title="Renamed group",
+        weekday=str(WEDNESDAY),
+        start_time="15:00",
+        start_date=group.start_date.isoformat(),
+        weeks="8",
+    )
+    response = client.post(reverse("booking:edit_group", args=[group.pk]), data)
+    assert response.status_code == 302
+    group.refresh_from_db()
+    assert group.title == "Renamed group"
+    assert group.start_time == dt.time(15)
+
+
+def test_the_roster_page_is_the_groups_therapists_only(client, group):
+    member = client_in(name="Dana Reyes")
+    groups.enrol(client=member, group_id=group.pk)
+    url = reverse("booking:dashboard_group", args=[group.pk])
+    client.force_login(group.therapist.user)
+    assert "Dana Reyes" in client.get(url).content.decode()
+    client.force_login(group_therapist().user)
+    assert client.get(url).status_code == 404
+    client.force_login(member)
+    assert client.get(url).status_code == 404
+    assert "Dana Reyes" not in client.get(group.get_absolute_url()).content.decode()
+
+
+def test_the_therapist_cancels_one_meeting_from_the_roster_page(client, group):
+    groups.enrol(client=client_in(), group_id=group.pk)
+    meeting = group.meetings.order_by("week")[1]
+    client.force_login(group.therapist.user)
+    url = reverse("booking:cancel_meeting", args=[group.pk, meeting.pk])
+    response = client.post(url, {"reason": ""}, follow=True)
+    assert "Give a reason" in text(response.content.decode())
+    response = client.post(url, {"reason": "Conference"}, follow=True)
+    assert "Cancelled the meeting" in text(response.content.decode())
+    meeting.refresh_from_db()
+    assert meeting.status == "cancelled"
+
+
+def test_the_therapist_cancels_the_whole_group(client, group):
+    client.force_login(group.therapist.user)
+    response = client.post(
+        reverse("booking:cancel_group", args=[group.pk]), {"reason": "Moving"}, follow=True
+    )
+    assert "Cancelled “Grief and loss group”" in text(response.content.decode())
+    group.refresh_from_db()
+    assert group.status == "cancelled"
+
+
+def test_attendance_is_taken_per_member_after_the_meeting(client, group):
+    present, absent = client_in(name="Ana Present"), client_in(name="Bo Absent")
+    groups.enrol(client=present, group_id=group.pk)
+    groups.enrol(client=absent, group_id=group.pk)
+    meeting = group.meetings.order_by("week").first()
+    client.force_login(group.therapist.user)
+    url = reverse("booking:group_attendance", args=[group.pk, meeting.pk])
+    with time_machine.travel(meeting.end + dt.timedelta(hours=1), tick=False):
+        page = client.get(url).content.decode()
+        assert "Ana Present" in page and "Bo Absent" in page
+        response = client.post(
+            url, {f"present_{present.pk}": "1", f"present_{absent.pk}": "0"}, follow=True
+        )
+        assert "1 of 2 present" in text(response.content.decode())
+        calendar = client.get(
+            reverse("booking:calendar") + f"?week={meeting.start.date().isoformat()}"
+        )
+        assert calendar.status_code == 200
+        assert "Group: Grief and loss group" in calendar.content.decode()
+    rows = dict(Attendance.objects.values_list("client_id", "present"))
+    assert rows == {present.pk: True, absent.pk: False}
+
+
+def test_the_week_calendar_shows_group_meetings(client, group):
+    client.force_login(group.therapist.user)
+    meeting = group.meetings.order_by("week").first()
+    week = meeting.start.date().isoformat()
+    page = client.get(reverse("booking:calendar") + f"?week={week}").content.decode()
+    assert "Group: Grief and loss group" in page
+
+
+def test_dashboard_group_pages_do_not_exist_for_clients(client, group):
+    client.force_login(client_in())
+    for name, args in [
+        ("dashboard_groups", []),
+        ("create_group", []),
+        ("dashboard_group", [group.pk]),
+        ("edit_group", [group.pk]),
+    ]:
+        assert client.get(reverse(f"booking:{name}", args=args)).status_code == 404
