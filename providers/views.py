@@ -103,7 +103,20 @@ def profile(request, slug):
             "is_own": request.user.is_authenticated and therapist.user_id == request.user.pk,
             "viewer_tz": _viewer_timezone(request),
             "in_person": "in_person" in therapist.formats,
+            "groups": _groups_run_by(therapist),
         },
+    )
+
+
+def _groups_run_by(therapist: Therapist) -> list:
+    """Upcoming groups this therapist runs (PRODUCT: the profile shows them)."""
+    from booking.models import Group
+
+    return list(
+        Group.objects.listed()
+        .filter(therapist=therapist)
+        .select_related("modality")
+        .order_by("start_date", "id")[:10]
     )
 
 

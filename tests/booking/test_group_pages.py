@@ -271,3 +271,14 @@ def test_dashboard_group_pages_do_not_exist_for_clients(client, group):
         ("edit_group", [group.pk]),
     ]:
         assert client.get(reverse(f"booking:{name}", args=args)).status_code == 404
+
+
+def test_the_therapists_profile_lists_the_groups_they_run(client):
+    from tests.booking.group_helpers import group_therapist, make_group
+
+    therapist = group_therapist()
+    group = make_group(therapist, title="Grief and loss circle")
+    page = client.get(therapist.get_absolute_url())
+    assert page.status_code == 200
+    assert "Grief and loss circle" in page.content.decode()
+    assert f"/groups/{group.pk}/" in page.content.decode()

@@ -205,3 +205,14 @@ def test_the_demo_client_holds_a_real_confirmed_twelve_week_course(seeded):
     assert booking.therapist.user.email == DEMO_THERAPIST_EMAIL
     assert booking.status == "confirmed"
     assert booking.sessions.filter(status="confirmed").count() == 12
+
+
+def test_the_demo_therapist_runs_a_grief_group_the_demo_client_belongs_to(seeded):
+    from booking.models import Enrolment
+
+    enrolment = Enrolment.objects.select_related("group__therapist__user").get(
+        client__email=DEMO_CLIENTS[0][0]
+    )
+    assert enrolment.status == "enrolled"
+    assert enrolment.group.therapist.user.email == DEMO_THERAPIST_EMAIL
+    assert enrolment.group.kind == "grief"

@@ -31,6 +31,7 @@ from zoneinfo import ZoneInfo
 
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Permission
+from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
 from django.db.models import NOT_PROVIDED
@@ -929,7 +930,40 @@ def _book_demo_courses() -> list[str]:
         if confirm and booking.status == "pending":
             booking_services.confirm_booking(booking_id=booking.pk, by=who.user)
         done.append(f"{client.email}: {weeks} week(s) with {who.display_name}")
+    done += _demo_group(therapist, ny_client)
     return done
+
+
+def _demo_group(therapist: Therapist, client: User) -> list[str]:
+    """A weekly grief group the demo therapist runs (evenings, by video) with the NY
+    demo client enrolled, created through the group services like any other."""
+    from booking import groups
+    from booking.exceptions import GroupFull, NotLicensedInState
+
+    tz = ZoneInfo(therapist.timezone)
+    today = now().astimezone(tz).date()
+    start_date = today + dt.timedelta(days=(2 - today.weekday()) % 7 + 7)  # a Wednesday
+    states = sorted(set(therapist.licenses.valid().values_list("state", flat=True)))
+    try:
+        group = groups.create_group(
+            therapist=therapist,
+            title="Grief and loss: an interpersonal support group",
+            description="Eight weekly evening meetings for adults after the death of a loved one.",
+            modality="group",
+            kind="grief",
+            format=TELEHEALTH,
+            weekday=2,
+            start_time=dt.time(19),
+            meeting_minutes=90,
+            start_date=start_date,
+            weeks=8,
+            capacity=8,
+            states=states,
+        )
+        groups.enrol(client=client, group_id=group.pk)
+    except (ValidationError, SlotConflict, GroupFull, NotLicensedInState):
+        return []
+    return [f"{client.email}: member of the group “{group.title}”"]
 
 
 class Command(BaseCommand):
