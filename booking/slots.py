@@ -51,28 +51,31 @@ def local_occurrences(start: dt.datetime, tz: ZoneInfo, weeks: int) -> list[dt.d
     return [(wall + dt.timedelta(weeks=k)).replace(tzinfo=tz) for k in range(weeks)]
 
 
-def _exists(local: dt.datetime) -> bool:
-    # A wall time inside a spring-forward gap (e.g. 02:30) does not exist: skip it.
-    return local.astimezone(UTC).astimezone(local.tzinfo).replace(tzinfo=None) == local.replace(
-        tzinfo=None
-    )
-
-
 class _Checker:
     """Answers "is this one occurrence bookable?" for a schedule, with sorted busy times."""
 
-    def __init__(self, schedule: Schedule, earliest: dt.datetime | None):
+    def __init__(
+        self,
+        schedule: Schedule,
+        earliest: dt.datetime | None,
+        window: tuple[dt.datetime, dt.datetime] | None = None,
+    ):
         self.schedule = schedule
         self.earliest = earliest
         self.length = dt.timedelta(minutes=schedule.session_minutes)
         self.hours: dict[int, list[tuple[int, int]]] = {}
         for r in schedule.hours:
             self.hours.setdefault(r.weekday, []).append((_minutes(r.start), _minutes(r.end)))
+        busy = schedule.busy
+        if window is not None:
+            # Only intervals that can touch an occurrence matter (cheap to drop first).
+            low, high = window
+            busy = [(s, e) for s, e in busy if s < high and e > low]
         merged = sorted(
             (s, e)
             if s.tzinfo is UTC and e.tzinfo is UTC
             else (s.astimezone(UTC), e.astimezone(UTC))
-            for s, e in schedule.busy
+            for s, e in busy
         )
         self.busy_starts = [s for s, _ in merged]
         # prefix maximum of ends: any interval before index i ends by max_end[i]
@@ -83,13 +86,14 @@ class _Checker:
             self.max_end.append(running)
         self.off = sorted(schedule.time_off)
 
-    def on_grid(self, local: dt.datetime) -> bool:
+    def on_grid(self, local: dt.datetime, start: dt.datetime) -> bool:
         """On a step from a range's start, and ending (by the real clock, which may
-        jump on a daylight-saving night) inside that same range."""
+        jump on a daylight-saving night) inside that same range. ``start`` is
+        ``local`` in UTC."""
         minute = local.hour * 60 + local.minute
         if local.second or local.microsecond:
             return False
-        end_local = (local.astimezone(UTC) + self.length).astimezone(local.tzinfo)
+        end_local = (start + self.length).astimezone(local.tzinfo)
         days_later = (end_local.date() - local.date()).days
         end_minute = days_later * 24 * 60 + end_local.hour * 60 + end_local.minute
         step = self.schedule.step_minutes
@@ -108,12 +112,13 @@ class _Checker:
 
     def problem(self, local: dt.datetime) -> str | None:
         """Why this occurrence cannot be booked, or None when it can."""
-        if not _exists(local):
-            return "outside_hours"
         start = local.astimezone(UTC)
+        # A wall time inside a spring-forward gap (e.g. 02:30) does not exist.
+        if start.astimezone(local.tzinfo).replace(tzinfo=None) != local.replace(tzinfo=None):
+            return "outside_hours"
         if self.earliest is not None and start < self.earliest:
             return "too_soon"
-        if not self.on_grid(local):
+        if not self.on_grid(local, start):
             return "outside_hours"
         if self.is_off(local.date()):
             return "time_off"
@@ -162,8 +167,10 @@ def free_course_starts(
         raise ValueError(f"days must be between 1 and {MAX_DAYS}")
     if not 1 <= weeks <= MAX_WEEKS:
         raise ValueError(f"weeks must be between 1 and {MAX_WEEKS}")
-    checker = _Checker(schedule, earliest)
     tz = schedule.tz
+    first = dt.datetime.combine(first_day, dt.time(), tzinfo=tz) - dt.timedelta(days=1)
+    window = (first, first + dt.timedelta(days=days + 7 * weeks + 2))
+    checker = _Checker(schedule, earliest, window)
     week = dt.timedelta(weeks=1)
     # Courses on the same weekday and time share their later weeks: check each
     # occurrence once, keyed by its wall-clock time (62 days x 16 weeks would otherwise
