@@ -69,7 +69,8 @@ class _Checker:
         busy = schedule.busy
         if window is not None:
             # Only intervals that can touch an occurrence matter (cheap to drop first).
-            low, high = window
+            # Same tzinfo on both sides keeps each comparison a plain field compare.
+            low, high = (moment.astimezone(UTC) for moment in window)
             busy = [(s, e) for s, e in busy if s < high and e > low]
         merged = sorted(
             (s, e)
@@ -85,21 +86,30 @@ class _Checker:
             running = end if running is None or end > running else running
             self.max_end.append(running)
         self.off = sorted(schedule.time_off)
+        self.offsets: dict[dt.date, dt.timedelta | None] = {}
 
-    def on_grid(self, local: dt.datetime, start: dt.datetime) -> bool:
-        """On a step from a range's start, and ending (by the real clock, which may
-        jump on a daylight-saving night) inside that same range. ``start`` is
-        ``local`` in UTC."""
-        minute = local.hour * 60 + local.minute
-        if local.second or local.microsecond:
+    def day_offset(self, day: dt.date) -> dt.timedelta | None:
+        """The zone's UTC offset for the whole of ``day``, or None when the clocks change
+        that day (then each time is converted the slow, careful way)."""
+        if day not in self.offsets:
+            tz = self.schedule.tz
+            first = tz.utcoffset(dt.datetime.combine(day, dt.time()))
+            after = tz.utcoffset(dt.datetime.combine(day + dt.timedelta(days=1), dt.time()))
+            self.offsets[day] = first if first == after else None
+        return self.offsets[day]
+
+    def on_grid_wall(self, wall: dt.datetime, wall_end: dt.datetime) -> bool:
+        """On a step from a range's start, and ending inside that same range (wall-clock
+        times; ``wall_end`` by the real clock, which may jump on a daylight-saving night)."""
+        if wall.second or wall.microsecond:
             return False
-        end_local = (start + self.length).astimezone(local.tzinfo)
-        days_later = (end_local.date() - local.date()).days
-        end_minute = days_later * 24 * 60 + end_local.hour * 60 + end_local.minute
+        minute = wall.hour * 60 + wall.minute
+        days_later = (wall_end.date() - wall.date()).days
+        end_minute = days_later * 24 * 60 + wall_end.hour * 60 + wall_end.minute
         step = self.schedule.step_minutes
         return any(
             start <= minute and end_minute <= end and (minute - start) % step == 0
-            for start, end in self.hours.get(local.weekday(), ())
+            for start, end in self.hours.get(wall.weekday(), ())
         )
 
     def is_off(self, day: dt.date) -> bool:
@@ -111,16 +121,29 @@ class _Checker:
         return i > 0 and self.max_end[i - 1] > start
 
     def problem(self, local: dt.datetime) -> str | None:
-        """Why this occurrence cannot be booked, or None when it can."""
-        start = local.astimezone(UTC)
-        # A wall time inside a spring-forward gap (e.g. 02:30) does not exist.
-        if start.astimezone(local.tzinfo).replace(tzinfo=None) != local.replace(tzinfo=None):
-            return "outside_hours"
+        """Why this occurrence (an aware local time) cannot be booked, or None."""
+        return self.problem_at_wall(local.replace(tzinfo=None))
+
+    def problem_at_wall(self, wall: dt.datetime) -> str | None:
+        """The same for a naive wall-clock time in the therapist's zone."""
+        offset = self.day_offset(wall.date())
+        if offset is not None:
+            # No clock change today: plain arithmetic gives the same answers, fast.
+            start = (wall - offset).replace(tzinfo=UTC)
+            grid_ok = self.on_grid_wall(wall, wall + self.length)
+        else:
+            tz = self.schedule.tz
+            start = wall.replace(tzinfo=tz).astimezone(UTC)
+            # A wall time inside a spring-forward gap (e.g. 02:30) does not exist.
+            if start.astimezone(tz).replace(tzinfo=None) != wall:
+                return "outside_hours"
+            end_local = (start + self.length).astimezone(tz)
+            grid_ok = self.on_grid_wall(wall, end_local.replace(tzinfo=None))
         if self.earliest is not None and start < self.earliest:
             return "too_soon"
-        if not self.on_grid(local, start):
+        if not grid_ok:
             return "outside_hours"
-        if self.is_off(local.date()):
+        if self.is_off(wall.date()):
             return "time_off"
         if self.is_busy(start, start + self.length):
             return "taken"
@@ -180,7 +203,7 @@ def free_course_starts(
     def is_free(wall: dt.datetime) -> bool:
         known = free.get(wall)
         if known is None:
-            known = free[wall] = checker.problem(wall.replace(tzinfo=tz)) is None
+            known = free[wall] = checker.problem_at_wall(wall) is None
         return known
 
     starts: set[dt.datetime] = set()
