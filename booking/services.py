@@ -226,6 +226,16 @@ def book_course(
 # --- Confirmation ----------------------------------------------------------------------
 
 
+def _course_of(session_id: int) -> int:
+    """The booking a course session belongs to; group meetings have their own services."""
+    booking_id = Session.objects.values_list("booking_id", flat=True).get(pk=session_id)
+    if booking_id is None:
+        raise InvalidTransition(
+            "This is a group meeting: it is managed with the group.", status="confirmed"
+        )
+    return booking_id
+
+
 def _locked_booking(booking_id: int) -> Booking:
     return (
         Booking.objects.select_for_update(of=("self",))
@@ -364,9 +374,7 @@ def cancel_session(*, session_id: int, by, reason: str = "") -> Session:
     Inside the therapist's notice period it is kept as a late cancellation."""
     with transaction.atomic():
         # Lock order everywhere: booking, then its sessions.
-        booking = _locked_booking(
-            Session.objects.values("booking_id").get(pk=session_id)["booking_id"]
-        )
+        booking = _locked_booking(_course_of(session_id))
         session = Session.objects.select_for_update().get(pk=session_id)
         _require_party(booking, by)
         reason = _check_cancel_reason(booking, by, reason)
@@ -458,9 +466,7 @@ def mark_session(*, session_id: int, by, status: str) -> Session:
     if status not in (Session.Status.COMPLETED, Session.Status.NO_SHOW):
         raise ValidationError({"status": "Mark a session completed or no_show."})
     with transaction.atomic():
-        booking = _locked_booking(
-            Session.objects.values("booking_id").get(pk=session_id)["booking_id"]
-        )
+        booking = _locked_booking(_course_of(session_id))
         session = Session.objects.select_for_update().get(pk=session_id)
         _require_therapist(booking, by)
         if session.status not in (Session.Status.CONFIRMED, Session.Status.COMPLETED, "no_show"):

@@ -212,3 +212,15 @@ def test_stale_next_openings_are_refreshed_as_time_passes():
         assert services.refresh_stale_openings() == 1
         therapist.refresh_from_db()
         assert therapist.next_opening > first + dt.timedelta(days=2)
+
+
+def test_the_course_services_refuse_a_group_meeting_clearly():
+    from tests.booking.group_helpers import group_therapist, make_group
+
+    therapist = group_therapist()
+    group = make_group(therapist)
+    meeting = Session.objects.filter(group=group).first()
+    with pytest.raises(InvalidTransition, match="group meeting"):
+        services.cancel_session(session_id=meeting.pk, by=therapist.user, reason="x")
+    with pytest.raises(InvalidTransition, match="group meeting"):
+        services.mark_session(session_id=meeting.pk, by=therapist.user, status="completed")
