@@ -514,3 +514,15 @@ def test_admins_can_manage_the_directory_vocabulary(client, model):
     client.force_login(UserFactory(role="staff", is_staff=True, is_superuser=True))
     assert client.get(reverse(f"admin:providers_{model}_changelist")).status_code == 200
     assert client.get(reverse(f"admin:providers_{model}_add")).status_code == 200
+
+
+def test_search_offers_booking_only_for_therapists_accepting_new_clients(client):
+    from tests.factories import TherapistFactory, verified_license
+
+    open_one = TherapistFactory(display_name="Open Ona", accepting_new_clients=True)
+    full_one = TherapistFactory(display_name="Full Fred", accepting_new_clients=False)
+    for therapist in (open_one, full_one):
+        verified_license(therapist=therapist, state="NY")
+    html = client.get("/therapists/?state=NY").content.decode()
+    assert f"{open_one.get_absolute_url()}#book" in html
+    assert f"{full_one.get_absolute_url()}#book" not in html
