@@ -3,6 +3,8 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from therapy_directory import health
+
 api_v1 = [
     path("", include("accounts.api_urls")),
     path("", include("providers.api_urls")),
@@ -12,6 +14,7 @@ api_v1 = [
 ]
 
 urlpatterns = [
+    path("healthz", health.healthz, name="healthz"),
     path("", RedirectView.as_view(pattern_name="providers:search", permanent=False)),
     path("accounts/", include("accounts.urls")),
     path("", include("providers.urls")),
