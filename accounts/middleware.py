@@ -3,6 +3,7 @@
 import datetime as dt
 import zoneinfo
 
+from django.conf import settings
 from django.utils import timezone
 
 DEFAULT_VIEWER_ZONE = "America/New_York"
@@ -31,3 +32,17 @@ class ViewerTimezoneMiddleware:
             return self.get_response(request)
         finally:
             timezone.deactivate()
+
+
+class IdleTimeoutMiddleware:
+    """Therapists and staff see clients' data: their sessions end after 30 minutes
+    without a request (sliding), clients' last the usual two weeks."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated and (user.is_staff or user.is_therapist):
+            request.session.set_expiry(settings.PRIVILEGED_SESSION_IDLE_SECONDS)
+        return self.get_response(request)

@@ -71,9 +71,14 @@ def test_healthz_on_the_zero_setup_demo_does_not_need_redis(client, settings):
     assert response.json()["redis"] == "not used"
 
 
+def _production_like_env() -> dict:
+    # The browser tests set DJANGO_ALLOW_ASYNC_UNSAFE for themselves; production never does.
+    return {k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"}
+
+
 def test_production_settings_pass_check_deploy():
     env = {
-        **os.environ,
+        **_production_like_env(),
         "DEBUG": "false",
         "SECRET_KEY": secrets.token_urlsafe(50),
         "RAPPORT_HTTPS": "true",
@@ -88,7 +93,7 @@ def test_production_settings_pass_check_deploy():
 
 
 def test_check_deploy_refuses_the_development_secret_key():
-    env = {k: v for k, v in os.environ.items() if k != "SECRET_KEY"}
+    env = {k: v for k, v in _production_like_env().items() if k != "SECRET_KEY"}
     env.update(DEBUG="false", RAPPORT_HTTPS="true", ALLOWED_HOSTS="rapport.example")
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
