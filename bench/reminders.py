@@ -128,6 +128,15 @@ worker ({verdict}).
 | --- |
 | {report.spread(rates, "/s", 0)} |
 
+Where the time goes (cProfile of 3 000 reminders, ~0.74 ms each on a quiet machine): the
+per-row conditional `UPDATE … SET status = 'sent'` is ~0.34 ms (one round trip and commit,
+with `synchronous_commit = off`); it stays per row on purpose, because marking a batch at
+once would let one killed worker repeat the whole batch instead of at most one message.
+Building the MIME message (`EmailMessage.message()`) is ~0.2 ms, ORM row loading and the
+text ~0.2 ms. A fill factor of 70 (HOT updates) did not measurably change the mark. Reaching
+2 000/s per worker needs overlap (two sending threads per dispatcher run, or one dispatcher
+task per prefork child), left for the performance issue.
+
 {report.machine("reminders.py")}
 """
     report.write_section("reminders", body)
