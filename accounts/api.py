@@ -13,7 +13,8 @@ from accounts.places import US_STATES, validate_timezone
 from accounts.services import register_user
 
 
-def _timezone(value: str) -> str:
+def iana_timezone(value: str) -> str:
+    """Serializer-level check of an IANA zone name (400 naming the field)."""
     try:
         validate_timezone(value)
     except DjangoValidationError as exc:
@@ -38,7 +39,7 @@ class RegisterSerializer(serializers.Serializer):
         return value
 
     def validate_timezone(self, value: str) -> str:
-        return _timezone(value)
+        return iana_timezone(value)
 
     def validate(self, attrs):
         if attrs["role"] == User.Role.CLIENT and not attrs.get("state"):
@@ -107,7 +108,7 @@ class MeSerializer(serializers.ModelSerializer):
         read_only_fields = ["id", "email", "role"]
 
     def validate_timezone(self, value: str) -> str:
-        return _timezone(value)
+        return iana_timezone(value)
 
     def validate(self, attrs):
         role = self.instance.role if self.instance else None

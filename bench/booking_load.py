@@ -16,35 +16,25 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import os
 import statistics
 import sys
 import threading
 import time
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import scratch  # noqa: E402  (bench/scratch.py, beside this script)
+
 SCRATCH_DB = "rapport_bench_booking"
 CLIENTS = 8
 BOOKINGS_PER_CLIENT = 40
 
 
 def setup_django() -> None:
-    sys.path.insert(0, str(ROOT))
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "therapy_directory.settings")
-    if os.environ.get("DATABASE_URL"):
-        parts = urlsplit(os.environ["DATABASE_URL"])
-        os.environ["DATABASE_URL"] = urlunsplit(parts._replace(path=f"/{SCRATCH_DB}"))
-    else:
-        os.environ["RAPPORT_DB_NAME"] = SCRATCH_DB
-    import django
-
-    django.setup()
-    from django.core.management import call_command
+    scratch.setup_django(SCRATCH_DB)
     from django.db import connection
 
-    call_command("migrate", verbosity=0)
     with connection.cursor() as cursor:  # a clean slate on every run of the script
         cursor.execute(
             "TRUNCATE booking_session, booking_booking, booking_availabilityrule, "

@@ -15,28 +15,18 @@ import os
 import sys
 import time
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import scratch  # noqa: E402  (bench/scratch.py, beside this script)
+
 SCRATCH_DB = "rapport_bench_reminders"
 TARGET = 2000  # reminders/s per worker
 
 
 def setup_django() -> None:
-    sys.path.insert(0, str(ROOT))
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "therapy_directory.settings")
     os.environ["EMAIL_URL"] = "memorymail://"
-    if os.environ.get("DATABASE_URL"):
-        parts = urlsplit(os.environ["DATABASE_URL"])
-        os.environ["DATABASE_URL"] = urlunsplit(parts._replace(path=f"/{SCRATCH_DB}"))
-    else:
-        os.environ["RAPPORT_DB_NAME"] = SCRATCH_DB
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
+    scratch.setup_django(SCRATCH_DB)
 
 
 def make_due(count: int) -> None:

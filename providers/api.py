@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import django_filters
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, extend_schema_field
@@ -11,7 +10,8 @@ from rest_framework import generics, mixins, permissions, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from accounts.places import US_STATES, validate_timezone
+from accounts.api import iana_timezone
+from accounts.places import US_STATES
 from providers import licensing, selectors
 from providers.filters import TherapistFilter
 from providers.models import (
@@ -167,11 +167,7 @@ class ProfileSerializer(serializers.ModelSerializer):
         return sorted(set(value))
 
     def validate_timezone(self, value: str) -> str:
-        try:
-            validate_timezone(value)
-        except DjangoValidationError as exc:
-            raise serializers.ValidationError(exc.messages) from None
-        return value
+        return iana_timezone(value)
 
 
 class MyProfileView(generics.RetrieveUpdateAPIView):
