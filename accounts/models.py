@@ -90,5 +90,11 @@ class User(AbstractUser):
         return self.role == self.Role.THERAPIST
 
     @property
+    def therapist_pk(self) -> int | None:
+        """The id of this person's therapist profile, or None (not a therapist)."""
+        therapist = getattr(self, "therapist", None)  # a missing one is an AttributeError
+        return therapist.pk if therapist is not None else None
+
+    @property
     def can_verify_licenses(self) -> bool:
         return self.is_active and self.is_staff and self.has_perm("providers.verify_license")

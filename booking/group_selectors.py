@@ -149,7 +149,7 @@ def groups_visible_to(user) -> QuerySet[Group]:
         return Group.objects.all()
     visible = Q(pk__in=Group.objects.listed().values("pk"))
     if user.is_authenticated:
-        therapist_id = getattr(getattr(user, "therapist", None), "pk", None)
+        therapist_id = getattr(user, "therapist_pk", None)
         if therapist_id is not None:
             visible |= Q(therapist_id=therapist_id)
         visible |= Q(pk__in=Enrolment.objects.filter(client=user).values("group_id"))
@@ -167,9 +167,7 @@ def roster_visible_to(user, group: Group) -> bool:
     """Only the group's therapist and staff see who is in it (PRODUCT rule 11)."""
     if not user.is_authenticated:
         return False
-    return user.is_staff or getattr(getattr(user, "therapist", None), "pk", None) == (
-        group.therapist_id
-    )
+    return user.is_staff or getattr(user, "therapist_pk", None) == (group.therapist_id)
 
 
 def roster(group: Group) -> QuerySet[Enrolment]:

@@ -85,7 +85,7 @@ def _visible_group(request, pk: int) -> Group:
 def group_detail(request, pk: int):
     group = _visible_group(request, pk)
     user = request.user
-    is_own = getattr(getattr(user, "therapist", None), "pk", None) == group.therapist_id
+    is_own = getattr(user, "therapist_pk", None) == group.therapist_id
     blocker = ""
     if getattr(user, "is_client", False) and group.my_status is None:
         try:

@@ -235,7 +235,7 @@ def _locked_group(group_id: int) -> Group:
 
 
 def _require_therapist(group: Group, by) -> None:
-    if getattr(getattr(by, "therapist", None), "pk", None) != group.therapist_id:
+    if getattr(by, "therapist_pk", None) != group.therapist_id:
         raise PermissionDenied("Only the group's therapist can do that.")
 
 

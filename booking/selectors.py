@@ -103,7 +103,7 @@ def bookings_visible_to(user) -> QuerySet[Booking]:
         return qs.none()
     if user.is_staff:
         return qs
-    therapist_id = getattr(getattr(user, "therapist", None), "pk", None)
+    therapist_id = getattr(user, "therapist_pk", None)
     if therapist_id is not None:
         return qs.filter(therapist_id=therapist_id)
     return qs.filter(client=user)
@@ -127,7 +127,7 @@ def sessions_visible_to(user) -> QuerySet[Session]:
         return qs.none()
     if user.is_staff:
         return qs
-    therapist_id = getattr(getattr(user, "therapist", None), "pk", None)
+    therapist_id = getattr(user, "therapist_pk", None)
     if therapist_id is not None:
         return qs.filter(therapist_id=therapist_id)
     return qs.filter(_as_client(user))
@@ -136,7 +136,7 @@ def sessions_visible_to(user) -> QuerySet[Session]:
 def own_sessions(user) -> QuerySet[Session]:
     """The sessions a person attends: as the client or a group member, or as the
     therapist."""
-    therapist_id = getattr(getattr(user, "therapist", None), "pk", None)
+    therapist_id = getattr(user, "therapist_pk", None)
     qs = Session.objects.select_related("therapist", "client", "booking", "group")
     if therapist_id is not None:
         return qs.filter(therapist_id=therapist_id)

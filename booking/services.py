@@ -245,7 +245,7 @@ def _locked_booking(booking_id: int) -> Booking:
 
 
 def _require_therapist(booking: Booking, by) -> None:
-    if getattr(getattr(by, "therapist", None), "pk", None) != booking.therapist_id:
+    if getattr(by, "therapist_pk", None) != booking.therapist_id:
         raise PermissionDenied("Only the booking's therapist can do that.")
 
 
@@ -255,7 +255,7 @@ def _require_party(booking: Booking, by) -> None:
 
 
 def _is_therapist_of(booking: Booking, by) -> bool:
-    return getattr(getattr(by, "therapist", None), "pk", None) == booking.therapist_id
+    return getattr(by, "therapist_pk", None) == booking.therapist_id
 
 
 def confirm_booking(*, booking_id: int, by) -> Booking:

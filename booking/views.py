@@ -82,7 +82,7 @@ def _error_text(exc: Exception) -> str:
 
 
 def _therapist_id(user) -> int | None:
-    return getattr(getattr(user, "therapist", None), "pk", None)
+    return getattr(user, "therapist_pk", None)
 
 
 # --- The course picker ------------------------------------------------------------------
