@@ -3,6 +3,7 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 
 from accounts.models import User
+from audit.services import record_staff_view
 
 
 class EmailUserCreationForm(AdminUserCreationForm):
@@ -56,3 +57,10 @@ class UserAdmin(DjangoUserAdmin):
         ),
     )
     readonly_fields = ("last_login", "date_joined")
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        response = super().change_view(request, object_id, form_url, extra_context)
+        user = self.get_object(request, object_id)
+        if response.status_code == 200 and user is not None and user.is_client:
+            record_staff_view(request, target_type="user", seen=[(user.pk, user.pk)])
+        return response

@@ -16,6 +16,7 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from audit.services import record_staff_view
 from booking import calendar, groups, selectors, services, slots
 from booking.exceptions import InvalidTransition
 from booking.models import AvailabilityRule, Booking, Session, TimeOff
@@ -131,6 +132,18 @@ class BookingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
 
     def get_queryset(self):
         return selectors.bookings_visible_to(self.request.user).prefetch_related("sessions")
+
+    def list(self, request, *args, **kwargs):
+        response = super().list(request, *args, **kwargs)
+        seen = [(b["client"], b["id"]) for b in response.data["results"]]
+        record_staff_view(request, target_type="booking", seen=seen)
+        return response
+
+    def retrieve(self, request, *args, **kwargs):
+        response = super().retrieve(request, *args, **kwargs)
+        seen = [(response.data["client"], response.data["id"])]
+        record_staff_view(request, target_type="booking", seen=seen)
+        return response
 
     def _respond(self, booking_id: int, code=status.HTTP_200_OK) -> Response:
         booking = self.get_queryset().get(pk=booking_id)

@@ -24,6 +24,7 @@ from django.db.models import Max
 from django.utils.timezone import now
 
 from accounts.places import STATE_NAMES
+from audit import services as audit
 from booking import slots
 from booking.exceptions import GroupFull, InvalidTransition, NotLicensedInState, SlotConflict
 from booking.models import (
@@ -416,6 +417,7 @@ def enrol(*, client, group_id: int, waitlist: bool = True) -> Enrolment:
         if has_seat:
             reminders.schedule_reminders(sessions=meetings, recipient=client)
         _notify(enrolment, "enrolled" if has_seat else "waitlisted", group=group)
+        _audit(enrolment, by=client)
     return enrolment
 
 
@@ -430,12 +432,24 @@ def _live_enrolment(group: Group, client) -> Enrolment:
     return enrolment
 
 
-def _end(enrolment: Enrolment, status: str) -> None:
+def _audit(enrolment: Enrolment, *, by) -> None:
+    """The audit event of an enrolment's new status, in its transaction."""
+    audit.record(
+        action=f"enrolment_{enrolment.status}",
+        actor=by,
+        target=enrolment,
+        subject_id=enrolment.client_id,
+        details={"group": enrolment.group_id, "status": enrolment.status},
+    )
+
+
+def _end(enrolment: Enrolment, status: str, *, by) -> None:
     was_seated = enrolment.status == Enrolment.Status.ENROLLED
     enrolment.status = status
     enrolment.offered_until = None
     enrolment.ended_at = now()
     enrolment.save(update_fields=["status", "offered_until", "ended_at"])
+    _audit(enrolment, by=by)
     if was_seated:
         reminders.cancel_reminders(
             session_ids=enrolment.group.meetings.values_list("pk", flat=True),
@@ -463,6 +477,7 @@ def _fill_seats(group: Group) -> list[Enrolment]:
         enrolment.offered_until = until
         enrolment.save(update_fields=["status", "offered_until"])
         _notify(enrolment, "offered", group=group)
+        _audit(enrolment, by=None)
     return offered
 
 
@@ -473,7 +488,7 @@ def leave(*, client, group_id: int) -> Enrolment:
         group = _locked_group(group_id)
         enrolment = _live_enrolment(group, client)
         enrolment.group = group
-        _end(enrolment, Enrolment.Status.LEFT)
+        _end(enrolment, Enrolment.Status.LEFT, by=client)
         _fill_seats(group)
     return enrolment
 
@@ -499,6 +514,7 @@ def accept_offer(*, client, group_id: int) -> Enrolment:
         enrolment.save(update_fields=["status", "offered_until"])
         reminders.schedule_reminders(sessions=_upcoming_meetings(group), recipient=client)
         _notify(enrolment, "enrolled", group=group)
+        _audit(enrolment, by=client)
     return enrolment
 
 
@@ -511,7 +527,7 @@ def decline_offer(*, client, group_id: int) -> Enrolment:
                 "No seat is being offered to you in this group.", status=enrolment.status
             )
         enrolment.group = group
-        _end(enrolment, Enrolment.Status.DECLINED_OFFER)
+        _end(enrolment, Enrolment.Status.DECLINED_OFFER, by=client)
         _fill_seats(group)
     return enrolment
 
@@ -543,7 +559,7 @@ def expire_offers(*, at: dt.datetime | None = None) -> int:
             )
             for enrolment in lapsed:
                 enrolment.group = group
-                _end(enrolment, Enrolment.Status.EXPIRED_OFFER)
+                _end(enrolment, Enrolment.Status.EXPIRED_OFFER, by=None)
                 _notify(enrolment, "offer_expired", group=group)
             expired += len(lapsed)
             _fill_seats(group)
@@ -565,7 +581,7 @@ def remove_member(*, by, enrolment_id: int, reason: str = "") -> Enrolment:
                 status=enrolment.status,
             )
         enrolment.group = group
-        _end(enrolment, Enrolment.Status.REMOVED)
+        _end(enrolment, Enrolment.Status.REMOVED, by=by)
         _notify(enrolment, "removed", group=group, reason=reason.strip())
         _fill_seats(group)
     return enrolment
@@ -650,7 +666,7 @@ def cancel_group(*, by, group_id: int, reason: str) -> Group:
             status__in=["waitlisted", "offered"]
         ):
             enrolment.group = group
-            _end(enrolment, Enrolment.Status.REMOVED)
+            _end(enrolment, Enrolment.Status.REMOVED, by=by)
         refresh_next_opening(therapist=group.therapist)
         _notify_members(group, "group_cancelled", members=members, meetings=upcoming, reason=reason)
     return group
@@ -689,6 +705,15 @@ def mark_attendance(*, by, session_id: int, present: dict[int, bool]) -> list[At
         if meeting.status == Session.Status.CONFIRMED:
             meeting.status = Session.Status.COMPLETED
             meeting.save(update_fields=["status"])
+        audit.record_many(
+            action=audit.Action.ATTENDANCE_MARKED,
+            actor=by,
+            target_type="session",
+            rows=[
+                (meeting.pk, cid, {"group": group.pk, "present": bool(p)})
+                for cid, p in present.items()
+            ],
+        )
     return rows
 
 

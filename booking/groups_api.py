@@ -13,6 +13,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.places import STATE_NAMES
+from audit.services import record_staff_view
 from booking import group_selectors, groups
 from booking.api import IsClient
 from booking.models import Enrolment, Group, Session
@@ -258,7 +259,11 @@ class GroupRoster(APIView):
         group = Group.objects.filter(pk=pk).first()
         if group is None or not group_selectors.roster_visible_to(request.user, group):
             raise NotFound("No such group.")
-        return Response(RosterEntrySerializer(group_selectors.roster(group), many=True).data)
+        roster = list(group_selectors.roster(group))
+        record_staff_view(
+            request, target_type="group", seen=[(e.client_id, group.pk) for e in roster]
+        )
+        return Response(RosterEntrySerializer(roster, many=True).data)
 
 
 # --- Clients: enrol, leave, answer an offer ---------------------------------------------------

@@ -16,6 +16,7 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
 from django.utils.timezone import now
 
+from audit import services as audit
 from booking import selectors, slots
 from booking.exceptions import (
     InvalidTransition,
@@ -220,6 +221,7 @@ def book_course(
         if confirmed:
             _schedule_reminders(booking)
         _notify(booking, "requested" if not confirmed else "confirmed")
+        _audit(audit.Action.BOOKING_REQUESTED, booking, by=client, status=booking.status)
     return booking
 
 
@@ -282,6 +284,7 @@ def confirm_booking(*, booking_id: int, by) -> Booking:
         )
         _schedule_reminders(booking)
         _notify(booking, "confirmed")
+        _audit(audit.Action.BOOKING_CONFIRMED, booking, by=by)
     return booking
 
 
@@ -304,6 +307,7 @@ def decline_booking(*, booking_id: int, by, reason: str = "") -> Booking:
         )
         refresh_next_opening(therapist=booking.therapist)
         _notify(booking, "declined")
+        _audit(audit.Action.BOOKING_DECLINED, booking, by=by)
     return booking
 
 
@@ -335,6 +339,7 @@ def expire_pending_bookings(*, at: dt.datetime | None = None) -> int:
             _expire(booking)
             refresh_next_opening(therapist=booking.therapist)
             _notify(booking, "expired")
+            _audit(audit.Action.BOOKING_EXPIRED, booking, by=None)
             expired += 1
     return expired
 
@@ -389,6 +394,7 @@ def cancel_session(*, session_id: int, by, reason: str = "") -> Session:
         _cancel_sessions(booking, [session], by=by, reason=reason)
         refresh_next_opening(therapist=booking.therapist)
         _notify(booking, "session_cancelled", sessions=[session], by=by)
+        _audit(audit.Action.SESSION_CANCELLED, session, by=by, late=session.late_cancellation)
     return session
 
 
@@ -408,6 +414,7 @@ def cancel_booking(*, booking_id: int, by, reason: str = "") -> Booking:
         _cancel_sessions(booking, remaining, by=by, reason=reason)
         refresh_next_opening(therapist=booking.therapist)
         _notify(booking, "booking_cancelled", sessions=remaining, by=by)
+        _audit(audit.Action.BOOKING_CANCELLED, booking, by=by, sessions=[s.pk for s in remaining])
     return booking
 
 
@@ -458,6 +465,7 @@ def move_booking(*, booking_id: int, by, start: dt.datetime) -> Booking:
             raise SlotConflict([(start, "taken")]) from exc
         refresh_next_opening(therapist=therapist)
         _notify(booking, "moved", sessions=remaining, by=by)
+        _audit(audit.Action.BOOKING_MOVED, booking, by=by, sessions=[s.pk for s in remaining])
     return booking
 
 
@@ -481,10 +489,25 @@ def mark_session(*, session_id: int, by, status: str) -> Session:
         if not booking.sessions.active().exists() and booking.status == Booking.Status.CONFIRMED:
             booking.status = Booking.Status.COMPLETED
             booking.save(update_fields=["status"])
+        _audit(audit.Action.SESSION_MARKED, session, by=by, status=status)
     return session
 
 
-# --- Notifications -----------------------------------------------------------------------
+# --- Audit and notifications -------------------------------------------------------------
+
+
+def _audit(action: str, target: Booking | Session, *, by, **details) -> None:
+    """The audit event of a state change, in its transaction (ids and statuses only:
+    never a reason or a note)."""
+    audit.record(
+        action=action,
+        actor=by,
+        target=target,
+        subject_id=target.client_id,
+        details={"booking": target.booking_id, **details}
+        if isinstance(target, Session)
+        else details,
+    )
 
 
 def _schedule_reminders(booking: Booking) -> None:

@@ -29,6 +29,7 @@ from django.utils.dateformat import format as format_date
 from django.utils.http import urlencode
 from django.views.decorators.http import require_http_methods, require_POST
 
+from audit.services import record_staff_view
 from booking import calendar, selectors, services, slots
 from booking.exceptions import (
     REASONS,
@@ -287,6 +288,7 @@ def _render_booking(
     # The weekly time as it stands now: a moved course shows its new time.
     upcoming = [s for s in sessions if s.is_active and s.start > current]
     first = upcoming[0] if upcoming else (sessions[0] if sessions else None)
+    record_staff_view(request, target_type="booking", seen=[(booking.client_id, booking.pk)])
     return render(
         request,
         "booking/booking_detail.html",
@@ -317,6 +319,7 @@ def booking_detail(request, pk: int):
 @login_required
 def booking_ics(request, pk: int):
     booking = _visible_booking(request, pk)
+    record_staff_view(request, target_type="booking", seen=[(booking.client_id, booking.pk)])
     return _ics(
         calendar.booking_calendar(booking, request.user), f"rapport-course-{booking.pk}.ics"
     )

@@ -2,6 +2,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import render
 
+from audit.services import record_staff_view
 from notifications import dispatch
 from notifications.models import DispatcherHeartbeat, Reminder
 
@@ -12,10 +13,16 @@ def reminder_health(request):
     if not request.user.is_staff:
         raise Http404
     heartbeat = DispatcherHeartbeat.objects.filter(name="reminders").first()
-    failed = (
+    failed = list(
         Reminder.objects.filter(status=Reminder.Status.FAILED)
         .select_related("recipient", "session__therapist")
         .order_by("-due_at")[:20]
+    )
+    # The failures name clients (their e-mail address): a read of their data.
+    record_staff_view(
+        request,
+        target_type="reminder",
+        seen=[(r.recipient_id, r.pk) for r in failed if r.recipient.is_client],
     )
     return render(
         request,

@@ -13,6 +13,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.timezone import now
 
+from audit import services as audit
 from notifications.email import queue_email
 from providers.models import License, LicenseDecision, Therapist
 from therapy_directory import clock
@@ -94,6 +95,7 @@ def verify_license(*, license_id: int, by, source: str) -> License:
             decided_at=now(),
             source=source,
         )
+        audit.record(action=audit.Action.LICENSE_VERIFIED, actor=by, target=license)
         queue_email(
             to=[license.therapist.user.email],
             subject=f"Your {license.state} license is verified",
@@ -125,6 +127,7 @@ def reject_license(*, license_id: int, by, reason: str) -> License:
             decided_at=now(),
             reason=reason,
         )
+        audit.record(action=audit.Action.LICENSE_REJECTED, actor=by, target=license)
         queue_email(
             to=[license.therapist.user.email],
             subject=f"Your {license.state} license could not be verified",
@@ -158,6 +161,12 @@ def expire_licenses(*, today: dt.date | None = None) -> int:
                 )
                 for license_id in ids
             ]
+        )
+        audit.record_many(
+            action=audit.Action.LICENSE_EXPIRED,
+            actor=None,
+            target_type="license",
+            rows=[(license_id, None, {}) for license_id in ids],
         )
     return len(ids)
 

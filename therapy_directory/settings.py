@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "providers",
     "booking",
     "notifications",
+    "audit",
 ]
 
 MIDDLEWARE = [

@@ -9,6 +9,7 @@ api_v1 = [
     path("", include("accounts.api_urls")),
     path("", include("providers.api_urls")),
     path("", include("booking.api_urls")),
+    path("", include("audit.api_urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api-v1:schema"), name="docs"),
 ]
@@ -20,6 +21,7 @@ urlpatterns = [
     path("", include("providers.urls")),
     path("", include("booking.urls")),
     path("", include("notifications.urls")),
+    path("", include("audit.urls")),
     path("api/v1/", include((api_v1, "api-v1"))),
     path("admin/", admin.site.urls),
 ]

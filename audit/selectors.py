@@ -1,0 +1,88 @@
+"""Reads of the audit log: the staff log with its filters, and a client's own
+"who looked at my record". Both are one page query plus its count, whatever the size."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import django_filters
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from audit.models import AuditEvent
+
+# What a client reads in "who looked at my record", by what the staff member opened.
+WHAT_WAS_SEEN = {
+    "booking": "A course you booked",
+    "group": "The member list of a group you are in",
+    "user": "Your account details",
+    "reminder": "A reminder we could not deliver to you",
+}
+
+
+def _person(queryset, field: str, value: str):
+    value = value.strip()
+    if value.isdigit():
+        return queryset.filter(**{f"{field}_id": int(value)})
+    return queryset.filter(
+        Q(**{f"{field}__email__iexact": value}) | Q(**{f"{field}__name__icontains": value})
+    )
+
+
+class AuditEventFilter(django_filters.FilterSet):
+    actor = django_filters.CharFilter(
+        label="Who did it", method="filter_actor", help_text="E-mail, name or user id."
+    )
+    subject = django_filters.CharFilter(
+        label="Whose data", method="filter_subject", help_text="The client's e-mail, name or id."
+    )
+    action = django_filters.ChoiceFilter(
+        label="Action", choices=AuditEvent.Action.choices, empty_label="Any action"
+    )
+    since = django_filters.DateFilter(
+        label="From (day)", method="filter_since", help_text="YYYY-MM-DD, in your time zone."
+    )
+    until = django_filters.DateFilter(
+        label="To (day)", method="filter_until", help_text="YYYY-MM-DD, inclusive."
+    )
+
+    class Meta:
+        model = AuditEvent
+        fields: list[str] = []
+
+    def filter_actor(self, queryset, name, value):
+        return _person(queryset, "actor", value) if value.strip() else queryset
+
+    def filter_subject(self, queryset, name, value):
+        return _person(queryset, "subject", value) if value.strip() else queryset
+
+    @staticmethod
+    def _start_of(day: dt.date) -> dt.datetime:
+        return dt.datetime.combine(day, dt.time(), tzinfo=timezone.get_current_timezone())
+
+    def filter_since(self, queryset, name, value):
+        return queryset.filter(created_at__gte=self._start_of(value))
+
+    def filter_until(self, queryset, name, value):
+        return queryset.filter(created_at__lt=self._start_of(value + dt.timedelta(days=1)))
+
+
+def staff_log(params) -> tuple[AuditEventFilter, QuerySet[AuditEvent]]:
+    search = AuditEventFilter(
+        params or {}, queryset=AuditEvent.objects.select_related("actor", "subject")
+    )
+    qs = search.qs if search.is_valid() else AuditEvent.objects.none()
+    return search, qs.order_by("-created_at", "-id")
+
+
+def record_access_of(client) -> QuerySet[AuditEvent]:
+    """Staff reads of this person's data, newest first."""
+    return (
+        AuditEvent.objects.staff_views_of(client)
+        .select_related("actor")
+        .order_by("-created_at", "-id")
+    )
+
+
+def what_was_seen(event: AuditEvent) -> str:
+    return WHAT_WAS_SEEN.get(event.target_type, "Your data")
