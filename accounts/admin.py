@@ -58,6 +58,15 @@ class UserAdmin(DjangoUserAdmin):
     )
     readonly_fields = ("last_login", "date_joined")
 
+    def changelist_view(self, request, extra_context=None):
+        response = super().changelist_view(request, extra_context)
+        changelist = getattr(response, "context_data", {}).get("cl")
+        if changelist is not None:
+            # One event per client listed on the page, in one INSERT.
+            seen = [(u.pk, u.pk) for u in changelist.result_list if u.is_client]
+            record_staff_view(request, target_type="user", seen=seen)
+        return response
+
     def change_view(self, request, object_id, form_url="", extra_context=None):
         response = super().change_view(request, object_id, form_url, extra_context)
         user = self.get_object(request, object_id)

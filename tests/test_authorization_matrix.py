@@ -13,8 +13,9 @@ fresh set of fixture objects, the methods, and what each kind of caller gets:
     refused    403 for a caller who may see the object but not do this (the client
                confirming their own booking, staff cancelling a client's session)
 
-Callers: anonymous, the owner (the client), another client, the owner's therapist,
-another therapist, and staff (with the license verify permission). Callers not
+Callers: anonymous, the owner (the client), another client (who books the same
+therapist and sits in the same group), the owner's therapist, another therapist, and
+staff (with the license verify permission). Callers not
 named in a case get the default: anonymous `login`, everyone else `hidden`.
 
 Whatever a caller who may not see the object gets must not depend on whether it
@@ -130,6 +131,9 @@ def make_world() -> World:
     booking = book(owner, therapist, at(next_weekday(1), 10), weeks=3)
     group = make_group(therapist)
     enrolment = groups.enrol(client=owner, group_id=group.pk)
+    # The other client is as close as a stranger gets: the same therapist, the same group.
+    book(other_client, therapist, at(next_weekday(2), 10), weeks=3)
+    groups.enrol(client=other_client, group_id=group.pk)
     start = next_weekday(4, weeks_ahead=6)
     return World(
         users={
@@ -232,7 +236,8 @@ def _move_to(w):
     return {"start": at(next_weekday(1, weeks_ahead=3), 11).isoformat()}
 
 
-UNLISTED_GROUP = {**PARTIES, "anonymous": "hidden"}
+# The other client is a fellow member: people who are or were in a group still see it.
+UNLISTED_GROUP = {**PARTIES, "other_client": "ok", "anonymous": "hidden"}
 
 CASES = [
     # Public pages about a therapist or a group.
@@ -498,9 +503,9 @@ def test_only_the_people_it_belongs_to_reach_it(case: Case):
                 same_body = not case.api or blind.content == response.content
                 if blind.status_code != response.status_code or not same_body:
                     failures.append(
-                        f"{method} {url} as {role}: {response.status_code} {response.content!r} "
-                        f"for the real object, {blind.status_code} {blind.content!r} for a "
-                        "missing one"
+                        f"{method} {url} as {role}: {response.status_code} "
+                        f"{response.content[:200]!r} for the real object, {blind.status_code} "
+                        f"{blind.content[:200]!r} for a missing one"
                     )
     assert not failures, "\n".join(failures)
 

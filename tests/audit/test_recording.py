@@ -248,3 +248,13 @@ def test_staff_opening_a_clients_account_in_the_admin_is_recorded(client):
     assert response.status_code == 200
     [event] = events("client_data_viewed")
     assert (event.subject, event.target_type) == (member, "user")
+
+
+def test_the_admin_user_list_records_each_client_on_the_page(client):
+    listed = [client_in(), client_in()]
+    admin = UserFactory(role="staff", is_staff=True, is_superuser=True)
+    client.force_login(admin)
+    assert client.get(reverse("admin:accounts_user_changelist")).status_code == 200
+    assert sorted(e.subject_id for e in events("client_data_viewed")) == sorted(
+        u.pk for u in listed
+    )
