@@ -13,6 +13,7 @@ from rest_framework.test import APIClient
 
 from audit.models import AuditEvent
 from booking import groups, services
+from notifications.models import Reminder
 from providers import licensing
 from providers.models import License
 from tests.booking.group_helpers import group_therapist, make_group
@@ -258,3 +259,13 @@ def test_the_admin_user_list_records_each_client_on_the_page(client):
     assert sorted(e.subject_id for e in events("client_data_viewed")) == sorted(
         u.pk for u in listed
     )
+
+
+def test_staff_seeing_a_clients_failed_reminder_is_recorded(client, course):
+    services.confirm_booking(booking_id=course.pk, by=course.therapist.user)
+    Reminder.objects.filter(recipient=course.client).update(status=Reminder.Status.FAILED)
+    Reminder.objects.filter(recipient=course.therapist.user).update(status=Reminder.Status.FAILED)
+    client.force_login(staff_member())
+    assert client.get(reverse("notifications:reminder_health")).status_code == 200
+    # One event for the client; the therapist's own reminders are not client data.
+    assert {e.subject_id for e in events("client_data_viewed")} == {course.client_id}
