@@ -22,7 +22,7 @@ WHAT_WAS_SEEN = {
 
 def _person(queryset, field: str, value: str):
     value = value.strip()
-    if value.isdigit():
+    if value.isdigit() and len(value) <= 18:  # an id (a longer number overflows bigint)
         return queryset.filter(**{f"{field}_id": int(value)})
     return queryset.filter(
         Q(**{f"{field}__email__iexact": value}) | Q(**{f"{field}__name__icontains": value})
@@ -60,11 +60,19 @@ class AuditEventFilter(django_filters.FilterSet):
     def _start_of(day: dt.date) -> dt.datetime:
         return dt.datetime.combine(day, dt.time(), tzinfo=timezone.get_current_timezone())
 
+    # Days outside these years would overflow once shifted to UTC; they filter nothing.
+    EARLIEST, LATEST = dt.date(1900, 1, 1), dt.date(9000, 1, 1)
+
     def filter_since(self, queryset, name, value):
-        return queryset.filter(created_at__gte=self._start_of(value))
+        if value < self.EARLIEST:
+            return queryset
+        return queryset.filter(created_at__gte=self._start_of(min(value, self.LATEST)))
 
     def filter_until(self, queryset, name, value):
-        return queryset.filter(created_at__lt=self._start_of(value + dt.timedelta(days=1)))
+        if value >= self.LATEST:
+            return queryset
+        day = max(value, self.EARLIEST)
+        return queryset.filter(created_at__lt=self._start_of(day + dt.timedelta(days=1)))
 
 
 def staff_log(params) -> tuple[AuditEventFilter, QuerySet[AuditEvent]]:
