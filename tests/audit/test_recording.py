@@ -269,3 +269,18 @@ def test_staff_seeing_a_clients_failed_reminder_is_recorded(client, course):
     assert client.get(reverse("notifications:reminder_health")).status_code == 200
     # One event for the client; the therapist's own reminders are not client data.
     assert {e.subject_id for e in events("client_data_viewed")} == {course.client_id}
+
+
+def test_recording_a_staff_list_costs_the_same_queries_whatever_its_size(course):
+    api = token_client(staff_member())
+    api.get("/api/v1/bookings/")  # warm the token and content-type caches
+
+    def count() -> int:
+        with CaptureQueriesContext(connection) as queries:
+            assert api.get("/api/v1/bookings/").status_code == 200
+        return len(queries)
+
+    few = count()
+    for day in (2, 3, 4):
+        book(client_in(), course.therapist, at(next_weekday(day), 10), weeks=1)
+    assert count() == few
