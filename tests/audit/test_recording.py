@@ -187,6 +187,16 @@ def test_the_daily_expiry_records_one_system_event_per_license():
     assert {e.actor_role for e in events("license_expired")} == {"system"}
 
 
+def test_a_rolled_back_license_decision_leaves_no_event():
+    verifier, license = make_verifier(), LicenseFactory()
+    with pytest.raises(RuntimeError), transaction.atomic():
+        licensing.verify_license(license_id=license.pk, by=verifier, source="NY board")
+        raise RuntimeError("the caller's transaction fails afterwards")
+    license.refresh_from_db()
+    assert license.status == "pending"
+    assert not AuditEvent.objects.exists()
+
+
 def test_a_refused_license_decision_records_nothing():
     verifier = make_verifier()
     license = LicenseFactory(status=License.Status.REJECTED)
