@@ -85,7 +85,7 @@ NO_OBJECT = {
     "booking:dashboard_groups": "the signed-in therapist's own groups",
     "booking:create_group": "creates a group for the signed-in therapist",
     "notifications:reminder_health": "staff only, 404 for others",
-    "audit:staff_log": "staff only, 404 for others",
+    "audit:audit_log": "staff only, 404 for others",
     "audit:record_access": "the caller's own record access",
     "api-v1:register": "public",
     "api-v1:token": "public",

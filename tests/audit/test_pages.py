@@ -17,7 +17,7 @@ from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 
-STAFF_LOG = reverse("audit:staff_log")
+STAFF_LOG = reverse("audit:audit_log")
 RECORD_ACCESS = reverse("audit:record_access")
 
 
@@ -182,3 +182,10 @@ def test_the_api_lists_the_callers_record_access(staff, course, client):
     [row] = body["results"]
     assert (row["who"], row["role"], row["target_type"]) == ("Sam Staffer", "staff", "booking")
     assert APIClient().get("/api/v1/me/record-access/").status_code in (401, 403)
+
+
+def test_only_staff_see_the_audit_log_in_the_navigation(client, staff, course):
+    client.force_login(staff)
+    assert STAFF_LOG in client.get(reverse("accounts:account")).text
+    client.force_login(course.client)
+    assert STAFF_LOG not in client.get(reverse("accounts:account")).text
