@@ -51,6 +51,8 @@ class AuditEvent(models.Model):
         ENROLMENT_DECLINED_OFFER = "enrolment_declined_offer", "Declined a group seat"
         ENROLMENT_EXPIRED_OFFER = "enrolment_expired_offer", "Group seat offer expired"
         ATTENDANCE_MARKED = "attendance_marked", "Group attendance marked"
+        MEETING_CANCELLED = "meeting_cancelled", "Group meeting cancelled"
+        GROUP_CANCELLED = "group_cancelled", "Group cancelled"
 
     class Role(models.TextChoices):
         CLIENT = "client", "Client"

@@ -620,6 +620,7 @@ def cancel_meeting(*, by, session_id: int, reason: str) -> Session:
         _cancel_meetings([meeting], by=by, reason=reason)
         refresh_next_opening(therapist=group.therapist)
         _notify_members(group, "meeting_cancelled", meetings=[meeting], reason=reason)
+        audit.record(action=audit.Action.MEETING_CANCELLED, actor=by, target=meeting)
     return meeting
 
 
@@ -669,6 +670,12 @@ def cancel_group(*, by, group_id: int, reason: str) -> Group:
             _end(enrolment, Enrolment.Status.REMOVED, by=by)
         refresh_next_opening(therapist=group.therapist)
         _notify_members(group, "group_cancelled", members=members, meetings=upcoming, reason=reason)
+        audit.record(
+            action=audit.Action.GROUP_CANCELLED,
+            actor=by,
+            target=group,
+            details={"meetings": [m.pk for m in upcoming]},
+        )
     return group
 
 

@@ -157,6 +157,34 @@ def test_a_therapist_removing_a_member_is_recorded():
     )
 
 
+def test_attendance_is_recorded_per_member_in_one_insert():
+    group = make_group(group_therapist())
+    members = [client_in(), client_in()]
+    for member in members:
+        groups.enrol(client=member, group_id=group.pk)
+    meeting = group.meetings.order_by("week").first()
+    present = {members[0].pk: True, members[1].pk: False}
+    with time_machine.travel(meeting.end + dt.timedelta(minutes=5), tick=False):
+        groups.mark_attendance(by=group.therapist.user, session_id=meeting.pk, present=present)
+    marked = {e.subject_id: e.details["present"] for e in events("attendance_marked")}
+    assert marked == present
+    assert {e.target_id for e in events("attendance_marked")} == {meeting.pk}
+
+
+def test_cancelling_a_meeting_and_a_group_are_recorded():
+    group = make_group(group_therapist())
+    first = group.meetings.order_by("week").first()
+    by = group.therapist.user
+    groups.cancel_meeting(by=by, session_id=first.pk, reason="Therapist unwell")
+    groups.cancel_group(by=by, group_id=group.pk, reason="Too few members")
+    [meeting] = events("meeting_cancelled")
+    assert (meeting.actor, meeting.target_type, meeting.target_id) == (by, "session", first.pk)
+    [whole] = events("group_cancelled")
+    assert (whole.target_type, whole.target_id) == ("group", group.pk)
+    assert len(whole.details["meetings"]) == group.weeks - 1
+    assert "unwell" not in str(meeting.details) and "few" not in str(whole.details)
+
+
 # --- License decisions ----------------------------------------------------------------------
 
 
