@@ -40,7 +40,7 @@ def signup(request):
             # Two sign-ups with one address at the same moment: the database said no.
             form.add_error("email", "An account with this e-mail already exists.")
         else:
-            login(request, user)
+            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
             if user.is_therapist:
                 messages.success(
                     request,
