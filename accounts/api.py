@@ -60,6 +60,11 @@ class RegisteredSerializer(serializers.Serializer):
 
 
 class RegisterView(APIView):
+    """PRODUCT.md fixes ``201 {id, token}`` here: the account exists at once, so a taken
+    address has to be a 400 and this endpoint does tell whether an address is registered.
+    The HTML sign-up does not (it answers by e-mail, accounts.services.request_signup);
+    changing this contract is the product's call."""
+
     permission_classes = [permissions.AllowAny]
     authentication_classes: list = []
 
