@@ -60,6 +60,14 @@ def test_pages_forbid_sniffing_framing_and_leaking_the_referrer(client):
     assert response.headers["X-Frame-Options"] == "DENY"
 
 
+def test_the_browsable_api_carries_the_policy_and_no_inline_style(client):
+    response = client.get("/api/v1/modalities/", headers={"accept": "text/html"})
+    assert response.status_code == 200
+    assert response.headers["Content-Type"].startswith("text/html")
+    assert csp_directives(response)["style-src"] == ["'self'"]
+    assert "<style" not in response.content.decode()
+
+
 def test_the_api_docs_page_loads_its_start_up_script_as_a_file(client):
     html = client.get("/api/v1/docs/").content.decode()
     assert re.search(r'<script src="[^"]*/api/v1/docs/\?script=', html)
@@ -97,6 +105,7 @@ def test_the_template_scan_finds_our_templates():
     names = {p.relative_to(ROOT).as_posix() for p in our_templates()}
     assert "templates/base.html" in names
     assert "templates/drf_spectacular/swagger_ui.html" in names
+    assert "templates/rest_framework/api.html" in names
     assert len(names) > 20
 
 
