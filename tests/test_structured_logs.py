@@ -156,3 +156,12 @@ class RefusingBackend:
 
     def send_messages(self, messages):
         raise ValueError(f"refused {messages[0].to}")
+
+
+def test_password_reset_and_sign_up_links_are_masked_in_the_log(client, log_output):
+    client.get("/accounts/reset/MTIz/c2v1fa-0123456789abcdef0123456789abcdef/")
+    client.get("/accounts/signup/finish/s3cr3t-sign-up-token/")
+    paths = [line["path"] for line in request_lines(log_output)]
+    assert paths == ["/accounts/reset/<uidb64>/<token>/", "/accounts/signup/finish/<token>/"]
+    assert "s3cr3t" not in log_output.getvalue()
+    assert "0123456789abcdef" not in log_output.getvalue()
