@@ -7,7 +7,7 @@ PORT ?= 8000
 # Tests talk to this Redis (Celery tests); DATABASE_URL, if set, replaces the embedded PostgreSQL.
 export REDIS_URL ?= redis://127.0.0.1:6379
 
-.PHONY: run test lint migrations-check pytest bench install install-dev clean
+.PHONY: run test lint security migrations-check pytest bench install install-dev clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -34,13 +34,17 @@ lint: install-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
+# bandit: medium and high findings fail (settings in pyproject.toml [tool.bandit]).
+security: install-dev
+	$(BIN)/bandit -c pyproject.toml -r . -ll -q
+
 migrations-check: install-dev
 	$(BIN)/python manage.py makemigrations --check --dry-run
 
 pytest: install-dev
 	$(BIN)/pytest $(PYTEST_ARGS)
 
-test: lint migrations-check pytest
+test: lint security migrations-check pytest
 
 bench: install-dev
 	$(BIN)/python bench/run.py

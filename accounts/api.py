@@ -1,6 +1,6 @@
 """``auth/register/``, ``auth/token/`` and ``me/`` (PRODUCT.md, JSON API)."""
 
-from django.contrib.auth import authenticate, password_validation
+from django.contrib.auth import authenticate, password_validation, user_logged_in
 from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import generics, permissions, serializers, status
@@ -60,6 +60,11 @@ class RegisteredSerializer(serializers.Serializer):
 
 
 class RegisterView(APIView):
+    """PRODUCT.md fixes ``201 {id, token}`` here: the account exists at once, so a taken
+    address has to be a 400 and this endpoint does tell whether an address is registered.
+    The HTML sign-up does not (it answers by e-mail, accounts.services.request_signup);
+    changing this contract is the product's call."""
+
     permission_classes = [permissions.AllowAny]
     authentication_classes: list = []
 
@@ -83,13 +88,20 @@ class TokenView(APIView):
 
     @extend_schema(
         request=TokenRequestSerializer,
-        responses={200: inline_serializer("TokenResponse", {"token": serializers.CharField()})},
+        responses={
+            200: inline_serializer("TokenResponse", {"token": serializers.CharField()}),
+            429: inline_serializer("LockedOut", {"detail": serializers.CharField()}),
+        },
+        description="Five failed attempts for one e-mail from one address lock it out for "
+        "15 minutes: 429 with Retry-After.",
     )
     def post(self, request):
         serializer = TokenRequestSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
+        # Django's own request: django-axes marks a lock-out on it, and AxesMiddleware
+        # then answers 429 (accounts/lockout.py) instead of this view's 400.
         user = authenticate(
-            request,
+            request._request,
             username=serializer.validated_data["email"],
             password=serializer.validated_data["password"],
         )
@@ -97,6 +109,8 @@ class TokenView(APIView):
             raise serializers.ValidationError(
                 {"non_field_errors": ["That e-mail and password do not match an account."]}
             )
+        # A token is a log-in: last_login is updated and the failed-attempt count reset.
+        user_logged_in.send(sender=user.__class__, request=request._request, user=user)
         token, _ = Token.objects.get_or_create(user=user)
         return Response({"token": token.key})
 

@@ -14,9 +14,11 @@ from django.contrib.auth.forms import (
     PasswordResetForm,
     SetPasswordForm,
 )
+from django.template.loader import render_to_string
 
 from accounts.models import User
 from accounts.places import STATE_TIMEZONES, US_STATES, timezone_choices
+from notifications.email import queue_email
 
 
 def describe_errors(form: forms.BaseForm) -> None:
@@ -73,17 +75,6 @@ class SignupForm(DescribedErrorsMixin, forms.Form):
         max_length=254,
         widget=forms.EmailInput(attrs={"autocomplete": "email"}),
     )
-    password1 = forms.CharField(
-        label="Password",
-        strip=False,
-        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
-        help_text="At least 8 characters; not only digits, not a common password.",
-    )
-    password2 = forms.CharField(
-        label="Password again",
-        strip=False,
-        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
-    )
     state = forms.ChoiceField(
         label="State you live in",
         choices=STATE_CHOICES,
@@ -97,27 +88,46 @@ class SignupForm(DescribedErrorsMixin, forms.Form):
         help_text="Session times are shown in this zone.",
     )
 
+    # No "this address is taken" error here: that would tell anyone who has an account
+    # (accounts.services.request_signup answers both cases by e-mail).
     def clean_email(self) -> str:
-        email = self.cleaned_data["email"].strip().lower()
-        if User.objects.filter(email__iexact=email).exists():
-            raise forms.ValidationError(
-                "An account with this e-mail already exists. Log in, or reset your password.",
-                code="duplicate_email",
-            )
-        return email
+        return self.cleaned_data["email"].strip().lower()
 
     def clean(self):
         cleaned = super().clean()
         state = cleaned.get("state")
         if state and not cleaned.get("timezone"):
             cleaned["timezone"] = STATE_TIMEZONES.get(state, "America/New_York")
+        return cleaned
+
+
+class ChoosePasswordForm(DescribedErrorsMixin, forms.Form):
+    """The second step of signing up, reached from the e-mailed link."""
+
+    password1 = forms.CharField(
+        label="Password",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password", "autofocus": True}),
+        help_text="At least 8 characters; not only digits, not a common password.",
+    )
+    password2 = forms.CharField(
+        label="Password again",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+
+    def __init__(self, *args, email: str = "", name: str = "", **kwargs):
+        super().__init__(*args, **kwargs)
+        self.candidate = User(email=email, name=name)
+
+    def clean(self):
+        cleaned = super().clean()
         password1, password2 = cleaned.get("password1"), cleaned.get("password2")
         if password1 and password2 and password1 != password2:
             self.add_error("password2", "The two passwords don’t match.")
         elif password2:
-            candidate = User(email=cleaned.get("email", ""), name=cleaned.get("name", ""))
             try:
-                password_validation.validate_password(password2, candidate)
+                password_validation.validate_password(password2, self.candidate)
             except forms.ValidationError as exc:
                 self.add_error("password1", exc)
         return cleaned
@@ -156,6 +166,20 @@ class EmailPasswordResetForm(DescribedErrorsMixin, PasswordResetForm):
         max_length=254,
         widget=forms.EmailInput(attrs={"autocomplete": "email", "autofocus": True}),
     )
+
+    def send_mail(
+        self,
+        subject_template_name,
+        email_template_name,
+        context,
+        from_email,
+        to_email,
+        html_email_template_name=None,
+    ):
+        """Through the Celery queue after commit, never over SMTP inside the request:
+        a known address must not answer slower than an unknown one."""
+        subject = "".join(render_to_string(subject_template_name, context).splitlines())
+        queue_email(to=[to_email], subject=subject, template=email_template_name, context=context)
 
 
 class RapportSetPasswordForm(DescribedErrorsMixin, SetPasswordForm):

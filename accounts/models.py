@@ -98,3 +98,27 @@ class User(AbstractUser):
     @property
     def can_verify_licenses(self) -> bool:
         return self.is_active and self.is_staff and self.has_perm("providers.verify_license")
+
+
+class SignupRequest(models.Model):
+    """A sign-up waiting for its e-mail link: the account is created, with the password
+    chosen then, only by whoever reads that mailbox. So the sign-up page answers the same
+    whether or not the address has an account, and nobody can pre-register someone
+    else's address with a password of their own."""
+
+    email = models.EmailField()
+    name = models.CharField(max_length=150)
+    role = models.CharField(max_length=16, choices=User.Role.choices)
+    state = models.CharField(max_length=2, choices=US_STATES, blank=True)
+    timezone = models.CharField(max_length=64, validators=[validate_timezone])
+    # SHA-256 of the link's secret: the database alone cannot complete a sign-up.
+    token_digest = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(role__in=["client", "therapist"]),
+                name="signup_request_role_not_staff",
+            ),
+        ]

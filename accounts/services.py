@@ -2,11 +2,27 @@
 
 from __future__ import annotations
 
-from django.db import transaction
+import datetime as dt
+import hashlib
+import secrets
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.urls import reverse
 from django.utils.crypto import get_random_string
 from django.utils.text import slugify
+from django.utils.timezone import now
 
-from accounts.models import User
+from accounts.models import SignupRequest, User
+from notifications.email import queue_email
+
+
+class SignupLinkInvalid(Exception):
+    """The sign-up link is unknown, used or older than ``PASSWORD_RESET_TIMEOUT``."""
+
+
+class EmailAlreadyRegistered(Exception):
+    """The address got an account after the link was sent."""
 
 
 def unique_therapist_slug(name: str) -> str:
@@ -41,3 +57,87 @@ def register_user(
                 formats=["telehealth"],
             )
     return user
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def signup_link_lifetime() -> dt.timedelta:
+    return dt.timedelta(seconds=settings.PASSWORD_RESET_TIMEOUT)
+
+
+def request_signup(*, email: str, name: str, role: str, state: str = "", timezone: str) -> None:
+    """Answer a sign-up without saying whether the address has an account: a new address
+    gets a link to choose a password and finish; an address in use gets a notice that
+    someone tried to sign up with it. Both e-mails leave through the Celery queue after
+    commit, so the page takes about as long either way."""
+    if role not in (User.Role.CLIENT, User.Role.THERAPIST):
+        raise ValueError("Only clients and therapists sign up; staff are created by admins.")
+    email = email.strip().lower()
+    site_url = settings.SITE_URL.rstrip("/")
+    existing = User.objects.filter(email__iexact=email).first()
+    if existing is not None:
+        queue_email(
+            to=[existing.email],
+            subject="Someone tried to sign up to Rapport with your e-mail",
+            template="accounts/email/signup_existing.txt",
+            context={
+                "login_url": site_url + reverse("accounts:login"),
+                "reset_url": site_url + reverse("accounts:password_reset"),
+            },
+        )
+        return
+    token = secrets.token_urlsafe(32)
+    with transaction.atomic():
+        SignupRequest.objects.filter(created_at__lt=now() - signup_link_lifetime()).delete()
+        SignupRequest.objects.create(
+            email=email,
+            name=name,
+            role=role,
+            state=state,
+            timezone=timezone,
+            token_digest=_digest(token),
+        )
+        queue_email(
+            to=[email],
+            subject="Finish signing up to Rapport",
+            template="accounts/email/signup_confirm.txt",
+            context={
+                "name": name,
+                "confirm_url": site_url + reverse("accounts:signup_confirm", args=[token]),
+                "days": signup_link_lifetime().days,
+            },
+        )
+
+
+def pending_signup(token: str) -> SignupRequest:
+    """The sign-up a link stands for, or ``SignupLinkInvalid``."""
+    request = SignupRequest.objects.filter(
+        token_digest=_digest(token), created_at__gte=now() - signup_link_lifetime()
+    ).first()
+    if request is None:
+        raise SignupLinkInvalid
+    return request
+
+
+def complete_signup(*, token: str, password: str) -> User:
+    """Create the account of a sign-up link, with the password chosen now; the link and
+    every other pending link for the address stop working."""
+    with transaction.atomic():
+        pending = pending_signup(token)
+        SignupRequest.objects.filter(email__iexact=pending.email).delete()
+        if User.objects.filter(email__iexact=pending.email).exists():
+            raise EmailAlreadyRegistered
+        try:
+            with transaction.atomic():
+                return register_user(
+                    email=pending.email,
+                    password=password,
+                    name=pending.name,
+                    role=pending.role,
+                    state=pending.state,
+                    timezone=pending.timezone,
+                )
+        except IntegrityError:  # the same address finished twice at the same moment
+            raise EmailAlreadyRegistered from None

@@ -4,53 +4,86 @@ from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.db import IntegrityError
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
 from django.views.decorators.http import require_http_methods
 
 from accounts.forms import (
     AccountForm,
+    ChoosePasswordForm,
     EmailAuthenticationForm,
     EmailPasswordResetForm,
     RapportPasswordChangeForm,
     RapportSetPasswordForm,
     SignupForm,
 )
-from accounts.services import register_user
+from accounts.services import (
+    EmailAlreadyRegistered,
+    SignupLinkInvalid,
+    complete_signup,
+    pending_signup,
+    request_signup,
+)
 
 
 @require_http_methods(["GET", "POST"])
 def signup(request):
+    """First step: who you are. The answer is always "check your e-mail", whether or not
+    the address has an account (accounts.services.request_signup)."""
     if request.user.is_authenticated:
         return redirect("accounts:home")
     form = SignupForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        try:
-            user = register_user(
-                email=data["email"],
-                password=data["password1"],
-                name=data["name"],
-                role=data["role"],
-                state=data["state"],
-                timezone=data["timezone"],
-            )
-        except IntegrityError:
-            # Two sign-ups with one address at the same moment: the database said no.
-            form.add_error("email", "An account with this e-mail already exists.")
-        else:
-            login(request, user)
-            if user.is_therapist:
-                messages.success(
-                    request,
-                    "Welcome to Rapport. Complete your profile and submit a license: "
-                    "clients can find you once staff have verified it.",
-                )
-            else:
-                messages.success(request, "Welcome to Rapport. Here are therapists in your state.")
-            return redirect("accounts:home")
+        request_signup(
+            email=data["email"],
+            name=data["name"],
+            role=data["role"],
+            state=data["state"],
+            timezone=data["timezone"],
+        )
+        return redirect("accounts:signup_sent")
     return render(request, "accounts/signup.html", {"form": form})
+
+
+def signup_sent(request):
+    return render(request, "accounts/signup_sent.html")
+
+
+@require_http_methods(["GET", "POST"])
+def signup_confirm(request, token):
+    """Second step, from the e-mailed link: choose a password; the account is made and
+    the person logged in. A GET changes nothing (mail scanners open links)."""
+    try:
+        pending = pending_signup(token)
+    except SignupLinkInvalid:
+        return render(request, "accounts/signup_confirm.html", {"validlink": False}, status=404)
+    form = ChoosePasswordForm(
+        request.POST if request.method == "POST" else None,
+        email=pending.email,
+        name=pending.name,
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            user = complete_signup(token=token, password=form.cleaned_data["password1"])
+        except (SignupLinkInvalid, EmailAlreadyRegistered):
+            messages.info(request, "This address already has an account: log in.")
+            return redirect("accounts:login")
+        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        if user.is_therapist:
+            messages.success(
+                request,
+                "Welcome to Rapport. Complete your profile and submit a license: "
+                "clients can find you once staff have verified it.",
+            )
+        else:
+            messages.success(request, "Welcome to Rapport. Here are therapists in your state.")
+        return redirect("accounts:home")
+    return render(
+        request,
+        "accounts/signup_confirm.html",
+        {"validlink": True, "form": form, "email": pending.email},
+    )
 
 
 @login_required

@@ -4,6 +4,7 @@ fed through the real Redis on a queue of its own (the machine's Redis is shared)
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import signal
 import subprocess
@@ -28,6 +29,17 @@ def test_database_url() -> str:
 
 def redis_url() -> str:
     return os.environ.get("REDIS_URL", "redis://127.0.0.1:6379")
+
+
+def _is_task_success(line: str, task_name: str) -> bool:
+    """The worker logs one JSON line per task (therapy_directory/structured_logs.py)."""
+    if not line.startswith("{"):
+        return False
+    try:
+        entry = json.loads(line)
+    except ValueError:
+        return False
+    return entry.get("task") == task_name and entry.get("state") == "SUCCESS"
 
 
 @contextlib.contextmanager
@@ -61,7 +73,9 @@ def celery_worker(*, concurrency: int = 1, extra_env: dict | None = None):
             """How many runs of ``task_name`` the worker has finished so far."""
             log.flush()
             text = Path(log.name).read_text()
-            return sum(1 for line in text.splitlines() if task_name in line and "succeeded" in line)
+            return sum(
+                1 for line in text.splitlines() if _is_task_success(line, task_name)
+            )  # fmt: skip
 
     try:
         yield Handle()

@@ -463,8 +463,9 @@ class _CopyWriter:
             (batch.users, 1, self.tables["users"].table, "lower(email)", _demo_email),
             (batch.therapists, 2, self.tables["therapists"].table, "slug", _demo_slug),
         ):
+            # Table and column come from the tuple above (our code); values are parameters.
             cursor.execute(
-                f"SELECT {column} FROM {connection.ops.quote_name(table)} "  # noqa: S608
+                f"SELECT {column} FROM {connection.ops.quote_name(table)} "  # noqa: S608  # nosec B608
                 f"WHERE {column} = ANY(%s)",
                 [[row[index] for row in rows]],
             )
