@@ -52,6 +52,9 @@ MISSING_ID = 2_000_000_000
 
 # --- Every URL: the matrix, or why it names no object ----------------------------------------
 
+# Capability URLs: the secret in the address is the authorization; nobody owns them.
+CAPABILITY_URLS = {"accounts:password_reset_confirm", "accounts:signup_confirm"}
+
 NO_OBJECT = {
     "healthz": "public health check: no client data",
     "<unnamed >": "the site's root: redirects to the search",
@@ -67,6 +70,9 @@ NO_OBJECT = {
     # A capability URL: the signed token *is* the authorization (Django's token
     # generator), there is no owner to compare with.
     "accounts:password_reset_confirm": "signed one-time token checked by Django",
+    "accounts:signup_sent": "static page",
+    # The sign-up link's secret is the authorization (only its hash is stored).
+    "accounts:signup_confirm": "one-time sign-up link checked against its stored hash",
     "providers:search": "public directory",
     "providers:dashboard": "the signed-in therapist's own dashboard (404 for others)",
     "providers:dashboard_profile": "the signed-in therapist's own profile",
@@ -409,9 +415,9 @@ def test_every_url_is_in_the_matrix():
 
 def test_every_url_that_names_an_object_has_a_case():
     naming = {name for name, kwargs in site_urls().items() if kwargs}
-    missing = naming - {case.name for case in CASES} - {"accounts:password_reset_confirm"}
+    missing = naming - {case.name for case in CASES} - CAPABILITY_URLS
     assert not missing, f"URLs naming an object without a matrix case: {sorted(missing)}"
-    wrongly_exempt = naming & set(NO_OBJECT) - {"accounts:password_reset_confirm"}
+    wrongly_exempt = naming & set(NO_OBJECT) - CAPABILITY_URLS
     assert not wrongly_exempt
 
 
