@@ -25,7 +25,6 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 from zoneinfo import ZoneInfo
 
 HERE = Path(__file__).resolve().parent
@@ -61,26 +60,10 @@ def peer_python() -> Path:
     return python
 
 
-def create_database(name: str) -> None:
-    """With ``DATABASE_URL`` the server is not ours to set up: make the scratch database
-    there (the embedded server makes its own)."""
-    url = os.environ.get("DATABASE_URL")
-    if not url:
-        return
-    import psycopg2
-    from psycopg2 import sql
-
-    server = psycopg2.connect(urlunsplit(urlsplit(url)._replace(path="/postgres")))
-    server.autocommit = True
-    with server.cursor() as cursor:
-        cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
-        if cursor.fetchone() is None:
-            cursor.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    server.close()
-
-
 def setup() -> None:
-    create_database(SCRATCH_DB)
+    import booking_load
+
+    booking_load.create_database(SCRATCH_DB)
     scratch.setup_django(SCRATCH_DB)
     from django.db import connection
 

@@ -121,6 +121,11 @@ class Therapist(models.Model):
     )
     # The next free start, kept current by the booking services (Booking issue).
     next_opening = models.DateTimeField(null=True, blank=True)
+    # From when next_opening can no longer be trusted: a calendar change sets it to the
+    # moment of the change; a refresh to when the opening falls inside the notice period
+    # (the next local midnight when there is none, as the 62-day window moves on; never
+    # without weekly hours). booking.services.refresh_stale_openings recomputes those due.
+    next_opening_stale_at = models.DateTimeField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -132,6 +137,7 @@ class Therapist(models.Model):
             models.Index(fields=["display_name", "id"], name="therapist_name_idx"),
             models.Index(fields=["fee", "id"], name="therapist_fee_idx"),
             models.Index(fields=["next_opening", "id"], name="therapist_next_opening_idx"),
+            models.Index(fields=["next_opening_stale_at"], name="therapist_opening_stale_idx"),
             GinIndex(fields=["formats"], name="therapist_formats_gin"),
         ]
         constraints = [
