@@ -9,13 +9,12 @@ from __future__ import annotations
 
 import datetime as dt
 import time
-from functools import partial
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, connection, transaction
-from django.db.models import DateTimeField, Func
+from django.db.models import DateTimeField, Exists, Func, OuterRef
 from django.utils.timezone import now
 from psycopg2.extras import execute_values
 
@@ -29,7 +28,7 @@ from booking.exceptions import (
 from booking.models import AvailabilityRule, Booking, Session, TimeOff
 from notifications import reminders
 from notifications.email import queue_email
-from providers.models import Therapist
+from providers.models import License, Therapist
 
 PENDING_HOLD = dt.timedelta(hours=getattr(settings, "BOOKING_PENDING_HOLD_HOURS", 48))
 
@@ -141,7 +140,14 @@ def _opening_may_change(therapist: Therapist, *, taken: list[Session] | None = N
         ):
             return
     Therapist.objects.filter(pk=therapist.pk).update(next_opening_stale_at=_ClockTimestamp())
-    transaction.on_commit(partial(refresh_stale_opening, therapist.pk))
+    # robust: a failure here must not fail the request whose change has committed; the
+    # mark stays, and the beat's sweep recomputes it.
+    therapist_id = therapist.pk
+
+    def refresh_after_commit() -> None:  # a function: Django logs a failure by its name
+        refresh_stale_opening(therapist_id)
+
+    transaction.on_commit(refresh_after_commit, robust=True)
 
 
 def refresh_stale_opening(therapist_id: int) -> None:
@@ -230,8 +236,13 @@ def book_course(
         raise ValidationError({"weeks": f"A course is 1 to {slots.MAX_WEEKS} weekly sessions."})
     if not getattr(client, "is_client", False):
         raise PermissionDenied("Only clients book courses.")
+    licensed_here = License.objects.valid().filter(therapist=OuterRef("pk"), state=client.state)
     therapist = (
-        Therapist.objects.findable().prefetch_related("modalities").filter(pk=therapist_id).first()
+        Therapist.objects.findable()
+        .annotate(licensed_here=Exists(licensed_here))  # one read for both questions
+        .prefetch_related("modalities")
+        .filter(pk=therapist_id)
+        .first()
     )
     if therapist is None:
         raise Therapist.DoesNotExist
@@ -243,15 +254,17 @@ def book_course(
         errors["format"] = f"{therapist.display_name} offers: {', '.join(therapist.formats)}."
     if errors:
         raise ValidationError(errors)
-    if not Therapist.objects.findable_in(client.state).filter(pk=therapist.pk).exists():
+    if not therapist.licensed_here:
         raise NotLicensedInState(therapist_name=therapist.display_name, state=client.state)
 
     with transaction.atomic():
-        therapist = _locked_therapist(therapist.pk)
-        returning = Booking.objects.filter(
-            therapist=therapist, client=client, status__in=["confirmed", "completed"]
-        ).exists()
-        if not therapist.accepting_new_clients and not returning:
+        # With its user, for the e-mails (locking only the therapist's row).
+        therapist = (
+            Therapist.objects.select_for_update(of=("self",))
+            .select_related("user")
+            .get(pk=therapist.pk)
+        )
+        if not therapist.accepting_new_clients and not _is_returning(client, therapist):
             raise NotAcceptingClients(therapist_name=therapist.display_name)
         window_start, window_end = _course_window(start, weeks)
         schedule = selectors.schedule_for(
@@ -304,8 +317,15 @@ def book_course(
         _opening_may_change(therapist, taken=sessions)
         if confirmed:
             _schedule_reminders(booking)
-        _notify(booking, "requested" if not confirmed else "confirmed")
+        _notify(booking, "requested" if not confirmed else "confirmed", first=sessions[0])
     return booking
+
+
+def _is_returning(client, therapist: Therapist) -> bool:
+    """A client this therapist has already taken on: still welcome when they are full."""
+    return Booking.objects.filter(
+        therapist=therapist, client=client, status__in=["confirmed", "completed"]
+    ).exists()
 
 
 # --- Confirmation ----------------------------------------------------------------------
@@ -580,12 +600,20 @@ def _schedule_reminders(booking: Booking) -> None:
         reminders.schedule_reminders(sessions=sessions, recipient=person)
 
 
-def _notify(booking: Booking, event: str, *, sessions: list[Session] | None = None, by=None):
+def _notify(
+    booking: Booking,
+    event: str,
+    *,
+    sessions: list[Session] | None = None,
+    by=None,
+    first: Session | None = None,
+):
     """E-mail both sides after commit. Times only, in each reader's own zone; no
     clinical detail (no modality, no notes)."""
     client_tz = ZoneInfo(booking.client.timezone)
     therapist_tz = ZoneInfo(booking.therapist.timezone)
-    first = sessions[0] if sessions else booking.sessions.order_by("start").first()
+    if first is None:  # the booking's first session, unless the caller has it at hand
+        first = sessions[0] if sessions else booking.sessions.order_by("start").first()
     context = {
         "booking": booking,
         "event": event,

@@ -154,3 +154,22 @@ def test_the_bulk_recompute_matches_the_one_at_a_time_answer_for_mixed_calendars
         for therapist in (plain, la, busy):
             therapist.refresh_from_db()
             assert found[therapist.pk] == selectors.next_opening_and_stale_at(therapist)
+
+
+def test_a_failed_recompute_after_commit_keeps_the_booking_and_the_mark(
+    django_capture_on_commit_callbacks, monkeypatch
+):
+    therapist = bookable_therapist()
+    opening, _ = stored(therapist)
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("recompute failed")
+
+    monkeypatch.setattr(selectors, "next_openings", broken)
+    with django_capture_on_commit_callbacks(execute=True):
+        booking = book(client_in(), therapist, opening, weeks=1)
+    assert booking.pk is not None
+    assert stored(therapist)[1] <= now()  # still marked: the sweep will see it
+    monkeypatch.undo()
+    assert services.refresh_stale_openings() == 1
+    assert stored(therapist)[0] == selectors.next_opening(therapist) > opening
