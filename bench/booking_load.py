@@ -338,7 +338,8 @@ database read covers). Target ≤ 20 ms.
 **Booking under load**, {CLIENTS} concurrent clients (threads, one database connection each)
 booking 4-week courses at distinct starts over {CLIENTS} therapists with
 `services.book_course` (therapist row lock, exclusion constraint, reminders and e-mails
-queued, the next opening marked stale and recomputed after commit),
+queued; the next opening left alone unless a new session covers it, else marked stale under
+the lock and recomputed after commit),
 {len(rates)} runs of {CLIENTS * BOOKINGS_PER_CLIENT} requests; each run is followed by its
 reference, `pgbench -n -c {CLIENTS} -j 2 -T {PGBENCH_SECONDS}` running one single-row
 `INSERT` per transaction into a scratch table of the same database. Target: bookings/s ÷
@@ -351,6 +352,9 @@ pgbench TPS ≥ 0.3 with no double booking ({load_verdict}).
 | ratio per run | {" / ".join(f"{r:.3f}" for r in spread3(ratios))} |
 | **ratio of the medians** | **{ratio:.3f}** |
 | double bookings found afterwards (all runs) | {overlaps} |
+
+Where the time goes, what was changed and why the ratio stays far below 0.3: see "Booking
+path: profile, before and after" below.
 
 {report.machine("booking_load.py")}
 """
