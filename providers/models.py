@@ -8,6 +8,7 @@ from django.contrib.postgres.indexes import GinIndex
 from django.db import models
 from django.db.models import Exists, OuterRef, Q
 from django.urls import reverse
+from django.utils.timezone import now
 
 from accounts.places import STATE_NAMES, US_STATES, validate_timezone
 from providers.npi import validate_npi
@@ -159,6 +160,22 @@ class Therapist(models.Model):
 
     def __str__(self) -> str:
         return self.display_name
+
+    # What the next opening depends on besides the calendar.
+    OPENING_INPUTS = frozenset({"timezone", "session_minutes", "slot_step_minutes", "notice_hours"})
+
+    def save(self, *args, **kwargs):
+        """A saved profile may have changed what the next opening depends on (and a full
+        save writes the opening held in memory back): mark it stale, and the beat's sweep
+        recomputes it."""
+        update_fields = kwargs.get("update_fields")
+        if self.pk is not None and (
+            update_fields is None or self.OPENING_INPUTS & set(update_fields)
+        ):
+            self.next_opening_stale_at = now()
+            if update_fields is not None:
+                kwargs["update_fields"] = {*update_fields, "next_opening_stale_at"}
+        super().save(*args, **kwargs)
 
     def get_absolute_url(self) -> str:
         return reverse("providers:profile", kwargs={"slug": self.slug})

@@ -173,3 +173,23 @@ def test_a_failed_recompute_after_commit_keeps_the_booking_and_the_mark(
     monkeypatch.undo()
     assert services.refresh_stale_openings() == 1
     assert stored(therapist)[0] == selectors.next_opening(therapist) > opening
+
+
+def test_a_profile_change_marks_the_opening_stale_and_the_sweep_applies_it():
+    therapist = bookable_therapist()  # 24 hours' notice
+    opening, _ = stored(therapist)
+    therapist.notice_hours = 24 * 7
+    therapist.save(update_fields=["notice_hours"])
+    assert stored(therapist)[1] <= now()
+    assert services.refresh_stale_openings() == 1
+    later, _ = stored(therapist)
+    assert later >= now() + dt.timedelta(days=7) > opening
+    assert later == selectors.next_opening(therapist)
+
+
+def test_saving_fields_the_opening_does_not_depend_on_leaves_it_fresh():
+    therapist = bookable_therapist()
+    before = stored(therapist)
+    therapist.bio = "New words."
+    therapist.save(update_fields=["bio"])
+    assert stored(therapist) == before
