@@ -50,6 +50,8 @@ class RapportAutoSchema(AutoSchema):
         has_body = method in UNSAFE and self.get_request_serializer() is not None
         if has_body or has_query:
             codes["400"] = VALIDATION_ERROR
+        if has_body:
+            codes["415"] = ErrorSerializer  # a body in a media type the API does not read
         if view.get_authenticators():
             codes["401"] = ErrorSerializer  # a missing, wrong or expired token
         perms = view.get_permissions()

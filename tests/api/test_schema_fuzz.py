@@ -5,6 +5,7 @@ the schema documents. Requests run in-process through Django's WSGI stack."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 
 import pytest
@@ -138,3 +139,19 @@ def test_every_operation_answers_as_documented(world, role):
         except (Exception, BaseExceptionGroup) as exc:  # collect every operation's failure
             failures[operation.label] = exc
     assert not failures, "\n\n".join(f"{label}: {exc}" for label, exc in failures.items())
+
+
+def test_the_schema_documents_the_errors_each_operation_answers(client):
+    response = client.get("/api/v1/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json")
+    paths = json.loads(response.content)["paths"]
+
+    def codes(path, method):
+        return set(paths[path][method]["responses"])
+
+    assert codes("/api/v1/bookings/", "post") == {"201", "400", "401", "403", "409", "415"}
+    conflict = paths["/api/v1/bookings/"]["post"]["responses"]["409"]
+    assert conflict["content"]["application/json"]["schema"]["$ref"].endswith("/Conflict")
+    assert codes("/api/v1/bookings/{id}/", "get") == {"200", "401", "404"}
+    assert codes("/api/v1/auth/token/", "post") == {"200", "400", "415"}
+    assert codes("/api/v1/therapists/", "get") == {"200", "400", "401"}
+    assert "409" not in codes("/api/v1/me/", "put")
