@@ -22,6 +22,8 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 AXE = Path(__file__).parent / "node_modules" / "axe-core" / "axe.min.js"
 BLOCKING = {"serious", "critical"}
+# Moderate rules held too where the pages already pass them.
+HELD = {"heading-order"}
 
 
 @pytest.fixture(scope="session")
@@ -68,7 +70,7 @@ def axe_violations(page, axe_source: str) -> list[dict]:
             }));
         }"""
     )
-    return [v for v in results if v["impact"] in BLOCKING]
+    return [v for v in results if v["impact"] in BLOCKING or v["id"] in HELD]
 
 
 def assert_accessible(page, axe_source: str, path: str | None) -> None:
