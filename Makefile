@@ -21,8 +21,15 @@ $(VENV)/.installed-dev: requirements.txt requirements-dev.txt $(VENV)/.installed
 	$(BIN)/pip install --quiet -r requirements-dev.txt
 	touch $@
 
+# axe-core for the browser tests (pinned in tests/e2e/package-lock.json); npm ci
+# again whenever the lock file is newer than the installed tree.
+E2E_NODE := tests/e2e/node_modules/.package-lock.json
+$(E2E_NODE): tests/e2e/package.json tests/e2e/package-lock.json
+	cd tests/e2e && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
 install: $(VENV)/.installed
-install-dev: $(VENV)/.installed-dev
+install-dev: $(VENV)/.installed-dev $(E2E_NODE)
 
 run: install
 	$(BIN)/python manage.py migrate --noinput
@@ -50,4 +57,4 @@ bench: install-dev
 	$(BIN)/python bench/run.py
 
 clean:
-	rm -rf $(VENV) .data staticfiles
+	rm -rf $(VENV) .data staticfiles tests/e2e/node_modules

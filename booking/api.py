@@ -22,7 +22,7 @@ from booking.exceptions import InvalidTransition
 from booking.models import AvailabilityRule, Booking, Session, TimeOff
 from providers.api import IsTherapist
 from providers.models import Format, Therapist
-from therapy_directory.api import AwareDateTimeField, ICalendarRenderer
+from therapy_directory.api import AwareDateTimeField, ICalendarRenderer, WallClockTimeField
 
 # --- Slots ------------------------------------------------------------------------------
 
@@ -299,8 +299,8 @@ class MySessions(generics.ListAPIView):
 
 
 class HoursSerializer(serializers.ModelSerializer):
-    start = serializers.TimeField(format="%H:%M")
-    end = serializers.TimeField(format="%H:%M")
+    start = WallClockTimeField()
+    end = WallClockTimeField()
     weekday = serializers.IntegerField(min_value=0, max_value=6)
 
     class Meta:
@@ -363,7 +363,7 @@ class MyTimeOff(generics.ListCreateAPIView):
 class MyTimeOffItem(APIView):
     permission_classes = [IsTherapist]
 
-    @extend_schema(responses={204: None})
+    @extend_schema(request=None, responses={204: None})
     def delete(self, request, pk: int):
         try:
             services.remove_time_off(therapist=request.user.therapist, time_off_id=pk)

@@ -19,6 +19,7 @@ from booking.api import IsClient
 from booking.models import Enrolment, Group, Session
 from providers.api import IsTherapist
 from providers.models import Format, Modality
+from therapy_directory.api import WallClockTimeField
 
 # --- Serializers ----------------------------------------------------------------------------
 
@@ -30,7 +31,7 @@ class GroupWriteSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=Group.Kind.choices)
     format = serializers.ChoiceField(choices=Format.choices)
     weekday = serializers.IntegerField(min_value=0, max_value=6, help_text="0 = Monday")
-    start_time = serializers.TimeField(help_text="HH:MM in the therapist's zone")
+    start_time = WallClockTimeField(help_text="HH:MM in the therapist's zone")
     meeting_minutes = serializers.IntegerField(min_value=15, max_value=240, default=90)
     start_date = serializers.DateField(help_text="The first meeting is on or after this day.")
     weeks = serializers.IntegerField(min_value=1, max_value=Group.MAX_WEEKS)
@@ -64,7 +65,7 @@ class GroupSerializer(serializers.ModelSerializer):
     therapist_slug = serializers.CharField(source="therapist.slug", read_only=True)
     timezone = serializers.CharField(source="therapist.timezone", read_only=True)
     modality = serializers.SlugRelatedField(slug_field="slug", read_only=True)
-    start_time = serializers.TimeField(format="%H:%M")
+    start_time = WallClockTimeField()
     states = serializers.ListField(child=serializers.CharField(), read_only=True)
     status = serializers.CharField(read_only=True, help_text="active or cancelled")
     first_meeting = serializers.DateTimeField(read_only=True)

@@ -215,6 +215,18 @@ def refresh_stale_openings(*, batch: int = 1000, seconds: float = 200) -> int:
 # --- Booking a course ----------------------------------------------------------------
 
 
+# Courses are booked weeks or months ahead; a start years away is a typo (and a date
+# like 9999-12-31 would overflow the course's window).
+FURTHEST_START = dt.timedelta(days=2 * 365)
+
+
+def _check_start(start: dt.datetime) -> None:
+    if start.tzinfo is None:
+        raise ValidationError({"start": "Give the start with its UTC offset."})
+    if abs(start - now()) > FURTHEST_START:
+        raise ValidationError({"start": "Choose a start within the next two years."})
+
+
 def _course_window(start: dt.datetime, weeks: int) -> tuple[dt.datetime, dt.datetime]:
     return start - dt.timedelta(days=1), start + dt.timedelta(weeks=weeks, days=1)
 
@@ -231,8 +243,7 @@ def book_course(
     """Book ``weeks`` weekly sessions at ``start``'s local weekday and time, all in one
     transaction or none. Raises NotLicensedInState, NotAcceptingClients or
     SlotConflict (naming every week that fails)."""
-    if start.tzinfo is None:
-        raise ValidationError({"start": "Give the start with its UTC offset."})
+    _check_start(start)
     if not 1 <= weeks <= slots.MAX_WEEKS:
         raise ValidationError({"weeks": f"A course is 1 to {slots.MAX_WEEKS} weekly sessions."})
     if not getattr(client, "is_client", False):
@@ -526,8 +537,7 @@ def cancel_booking(*, booking_id: int, by, reason: str = "") -> Booking:
 def move_booking(*, booking_id: int, by, start: dt.datetime) -> Booking:
     """Move every upcoming session to the weekly time of ``start`` (week by week from
     ``start``), all or none. Raises SlotConflict naming the weeks that fail."""
-    if start.tzinfo is None:
-        raise ValidationError({"start": "Give the start with its UTC offset."})
+    _check_start(start)
     with transaction.atomic():
         booking = _locked_booking(booking_id)
         _require_party(booking, by)

@@ -227,7 +227,8 @@ class CanVerifyLicenses(permissions.BasePermission):
 
 
 class LicenseDecisionSerializer(serializers.ModelSerializer):
-    decided_by = serializers.SlugRelatedField(slug_field="email", read_only=True)
+    # Empty when the system decided (expiry).
+    decided_by = serializers.SlugRelatedField(slug_field="email", read_only=True, allow_null=True)
 
     class Meta:
         model = LicenseDecision

@@ -111,6 +111,7 @@ NO_OBJECT = {
     "api-v1:my-record-access": "the caller's own record access",
     "api-v1:schema": "public OpenAPI schema",
     "api-v1:docs": "public API docs",
+    "api-v1:not-found": "JSON 404 for any other address under the API",
 }
 
 

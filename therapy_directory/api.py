@@ -4,7 +4,10 @@ import json
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.paginator import InvalidPage
+from django.http import JsonResponse
 from django.utils import timezone
+from django.views.decorators.csrf import csrf_exempt
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers, status
 from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import PageNumberPagination
@@ -55,6 +58,18 @@ class AwareDateTimeField(serializers.DateTimeField):
         return super().enforce_timezone(value)
 
 
+@extend_schema_field(
+    {"type": "string", "pattern": r"^([01]\d|2[0-3]):[0-5]\d$", "example": "09:00"}
+)
+class WallClockTimeField(serializers.TimeField):
+    """A local wall-clock time as PRODUCT.md writes it ("09:00"): OpenAPI's ``time``
+    format would promise seconds and an offset, which a weekly time does not have."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("format", "%H:%M")
+        super().__init__(**kwargs)
+
+
 class ICalendarRenderer(BaseRenderer):
     """Lets `Accept: text/calendar` through content negotiation for .ics views."""
 
@@ -81,6 +96,14 @@ def exception_handler(exc, context):
         )
         return Response(detail, status=status.HTTP_400_BAD_REQUEST)
     return drf_exception_handler(exc, context)
+
+
+@csrf_exempt  # nothing to protect: it answers 404 to every method
+def not_found(request, *args, **kwargs) -> JsonResponse:
+    return JsonResponse(
+        {"detail": "Nothing here: see /api/v1/docs/ for the addresses of the API."},
+        status=status.HTTP_404_NOT_FOUND,
+    )
 
 
 def conflict(detail: str, **extra) -> Response:

@@ -1,9 +1,9 @@
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from therapy_directory import health
+from therapy_directory import api, health
 
 api_v1 = [
     path("", include("accounts.api_urls")),
@@ -11,8 +11,11 @@ api_v1 = [
     path("", include("booking.api_urls")),
     path("", include("audit.api_urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
-    # The split view serves Swagger UI's start-up script as a file: no inline script (CSP).
+    # The split view serves its start-up script as a file: no inline script (CSP).
     path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api-v1:schema"), name="docs"),
+    # Any other address under the API (e.g. bookings/abc/) is a JSON 404, not the site's
+    # HTML page. Only paths ending in "/", so a missing slash still redirects.
+    re_path(r"^[\s\S]*/$", api.not_found, name="not-found"),
 ]
 
 urlpatterns = [

@@ -224,3 +224,20 @@ def test_the_course_services_refuse_a_group_meeting_clearly():
         services.cancel_session(session_id=meeting.pk, by=therapist.user, reason="x")
     with pytest.raises(InvalidTransition, match="group meeting"):
         services.mark_session(session_id=meeting.pk, by=therapist.user, status="completed")
+
+
+@pytest.mark.parametrize("when", ["9999-12-31T23:59:59+14:00", "0001-01-01T00:00:00+00:00"])
+def test_a_start_years_away_is_refused_with_a_reason_not_an_overflow(course, when):
+    start = dt.datetime.fromisoformat(when)
+    with pytest.raises(ValidationError) as refused:
+        services.move_booking(booking_id=course.pk, by=course.client, start=start)
+    assert refused.value.message_dict["start"] == ["Choose a start within the next two years."]
+    with pytest.raises(ValidationError):
+        book(client_in(), course.therapist, start)
+
+
+def test_moving_to_a_start_years_away_through_the_page_is_a_form_error(course, client):
+    client.force_login(course.client)
+    response = client.post(f"/my/bookings/{course.pk}/move/", {"start": "9999-12-31 23:59"})
+    assert response.status_code == 400
+    assert "within the next two years" in response.content.decode()

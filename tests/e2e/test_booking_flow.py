@@ -75,11 +75,27 @@ def test_a_client_books_a_12_week_course_and_the_therapist_confirms_it(
     assert Booking.objects.get().status == "confirmed"
 
 
+# The focused control shows a focus ring (its own, or its label's for a styled radio).
+FOCUS_RING_SHOWN = """() => {
+    const el = document.activeElement;
+    const ring = e => {
+        const s = getComputedStyle(e);
+        return (s.outlineStyle !== 'none' && parseFloat(s.outlineWidth) > 0)
+            || s.boxShadow !== 'none';
+    };
+    if (!el.matches(':focus-visible')) return false;
+    const label = el.id && document.querySelector(`label[for="${el.id}"]`);
+    return ring(el) || (!!label && ring(label));
+}"""
+
+
 def tab_to(page, condition: str, *, limit: int = 200) -> None:
-    """Press Tab until the focused element meets ``condition`` (JavaScript on `el`)."""
+    """Press Tab until the focused element meets ``condition`` (JavaScript on `el`);
+    a sighted keyboard user must see where the focus is."""
     for _ in range(limit):
         page.keyboard.press("Tab")
         if page.evaluate(f"() => {{ const el = document.activeElement; return !!({condition}); }}"):
+            assert page.evaluate(FOCUS_RING_SHOWN), f"no visible focus on the element: {condition}"
             return
     raise AssertionError(f"Tab never reached an element where {condition}")
 

@@ -1,0 +1,429 @@
+"""Every HTML form and search filter, fuzzed through its real view (issue 8, item 6):
+arbitrary text, unicode, huge, empty and NUL values never give a 500, and input the
+form refuses re-renders (or redirects) with a message and changes nothing in the
+database.
+
+``FORM_TARGETS`` names, for each form or FilterSet class of the project, where it is
+sent and as whom; ``test_every_form_class_has_a_fuzz_target`` fails when a new one has
+no entry."""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib
+import inspect
+import pkgutil
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import django_filters
+import pytest
+from django import forms
+from django.apps import apps
+from django.contrib.auth.tokens import default_token_generator
+from django.contrib.messages import constants as message_levels
+from django.contrib.messages import get_messages
+from django.test import Client
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from accounts import services as account_services
+from accounts.models import SignupRequest
+from booking import groups, services
+from booking.models import Session
+from providers import licensing
+from tests.booking.group_helpers import group_therapist, make_group
+from tests.booking.helpers import at, book, client_in, next_weekday
+from tests.factories import PASSWORD, LicenseFactory, UserFactory, make_verifier
+
+PROJECT_PACKAGES = ["accounts", "providers", "booking", "notifications", "therapy_directory"]
+MAX_EXAMPLES = 12
+
+NASTY = [
+    "",
+    " ",
+    "\x00",
+    "a\x00b",
+    "-1",
+    "0",
+    "99999999999999999999999",
+    "1e309",
+    "NaN",
+    "2026-02-30",
+    "0000-00-00",
+    "25:61",
+    "9999-12-31T23:59:59+14:00",
+    "9999-12-31 23:59",
+    "<script>alert(1)</script>",
+    "' OR 1=1 --",
+    "../../etc/passwd",
+    "𝔘𝔫𝔦𝔠𝔬𝔡𝔢 ‮ reversed",
+    "\ud7ff\ue000\ufffd",
+    "x" * 100_000,
+]
+JUNK = st.one_of(
+    st.sampled_from(NASTY),
+    st.text(max_size=40),
+    st.text(st.characters(codec="utf-8"), min_size=1, max_size=300),
+)
+
+
+@dataclass
+class Target:
+    """Where a form posts, as whom (``None``: signed out), and its field names."""
+
+    role: str | None
+    url: Callable[[dict], str]
+    fields: list[str]
+    method: str = "post"
+    # Multi-valued fields (checkboxes): sent as lists.
+    lists: list[str] = field(default_factory=list)
+    # Extra fixed data the page needs (formset management form...).
+    fixed: Callable[[dict], dict] = lambda world: {}
+    # Valid values to mix in, so that some examples get past the first field.
+    valid: dict[str, list[str]] = field(default_factory=dict)
+
+
+HOURS_MANAGEMENT = {
+    "form-TOTAL_FORMS": "2",
+    "form-INITIAL_FORMS": "0",
+    "form-MIN_NUM_FORMS": "0",
+    "form-MAX_NUM_FORMS": "1000",
+}
+
+FORM_TARGETS: dict[str, Target] = {
+    "accounts.forms.SignupForm": Target(
+        None,
+        lambda w: "/accounts/signup/",
+        ["role", "name", "email", "state", "timezone"],
+        valid={"role": ["client", "therapist"], "state": ["NY", "CA"], "email": ["a@b.co"]},
+    ),
+    "accounts.forms.ChoosePasswordForm": Target(
+        None, lambda w: w["signup_url"], ["password1", "password2"]
+    ),
+    "accounts.forms.EmailAuthenticationForm": Target(
+        None,
+        lambda w: "/accounts/login/",
+        ["username", "password"],
+        valid={"username": ["person@example.com"]},
+    ),
+    "accounts.forms.AccountForm": Target(
+        "client",
+        lambda w: "/accounts/me/",
+        ["name", "state", "timezone", "email_reminders"],
+        valid={"state": ["NY"], "timezone": ["America/New_York"]},
+    ),
+    "accounts.forms.EmailPasswordResetForm": Target(
+        None, lambda w: "/accounts/password-reset/", ["email"]
+    ),
+    "accounts.forms.RapportSetPasswordForm": Target(
+        None, lambda w: w["reset_url"], ["new_password1", "new_password2"]
+    ),
+    "accounts.forms.RapportPasswordChangeForm": Target(
+        "client",
+        lambda w: "/accounts/password/",
+        ["old_password", "new_password1", "new_password2"],
+        valid={"old_password": [PASSWORD]},
+    ),
+    "providers.forms.TherapistProfileForm": Target(
+        "therapist",
+        lambda w: "/dashboard/profile/",
+        [
+            "display_name",
+            "credentials",
+            "npi",
+            "bio",
+            "modalities",
+            "specialties",
+            "languages",
+            "formats",
+            "office_address",
+            "office_city",
+            "office_state",
+            "video_url",
+            "fee",
+            "sliding_scale",
+            "accepting_new_clients",
+            "timezone",
+            "session_minutes",
+            "slot_step_minutes",
+            "auto_confirm",
+            "notice_hours",
+            "reminder_minutes",
+        ],  # fmt: skip
+        lists=["modalities", "specialties", "languages", "formats"],
+        valid={"formats": ["telehealth"], "timezone": ["America/New_York"]},
+    ),
+    "providers.forms.LicenseSubmitForm": Target(
+        "therapist",
+        lambda w: "/dashboard/licenses/",
+        ["state", "license_type", "number", "expires_on"],
+        valid={"state": ["CA"], "license_type": ["LCSW"], "expires_on": ["2020-01-01"]},
+    ),
+    "providers.forms.VerifyLicenseForm": Target(
+        "staff", lambda w: f"/staff/licenses/{w['decided_license']}/verify/", ["source"]
+    ),
+    "providers.forms.RejectLicenseForm": Target(
+        "staff", lambda w: f"/staff/licenses/{w['decided_license']}/reject/", ["reason"]
+    ),
+    "booking.forms.CourseQueryForm": Target(
+        "client", lambda w: f"/therapists/{w['slug']}/book/", ["weeks", "from"], method="get"
+    ),
+    "booking.forms.BookCourseForm": Target(
+        "client",
+        lambda w: f"/therapists/{w['slug']}/book/",
+        ["start", "modality", "format"],
+        valid={"modality": ["ipt"], "format": ["telehealth"]},
+    ),
+    "booking.forms.CancelForm": Target(
+        "client", lambda w: f"/my/sessions/{w['past_session']}/cancel/", ["reason"]
+    ),
+    "booking.forms.MoveForm": Target(
+        "client", lambda w: f"/my/bookings/{w['booking']}/move/", ["start"]
+    ),
+    "booking.forms.DeclineForm": Target(
+        "therapist", lambda w: f"/dashboard/requests/{w['booking']}/decline/", ["reason"]
+    ),
+    "booking.forms.MarkSessionForm": Target(
+        "therapist", lambda w: f"/dashboard/sessions/{w['future_session']}/mark/", ["status"]
+    ),
+    "booking.forms.WeeklyHoursRowForm": Target(
+        "therapist",
+        lambda w: "/dashboard/hours/",
+        ["form-0-weekday", "form-0-start", "form-0-end", "form-1-weekday", "form-1-start"],
+        fixed=lambda w: HOURS_MANAGEMENT,
+        valid={"form-0-weekday": ["0"], "form-0-start": ["09:00"], "form-0-end": ["08:00"]},
+    ),
+    "booking.forms.TimeOffForm": Target(
+        "therapist",
+        lambda w: "/dashboard/hours/time-off/",
+        ["start_date", "end_date", "note"],
+        valid={"start_date": ["2027-01-10"], "end_date": ["2027-01-01"]},
+    ),
+    "booking.group_forms.GroupForm": Target(
+        "therapist",
+        lambda w: "/dashboard/groups/new/",
+        [
+            "title",
+            "description",
+            "kind",
+            "modality",
+            "format",
+            "weekday",
+            "start_time",
+            "meeting_minutes",
+            "start_date",
+            "weeks",
+            "capacity",
+            "states",
+        ],  # fmt: skip
+        lists=["states"],
+        valid={"kind": ["grief"], "modality": ["group"], "format": ["telehealth"]},
+    ),
+    "accounts.admin.EmailUserCreationForm": Target(
+        "admin",
+        lambda w: "/admin/accounts/user/add/",
+        ["email", "name", "role", "usable_password", "password1", "password2"],
+        valid={"role": ["client", "therapist", "staff"], "usable_password": ["true"]},
+    ),
+    "accounts.admin.EmailUserChangeForm": Target(
+        "admin",
+        lambda w: f"/admin/accounts/user/{w['users']['client'].pk}/change/",
+        ["email", "name", "role", "state", "timezone", "is_active", "is_staff", "groups"],
+        lists=["groups"],
+        valid={"role": ["client"], "state": ["NY"], "timezone": ["America/New_York"]},
+    ),
+    # The shared search filters: the pages' filter panels (and the staff API's).
+    "providers.filters.TherapistFilter": Target(
+        None,
+        lambda w: "/therapists/",
+        [
+            "state",
+            "modality",
+            "specialty",
+            "format",
+            "language",
+            "accepting",
+            "available_within",
+            "fee_max",
+            "q",
+            "ordering",
+        ],  # fmt: skip
+        method="get",
+        valid={"state": ["NY"], "modality": ["ipt"], "ordering": ["fee"]},
+    ),
+    "booking.group_selectors.GroupFilter": Target(
+        "client",
+        lambda w: "/groups/",
+        ["state", "modality", "kind", "format", "starts_after"],
+        method="get",
+        valid={"state": ["NY"], "kind": ["grief"]},
+    ),
+    "providers.api.LicenseReviewFilter": Target(
+        "staff",
+        lambda w: "/api/v1/licenses/",
+        ["status", "expiring_within", "page"],
+        method="get",
+        valid={"status": ["pending"]},
+    ),
+    "booking.group_forms.ReasonForm": Target(
+        "therapist", lambda w: f"/dashboard/groups/{w['cancelled_group']}/cancel/", ["reason"]
+    ),
+}
+
+
+def project_form_classes() -> set[str]:
+    found = set()
+    for package_name in PROJECT_PACKAGES:
+        package = importlib.import_module(package_name)
+        for info in pkgutil.walk_packages(package.__path__, f"{package_name}."):
+            if ".migrations" in info.name or info.name.endswith((".wsgi", ".celery")):
+                continue
+            module = importlib.import_module(info.name)
+            for name, obj in inspect.getmembers(module, inspect.isclass):
+                is_form = issubclass(obj, forms.BaseForm | django_filters.FilterSet)
+                if is_form and obj.__module__ == module.__name__:
+                    found.add(f"{obj.__module__}.{name}")
+    return found
+
+
+def test_every_form_class_has_a_fuzz_target():
+    missing = project_form_classes() - set(FORM_TARGETS)
+    assert not missing, f"Add these forms to FORM_TARGETS in {__file__}: {sorted(missing)}"
+    stale = set(FORM_TARGETS) - project_form_classes()
+    assert not stale, f"No such forms any more: {sorted(stale)}"
+
+
+@pytest.fixture
+def world(db):
+    """A therapist with hours and a verified license, a client with a pending course,
+    a past session, a group, a license already decided, a password-reset link."""
+    therapist = group_therapist()
+    client = client_in("NY")
+    monday = next_weekday(0)
+    booking = book(client, therapist, at(monday, 10), weeks=4)
+    cancelled = make_group(therapist, title="Cancelled group")
+    groups.cancel_group(group_id=cancelled.pk, by=therapist.user, reason="Not enough members.")
+    decided = LicenseFactory(therapist=therapist, state="NJ")
+    staff = make_verifier()
+    admin = UserFactory(role="staff", is_staff=True, is_superuser=True)
+    licensing.reject_license(license_id=decided.pk, by=staff, reason="No such number.")
+    past_session = Session.objects.filter(booking=booking).order_by("start").first()
+    future = Session.objects.filter(booking=booking).order_by("-start").first()
+    services.add_time_off(
+        therapist=therapist,
+        start_date=monday + dt.timedelta(weeks=10),
+        end_date=monday + dt.timedelta(weeks=10),
+    )
+    return {
+        "users": {"client": client, "therapist": therapist.user, "staff": staff, "admin": admin},
+        "slug": therapist.slug,
+        "booking": booking.pk,
+        "past_session": past_session.pk,
+        "future_session": future.pk,
+        "cancelled_group": cancelled.pk,
+        "decided_license": decided.pk,
+    }
+
+
+def fresh_reset_address(browser: Client, user) -> str:
+    """Follow a new reset link: it keeps the token in the session and redirects to the
+    address the form posts to. (A password set by an earlier example spent the last.)"""
+    user.refresh_from_db()
+    uid = urlsafe_base64_encode(force_bytes(user.pk))
+    token = default_token_generator.make_token(user)
+    return browser.get(f"/accounts/reset/{uid}/{token}/")["Location"]
+
+
+def fresh_signup_address() -> str:
+    """A new sign-up link (a valid password spends the last one)."""
+    token = secrets.token_urlsafe(16)
+    SignupRequest.objects.create(
+        email=f"fuzz-{token.lower()}@example.com",
+        name="Fuzz",
+        role="client",
+        state="NY",
+        timezone="America/New_York",
+        token_digest=account_services._digest(token),
+    )
+    return f"/accounts/signup/finish/{token}/"
+
+
+def snapshot() -> dict:
+    """Every row of the project's own tables (they are small here), minus login stamps."""
+    rows = {}
+    for label in ["accounts", "providers", "booking", "notifications"]:
+        for model in apps.get_app_config(label).get_models():
+            values = list(model.objects.order_by("pk").values())
+            for row in values:
+                row.pop("last_login", None)
+            rows[model._meta.label] = values
+    return rows
+
+
+def draw_data(target: Target, world: dict, data) -> dict:
+    posted = dict(target.fixed(world))
+    for name in target.fields:
+        options = [JUNK]
+        if name in target.valid:
+            options.append(st.sampled_from(target.valid[name]))
+        value = st.one_of(options)
+        if name in target.lists:
+            posted[name] = data.draw(st.lists(value, max_size=3), label=name)
+        elif data.draw(st.booleans(), label=f"send {name}") or name in target.valid:
+            posted[name] = data.draw(value, label=name)
+    return posted
+
+
+def client_for(target: Target, world: dict) -> Client:
+    browser = Client()
+    if target.role:
+        browser.force_login(world["users"][target.role])
+    return browser
+
+
+@pytest.mark.parametrize("form_name", sorted(FORM_TARGETS))
+def test_bad_input_to_a_form_is_refused_with_a_message_and_changes_nothing(world, form_name):
+    target = FORM_TARGETS[form_name]
+    browser = client_for(target, world)
+
+    @given(data=st.data())
+    @settings(
+        max_examples=MAX_EXAMPLES,
+        deadline=None,
+        derandomize=True,
+        database=None,
+        suppress_health_check=list(HealthCheck),
+    )
+    def post_junk(data):
+        posted = draw_data(target, world, data)
+        if form_name == "accounts.forms.RapportSetPasswordForm":
+            world["reset_url"] = fresh_reset_address(browser, world["users"]["client"])
+        if form_name == "accounts.forms.ChoosePasswordForm":
+            world["signup_url"] = fresh_signup_address()
+        url = target.url(world)
+        before = snapshot()
+        send = browser.get if target.method == "get" else browser.post
+        response = send(url, posted)
+        assert response.status_code < 500, (response.status_code, posted)
+        errors = [
+            m.message
+            for m in get_messages(response.wsgi_request)
+            if m.level >= message_levels.ERROR
+        ]
+        if response.status_code in (301, 302) and not errors:
+            return  # accepted: a valid submission may change things
+        if target.method == "get":
+            assert response.status_code in (200, 400), (response.status_code, posted)
+        else:
+            page = response.content.decode()
+            assert errors or 'class="errorlist' in page or 'class="errornote' in page, (
+                response.status_code,
+                posted,
+            )
+        assert snapshot() == before, posted
+
+    post_junk()
