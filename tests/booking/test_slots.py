@@ -152,6 +152,24 @@ def is_off(schedule: Schedule, day: dt.date) -> bool:
     return any(first <= day <= last for first, last in schedule.time_off)
 
 
+def ends_within_hours(schedule: Schedule, local: dt.datetime, length: dt.timedelta) -> bool:
+    """The session, ``length`` by the real clock from wall time ``local``, ends by the wall
+    clock inside a range that holds its start: on a spring-forward night the real end reads
+    an hour later, so a session that would reach the end of the hours across the jump does
+    not fit."""
+    start = local.replace(tzinfo=schedule.tz).astimezone(UTC)
+    end_wall = (start + length).astimezone(schedule.tz).replace(tzinfo=None)
+    day = dt.datetime.combine(local.date(), dt.time())
+    end_minute = (end_wall - day) // dt.timedelta(minutes=1)
+    start_minute = local.hour * 60 + local.minute
+    return any(
+        r.weekday == local.weekday()
+        and minutes(r.start) <= start_minute
+        and end_minute <= minutes(r.end)
+        for r in schedule.hours
+    )
+
+
 def brute_force(schedule: Schedule, window: dict) -> list[dt.datetime]:
     """The finder's answer, computed the slow and obvious way."""
     length = dt.timedelta(minutes=schedule.session_minutes)
@@ -163,6 +181,7 @@ def brute_force(schedule: Schedule, window: dict) -> list[dt.datetime]:
         ]
         if all(
             exists(local.replace(tzinfo=schedule.tz))
+            and ends_within_hours(schedule, local, length)
             and not is_off(schedule, local.date())
             and (earliest is None or local.replace(tzinfo=schedule.tz) >= earliest)
             and not overlaps_busy(
@@ -388,6 +407,24 @@ def test_a_session_straddling_the_spring_forward_gap_must_still_end_inside_its_r
         assert end <= dt.datetime.combine(sunday, dt.time(3), tzinfo=NY), (
             f"{start.astimezone(NY):%H:%M %Z} ends at {end:%H:%M %Z}, after 03:00"
         )
+
+
+def test_a_course_whose_last_week_reaches_the_spring_forward_jump_is_not_offered():
+    # Found by the brute-force property: London's hours Sunday 00:00-01:00; the 13th
+    # week of a 00:30 course falls on 29 March 2026, when 01:00 GMT becomes 02:00 BST,
+    # so that session would end at 02:00 by the wall clock, after the hours.
+    london = ZoneInfo("Europe/London")
+    schedule = Schedule(
+        tz=london,
+        hours=[WeeklyRange(6, dt.time(0), dt.time(1))],
+        session_minutes=30,
+        step_minutes=15,
+    )
+    window = {"first_day": dt.date(2026, 1, 1), "days": 4, "weeks": 13, "earliest": None}
+    half_past = dt.datetime(2026, 1, 4, 0, 30, tzinfo=london).astimezone(UTC)
+    assert half_past not in find(schedule, window)
+    assert find(schedule, window) == brute_force(schedule, window)
+    assert half_past in find(schedule, {**window, "weeks": 12})
 
 
 def test_a_busy_interval_touching_a_session_does_not_block_it():
