@@ -17,15 +17,20 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import select
 import socket
 import time
 import uuid
+from collections.abc import Mapping, Sequence
+from typing import Any
 from zoneinfo import ZoneInfo
 
+import psycopg2
+import psycopg2.extensions
 from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
-from django.db import connection, transaction
-from django.db.models import F, Q
+from django.db import connection
+from django.db.models import Q
 from django.utils.timezone import now
 
 from notifications.models import DispatcherHeartbeat, Reminder
@@ -61,48 +66,86 @@ def skip_late(*, at: dt.datetime | None = None) -> int:
     ).update(status=Reminder.Status.SKIPPED)
 
 
+_TABLE = Reminder._meta.db_table
+# One statement, one round trip: lock due rows no other worker holds, and take them.
+CLAIM_SQL = (
+    f"WITH due AS (SELECT id FROM {_TABLE} "  # noqa: S608
+    "WHERE status = 'pending' AND next_attempt_at <= %s "
+    "ORDER BY next_attempt_at, id LIMIT %s FOR UPDATE SKIP LOCKED) "
+    f"UPDATE {_TABLE} AS r SET status = 'sending', claimed_at = %s, claimed_by = %s, "
+    "attempts = r.attempts + 1 FROM due WHERE r.id = due.id RETURNING r.id"
+)
+
+
 def claim(*, worker: str, limit: int = BATCH_SIZE, at: dt.datetime | None = None) -> list[int]:
-    """Take up to ``limit`` due rows for ``worker``; other workers skip them."""
+    """Take up to ``limit`` due rows for ``worker`` (``SELECT … FOR UPDATE SKIP LOCKED``
+    and ``status = 'sending'`` in one statement); other workers skip them."""
     at = at or now()
-    with transaction.atomic():
-        ids = list(
-            Reminder.objects.select_for_update(skip_locked=True)
-            .filter(status=Reminder.Status.PENDING, next_attempt_at__lte=at)
-            .order_by("next_attempt_at", "id")
-            .values_list("id", flat=True)[:limit]
-        )
-        if ids:
-            Reminder.objects.filter(id__in=ids).update(
-                status=Reminder.Status.SENDING,
-                claimed_at=at,
-                claimed_by=worker,
-                attempts=F("attempts") + 1,
-            )
-    return ids
+    with connection.cursor() as cursor:
+        cursor.execute(CLAIM_SQL, [at, limit, at, worker])
+        return sorted(row[0] for row in cursor.fetchall())
 
 
-def reminder_text(reminder: Reminder) -> tuple[str, str]:
-    """Subject and body: the time in the recipient's zone, the therapist's name, the
-    place or video link, how to cancel. No clinical detail. Plain string building: the
-    template engine cost more than everything else per message."""
-    session = reminder.session
-    recipient = reminder.recipient
-    therapist = session.therapist
-    start = session.start.astimezone(ZoneInfo(recipient.timezone))
-    is_therapist = recipient.pk == therapist.user_id
+_ROW = (
+    "id",
+    "attempts",
+    "due_at",
+    "recipient_id",
+    "recipient__email",
+    "recipient__name",
+    "recipient__timezone",
+    "session_id",
+    "session__status",
+    "session__start",
+    "session__booking_id",
+    "session__booking__format",
+    "session__group__format",
+    "session__therapist__user_id",
+    "session__therapist__display_name",
+    "session__therapist__office_address",
+    "session__therapist__office_city",
+    "session__therapist__office_state",
+    "session__therapist__video_url",
+)
+
+
+def _session_parts(row: Mapping[str, Any]) -> tuple[str, str, str]:
+    """When (in the recipient's zone), the subject, and where: the same for every
+    recipient of one session in one zone, so computed once per batch for each."""
+    start = row["session__start"].astimezone(ZoneInfo(row["recipient__timezone"]))
     # A course session's format is its booking's; a group meeting's, its group's.
-    arrangement = session.booking if session.booking_id else getattr(session, "group", None)
-    if getattr(arrangement, "format", "") == "in_person":
-        parts = [therapist.office_address, therapist.office_city, therapist.office_state]
+    if row["session__booking_id"]:
+        meeting_format = row["session__booking__format"]
+    else:
+        meeting_format = row["session__group__format"]
+    if meeting_format == "in_person":
+        parts = (
+            row["session__therapist__office_address"],
+            row["session__therapist__office_city"],
+            row["session__therapist__office_state"],
+        )
         where = ", ".join(p for p in parts if p)
     else:
-        link = therapist.video_url or "your therapist will send the link"
+        link = row["session__therapist__video_url"] or "your therapist will send the link"
         where = f"by video — {link}"
     when = f"{start:%A, %B} {start.day}, {start:%Y at %H:%M %Z}"
-    with_whom = "" if is_therapist else f" with {therapist.display_name}"
+    subject = f"Reminder: session {start:%a %b} {start.day}, {start:%H:%M %Z}"
+    return when, subject, where
+
+
+def reminder_text(
+    row: Mapping[str, Any], parts: tuple[str, str, str] | None = None
+) -> tuple[str, str]:
+    """Subject and body of one reminder (a row of ``_ROW`` values): the time in the
+    recipient's zone, the therapist's name, the place or video link, how to cancel. No
+    clinical detail. Plain string building: the template engine cost more than
+    everything else per message."""
+    when, subject, where = parts or _session_parts(row)
+    is_therapist = row["recipient_id"] == row["session__therapist__user_id"]
+    with_whom = "" if is_therapist else f" with {row['session__therapist__display_name']}"
     site = settings.SITE_URL
     lines = [
-        f"Hello {recipient.name or recipient.email},",
+        f"Hello {row['recipient__name'] or row['recipient__email']},",
         "",
         f"This is a reminder of your session on {when}{with_whom}.",
         f"Where: {where}",
@@ -118,80 +161,217 @@ def reminder_text(reminder: Reminder) -> tuple[str, str]:
         "— Rapport",
         "If you are in crisis, call or text 988, or text MHA to 741741. In an emergency call 911.",
     ]
-    subject = f"Reminder: session {start:%a %b} {start.day}, {start:%H:%M %Z}"
     return subject, "\n".join(lines) + "\n"
 
 
-def _message(reminder: Reminder) -> EmailMessage:
-    subject, body = reminder_text(reminder)
-    return EmailMessage(
-        subject=subject,
-        body=body,
-        from_email=settings.DEFAULT_FROM_EMAIL,
-        to=[reminder.recipient.email],
-        headers={"X-Rapport-Reminder": str(reminder.pk)},
-    )
+class PreparedEmail(EmailMessage):
+    """An ``EmailMessage`` whose MIME form is built ahead of its hand-off (while the
+    previous row's mark is in flight) and then handed over as is. The built form is only
+    a cache: copies and pickles (the in-memory backend's outbox) leave it out."""
+
+    _mime = None
+
+    def prepare(self) -> PreparedEmail:
+        self._mime = super().message()
+        return self
+
+    def message(self):
+        return self._mime if self._mime is not None else super().message()
+
+    def __getstate__(self):
+        state = self.__dict__.copy()
+        state.pop("_mime", None)
+        return state
 
 
 def _backoff(attempts: int) -> dt.timedelta:
     return dt.timedelta(seconds=min(30 * 2 ** (attempts - 1), 3600))
 
 
-def send_claimed(ids: list[int], *, worker: str) -> dict[str, int]:
-    """Send the rows ``worker`` claimed; each is marked as soon as it is handed over."""
+# Conditional: a row handed back after a lease (and maybe claimed again) is no longer ours.
+MARK_SQL = (
+    f"UPDATE {_TABLE} SET status = %s, sent_at = %s, last_error = %s, "  # noqa: S608
+    "next_attempt_at = COALESCE(%s, next_attempt_at) "
+    "WHERE id = %s AND status = 'sending' AND claimed_by = %s"
+)
+
+
+class InlineMarks:
+    """Marks on Django's own connection, one round trip each, nothing overlapped. Used
+    when the dispatcher runs inside a transaction (a test, a shell): a second connection
+    could not see its uncommitted rows."""
+
+    overlapped = False
+
+    def __init__(self) -> None:
+        self._count = 0
+
+    def start(self, params: Sequence[Any]) -> None:
+        with connection.cursor() as cursor:
+            cursor.execute(MARK_SQL, params)
+            self._count = cursor.rowcount
+
+    def wait(self) -> int:
+        return self._count
+
+    def close(self) -> None:
+        pass
+
+
+class OverlappedMarks:
+    """Marks on a second connection in psycopg2's asynchronous mode: ``start`` sends the
+    UPDATE and returns at once, ``wait`` collects its row count. The caller builds the
+    next message in between, so the round trip (and the server's work) overlaps with the
+    CPU work of the next row instead of adding to it.
+
+    At most one mark is ever in flight, and the dispatcher hands message N+1 to the mail
+    server only after ``wait`` returned for row N: at any moment at most one row has been
+    handed over without being marked, so a SIGKILL repeats at most one message (a queue
+    between a sending and a marking thread, even of size 1, would allow three: one being
+    marked, one queued, one just handed over). The connection is in autocommit (psycopg2's
+    asynchronous mode always is), so a mark that ``wait`` saw is committed."""
+
+    overlapped = True
+
+    def __init__(self, params: dict) -> None:
+        params = {k: v for k, v in params.items() if k != "cursor_factory"}
+        self._conn = psycopg2.connect(**params, async_=1)
+        self._poller = select.poll()
+        self._in_flight = False
+        try:
+            self._wait()
+            self._cursor = self._conn.cursor()
+            # A database crash may lose the last few marks (then at most those are
+            # repeated); not waiting for the WAL flush is what makes a mark cheap.
+            self._cursor.execute(
+                "SET synchronous_commit TO off; "
+                "PREPARE rapport_mark AS " + MARK_SQL.replace("%s", "${}").format(*range(1, 7))
+            )
+            self._wait()
+        except BaseException:
+            self._conn.close()
+            raise
+
+    def _wait(self) -> None:
+        fd = self._conn.fileno()
+        while True:
+            state = self._conn.poll()
+            if state == psycopg2.extensions.POLL_OK:
+                return
+            if state == psycopg2.extensions.POLL_READ:
+                mask = select.POLLIN
+            elif state == psycopg2.extensions.POLL_WRITE:
+                mask = select.POLLOUT
+            else:  # pragma: no cover — psycopg2 documents no other state
+                raise psycopg2.OperationalError(f"unexpected poll state {state}")
+            self._poller.register(fd, mask)
+            try:
+                self._poller.poll()
+            finally:
+                self._poller.unregister(fd)
+
+    def start(self, params: Sequence[Any]) -> None:
+        if self._in_flight:
+            raise RuntimeError("a mark is already in flight: wait() for it first")
+        self._cursor.execute("EXECUTE rapport_mark (%s, %s, %s, %s, %s, %s)", params)
+        self._in_flight = True
+
+    def wait(self) -> int:
+        self._wait()
+        self._in_flight = False
+        return self._cursor.rowcount
+
+    def close(self) -> None:
+        self._conn.close()
+
+
+def open_marks() -> InlineMarks | OverlappedMarks:
+    if connection.in_atomic_block:
+        return InlineMarks()
+    return OverlappedMarks(connection.get_connection_params())
+
+
+def _load(ids: list[int], worker: str) -> list[dict[str, Any]]:
+    """The claimed rows with everything their messages need, in one query, as plain
+    values (model instances cost more to build than the text)."""
+    return list(
+        Reminder.objects.filter(id__in=ids, status=Reminder.Status.SENDING, claimed_by=worker)
+        .order_by("due_at", "id")
+        .values(*_ROW)
+    )
+
+
+def send_claimed(
+    ids: list[int], *, worker: str, marks: InlineMarks | OverlappedMarks | None = None
+) -> dict[str, int]:
+    """Send the rows ``worker`` claimed; each is marked right after it is handed over,
+    and the next is handed over only once that mark is done."""
     counts = {"sent": 0, "failed": 0, "retry": 0, "cancelled": 0, "skipped": 0}
     if not ids:
         return counts
-    reminders = list(
-        Reminder.objects.filter(id__in=ids, status=Reminder.Status.SENDING, claimed_by=worker)
-        .select_related("session__therapist", "session__booking", "session__group", "recipient")
-        .order_by("due_at", "id")
-    )
+    rows = _load(ids, worker)
+    if not rows:
+        return counts
     at = now()
-    with connection.cursor() as cursor:
-        # A crash may lose the last few "sent" marks (then at most those are repeated);
-        # not waiting for the WAL flush on each mark is what makes per-row marks cheap.
-        cursor.execute("SET synchronous_commit TO off")
+    too_old = at - late_cutoff()
+    from_email = settings.DEFAULT_FROM_EMAIL
+    parts_cache: dict[tuple[int, str], tuple[str, str, str]] = {}
+
+    def prepare(row: dict[str, Any]) -> tuple[str, PreparedEmail | None, Exception | None]:
+        """What to do with ``row`` (send, cancel or skip), and its message, built."""
+        if row["session__status"] != "confirmed":
+            return "cancelled", None, None
+        if row["due_at"] < too_old:
+            return "skipped", None, None
+        try:
+            key = (row["session_id"], row["recipient__timezone"])
+            parts = parts_cache.get(key)
+            if parts is None:
+                parts = parts_cache[key] = _session_parts(row)
+            subject, body = reminder_text(row, parts)
+            message = PreparedEmail(
+                subject=subject,
+                body=body,
+                from_email=from_email,
+                to=[row["recipient__email"]],
+                headers={"X-Rapport-Reminder": str(row["id"])},
+            ).prepare()
+        except Exception as exc:  # noqa: BLE001 — a message that cannot be built fails like a send
+            return "send", None, exc
+        return "send", message, None
+
+    own_marks = marks is None
+    if own_marks:
+        marks = open_marks()
     mail = get_connection()
-    table = Reminder._meta.db_table
-    mark = (
-        f"UPDATE {table} SET status = %s, sent_at = %s, last_error = %s, "  # noqa: S608
-        f"next_attempt_at = COALESCE(%s, next_attempt_at) "
-        f"WHERE id = %s AND status = 'sending' AND claimed_by = %s"
-    )
     try:
         mail.open()
-        with connection.cursor() as cursor:
-
-            def finish(reminder, status, *, sent_at=None, error="", retry_at=None) -> int:
-                # Conditional: a row handed back after a lease is no longer ours.
-                cursor.execute(mark, [status, sent_at, error, retry_at, reminder.pk, worker])
-                return cursor.rowcount
-
-            for reminder in reminders:
-                if reminder.session.status != "confirmed":
-                    counts["cancelled"] += finish(reminder, Reminder.Status.CANCELLED)
-                    continue
-                if reminder.due_at < at - late_cutoff():
-                    counts["skipped"] += finish(reminder, Reminder.Status.SKIPPED)
-                    continue
+        job = prepare(rows[0])
+        for i, row in enumerate(rows):
+            key, message, problem = job
+            status, sent_at, error, retry_at = key, None, "", None
+            if key == "send":
                 try:
-                    mail.send_messages([_message(reminder)])
+                    if problem is not None:
+                        raise problem
+                    mail.send_messages([message])
+                    status, sent_at, key = Reminder.Status.SENT, now(), "sent"
                 except Exception as exc:  # noqa: BLE001 — any sending failure is retried
                     error = f"{type(exc).__name__}: {exc}"[:2000]
-                    if reminder.attempts >= MAX_ATTEMPTS:
-                        counts["failed"] += finish(reminder, Reminder.Status.FAILED, error=error)
+                    if row["attempts"] >= MAX_ATTEMPTS:
+                        status, key = Reminder.Status.FAILED, "failed"
                     else:
-                        retry_at = now() + _backoff(reminder.attempts)
-                        counts["retry"] += finish(
-                            reminder, Reminder.Status.PENDING, error=error, retry_at=retry_at
-                        )
-                    continue
-                counts["sent"] += finish(reminder, Reminder.Status.SENT, sent_at=now())
+                        status, key = Reminder.Status.PENDING, "retry"
+                        retry_at = now() + _backoff(row["attempts"])
+            marks.start([str(status), sent_at, error, retry_at, row["id"], worker])
+            # Build the next message while this row's mark is in flight...
+            job = prepare(rows[i + 1]) if i + 1 < len(rows) else None
+            # ...but hand it over only once the mark is done.
+            counts[key] += marks.wait()
     finally:
         mail.close()
-        with connection.cursor() as cursor:
-            cursor.execute("SET synchronous_commit TO DEFAULT")
+        if own_marks:
+            marks.close()
     return counts
 
 
@@ -203,12 +383,16 @@ def dispatch(*, time_budget: float = 50.0, batch_size: int = BATCH_SIZE) -> dict
     totals = {"sent": 0, "failed": 0, "retry": 0, "cancelled": 0, "skipped": 0}
     release_expired_leases()
     totals["skipped"] += skip_late()
-    while time.monotonic() - started < time_budget:
-        ids = claim(worker=worker, limit=batch_size)
-        if not ids:
-            break
-        for key, value in send_claimed(ids, worker=worker).items():
-            totals[key] += value
+    marks = open_marks()
+    try:
+        while time.monotonic() - started < time_budget:
+            ids = claim(worker=worker, limit=batch_size)
+            if not ids:
+                break
+            for key, value in send_claimed(ids, worker=worker, marks=marks).items():
+                totals[key] += value
+    finally:
+        marks.close()
     DispatcherHeartbeat.objects.update_or_create(name="reminders", defaults={"last_run_at": now()})
     return totals
 
