@@ -91,9 +91,8 @@ PHASES = [
     # (label, what it is, overlapped with the mark round trip?)
     ("mark", "mark round trip: `EXECUTE rapport_mark` sent, then its result awaited", False),
     ("mime", "building the MIME message (`PreparedEmail.prepare`)", True),
-    ("claim", "claim (one `UPDATE … FOR UPDATE SKIP LOCKED … RETURNING`), per row", False),
-    ("load", "loading the claimed rows as values (one join), per row", False),
     ("handoff", "hand-off to the in-memory backend (`send_messages`: deepcopy)", False),
+    ("claim", "waiting for the claim and load of a batch (one statement), per row", False),
     ("text", "subject and body text", True),
 ]
 
@@ -120,8 +119,7 @@ def profiled_run(count: int) -> tuple[float, dict[str, float]]:
         patched.append((owner, name, original))
         setattr(owner, name, wrapper)
 
-    timed(dispatch, "claim", "claim")
-    timed(dispatch, "_load", "load")
+    timed(dispatch.PrefetchedClaims, "wait", "claim")
     timed(dispatch, "reminder_text", "text")
     timed(dispatch.PreparedEmail, "prepare", "mime")
     timed(dispatch.OverlappedMarks, "start", "mark")

@@ -16,6 +16,7 @@ Exactly once, as far as e-mail allows:
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import os
 import select
 import socket
@@ -67,14 +68,39 @@ def skip_late(*, at: dt.datetime | None = None) -> int:
 
 
 _TABLE = Reminder._meta.db_table
-# One statement, one round trip: lock due rows no other worker holds, and take them.
-CLAIM_SQL = (
+# Lock due rows no other worker holds, and take them: one statement, one round trip.
+_TAKE_DUE = (
     f"WITH due AS (SELECT id FROM {_TABLE} "  # noqa: S608
     "WHERE status = 'pending' AND next_attempt_at <= %s "
-    "ORDER BY next_attempt_at, id LIMIT %s FOR UPDATE SKIP LOCKED) "
-    f"UPDATE {_TABLE} AS r SET status = 'sending', claimed_at = %s, claimed_by = %s, "
-    "attempts = r.attempts + 1 FROM due WHERE r.id = due.id RETURNING r.id"
+    "ORDER BY next_attempt_at, id LIMIT %s FOR UPDATE SKIP LOCKED), "
+    f"claimed AS (UPDATE {_TABLE} AS r SET status = 'sending', claimed_at = %s, "
+    "claimed_by = %s, attempts = r.attempts + 1 FROM due WHERE r.id = due.id "
+    "RETURNING r.id, r.attempts, r.due_at, r.recipient_id, r.session_id) "
 )
+CLAIM_SQL = _TAKE_DUE + "SELECT id FROM claimed"  # noqa: S608 — table names from the models
+
+
+@functools.cache
+def claim_and_load_sql() -> str:
+    """The claim, and in the same statement everything the claimed rows' messages need,
+    in ``_ROW`` order (a join on what the claim returned: no second round trip)."""
+    session = Reminder._meta.get_field("session").related_model
+    user = Reminder._meta.get_field("recipient").related_model
+    therapist = session._meta.get_field("therapist").related_model
+    booking = session._meta.get_field("booking").related_model
+    group = session._meta.get_field("group").related_model
+    # Table names from the models; every value is a parameter.
+    return _TAKE_DUE + (
+        "SELECT c.id, c.attempts, c.due_at, c.recipient_id, u.email, u.name, u.timezone, "  # noqa: S608
+        "c.session_id, s.status, s.start, s.booking_id, b.format, g.format, t.user_id, "
+        "t.display_name, t.office_address, t.office_city, t.office_state, t.video_url "
+        f"FROM claimed c JOIN {user._meta.db_table} u ON u.id = c.recipient_id "
+        f"JOIN {session._meta.db_table} s ON s.id = c.session_id "
+        f"JOIN {therapist._meta.db_table} t ON t.id = s.therapist_id "
+        f"LEFT JOIN {booking._meta.db_table} b ON b.id = s.booking_id "
+        f"LEFT JOIN {group._meta.db_table} g ON g.id = s.group_id "
+        "ORDER BY c.due_at, c.id"
+    )
 
 
 def claim(*, worker: str, limit: int = BATCH_SIZE, at: dt.datetime | None = None) -> list[int]:
@@ -86,7 +112,7 @@ def claim(*, worker: str, limit: int = BATCH_SIZE, at: dt.datetime | None = None
         return sorted(row[0] for row in cursor.fetchall())
 
 
-_ROW = (
+_ROW = (  # one claimed row, as ``claim_and_load_sql`` returns it
     "id",
     "attempts",
     "due_at",
@@ -196,58 +222,23 @@ MARK_SQL = (
 )
 
 
-class InlineMarks:
-    """Marks on Django's own connection, one round trip each, nothing overlapped. Used
-    when the dispatcher runs inside a transaction (a test, a shell): a second connection
-    could not see its uncommitted rows."""
+class AsyncConnection:
+    """A second connection in psycopg2's asynchronous mode: ``send`` a statement and
+    return at once, do other work, then ``wait`` for its result. One statement at most
+    is in flight. Always autocommit: a result ``wait`` returned is committed."""
 
-    overlapped = False
-
-    def __init__(self) -> None:
-        self._count = 0
-
-    def start(self, params: Sequence[Any]) -> None:
-        with connection.cursor() as cursor:
-            cursor.execute(MARK_SQL, params)
-            self._count = cursor.rowcount
-
-    def wait(self) -> int:
-        return self._count
-
-    def close(self) -> None:
-        pass
-
-
-class OverlappedMarks:
-    """Marks on a second connection in psycopg2's asynchronous mode: ``start`` sends the
-    UPDATE and returns at once, ``wait`` collects its row count. The caller builds the
-    next message in between, so the round trip (and the server's work) overlaps with the
-    CPU work of the next row instead of adding to it.
-
-    At most one mark is ever in flight, and the dispatcher hands message N+1 to the mail
-    server only after ``wait`` returned for row N: at any moment at most one row has been
-    handed over without being marked, so a SIGKILL repeats at most one message (a queue
-    between a sending and a marking thread, even of size 1, would allow three: one being
-    marked, one queued, one just handed over). The connection is in autocommit (psycopg2's
-    asynchronous mode always is), so a mark that ``wait`` saw is committed."""
-
-    overlapped = True
-
-    def __init__(self, params: dict) -> None:
-        params = {k: v for k, v in params.items() if k != "cursor_factory"}
+    def __init__(self, setup_sql: str = "") -> None:
+        params = connection.get_connection_params()
+        params.pop("cursor_factory", None)
         self._conn = psycopg2.connect(**params, async_=1)
         self._poller = select.poll()
         self._in_flight = False
         try:
             self._wait()
-            self._cursor = self._conn.cursor()
-            # A database crash may lose the last few marks (then at most those are
-            # repeated); not waiting for the WAL flush is what makes a mark cheap.
-            self._cursor.execute(
-                "SET synchronous_commit TO off; "
-                "PREPARE rapport_mark AS " + MARK_SQL.replace("%s", "${}").format(*range(1, 7))
-            )
-            self._wait()
+            self.cursor = self._conn.cursor()
+            if setup_sql:
+                self.cursor.execute(setup_sql)
+                self._wait()
         except BaseException:
             self._conn.close()
             raise
@@ -270,46 +261,126 @@ class OverlappedMarks:
             finally:
                 self._poller.unregister(fd)
 
-    def start(self, params: Sequence[Any]) -> None:
+    def send(self, sql: str, params: Sequence[Any]) -> None:
         if self._in_flight:
-            raise RuntimeError("a mark is already in flight: wait() for it first")
-        self._cursor.execute("EXECUTE rapport_mark (%s, %s, %s, %s, %s, %s)", params)
+            raise RuntimeError("a statement is already in flight: wait() for it first")
+        self.cursor.execute(sql, params)
         self._in_flight = True
 
-    def wait(self) -> int:
+    def wait(self):
+        """The cursor of the statement sent, once its result is in."""
         self._wait()
         self._in_flight = False
-        return self._cursor.rowcount
+        return self.cursor
 
     def close(self) -> None:
         self._conn.close()
 
 
+class InlineMarks:
+    """Marks on Django's own connection, one round trip each, nothing overlapped. Used
+    when the dispatcher runs inside a transaction (a test, a shell): a second connection
+    could not see its uncommitted rows."""
+
+    def __init__(self) -> None:
+        self._count = 0
+
+    def start(self, params: Sequence[Any]) -> None:
+        with connection.cursor() as cursor:
+            cursor.execute(MARK_SQL, params)
+            self._count = cursor.rowcount
+
+    def wait(self) -> int:
+        return self._count
+
+    def close(self) -> None:
+        pass
+
+
+class OverlappedMarks:
+    """Marks on a second connection in psycopg2's asynchronous mode, as a prepared
+    statement: ``start`` sends the UPDATE and returns at once, ``wait`` collects its row
+    count. The dispatcher builds the next message in between, so the round trip (and the
+    server's work) overlaps with the CPU work of the next row instead of adding to it.
+
+    At most one mark is ever in flight, and the dispatcher hands message N+1 to the mail
+    server only after ``wait`` returned for row N: at any moment at most one row has been
+    handed over without being marked, so a SIGKILL repeats at most one message (a queue
+    between a sending and a marking thread, even of size 1, would allow three: one being
+    marked, one queued, one just handed over)."""
+
+    def __init__(self) -> None:
+        # A database crash may lose the last few marks (then at most those are
+        # repeated); not waiting for the WAL flush is what makes a mark cheap.
+        prepared = MARK_SQL.replace("%s", "${}").format(*range(1, 7))
+        self._db = AsyncConnection(
+            f"SET synchronous_commit TO off; PREPARE rapport_mark AS {prepared}"
+        )
+
+    def start(self, params: Sequence[Any]) -> None:
+        self._db.send("EXECUTE rapport_mark (%s, %s, %s, %s, %s, %s)", params)
+
+    def wait(self) -> int:
+        return self._db.wait().rowcount
+
+    def close(self) -> None:
+        self._db.close()
+
+
 def open_marks() -> InlineMarks | OverlappedMarks:
-    if connection.in_atomic_block:
-        return InlineMarks()
-    return OverlappedMarks(connection.get_connection_params())
+    return InlineMarks() if connection.in_atomic_block else OverlappedMarks()
 
 
-def _load(ids: list[int], worker: str) -> list[dict[str, Any]]:
-    """The claimed rows with everything their messages need, in one query, as plain
-    values (model instances cost more to build than the text)."""
-    return list(
-        Reminder.objects.filter(id__in=ids, status=Reminder.Status.SENDING, claimed_by=worker)
-        .order_by("due_at", "id")
-        .values(*_ROW)
-    )
+class InlineClaims:
+    """Claims on Django's own connection, when the dispatcher runs in a transaction."""
+
+    def __init__(self) -> None:
+        self._rows: list[dict[str, Any]] = []
+
+    def start(self, *, worker: str, limit: int) -> None:
+        at = now()
+        with connection.cursor() as cursor:
+            cursor.execute(claim_and_load_sql(), [at, limit, at, worker])
+            self._rows = [dict(zip(_ROW, row, strict=True)) for row in cursor.fetchall()]
+
+    def wait(self) -> list[dict[str, Any]]:
+        return self._rows
+
+    def close(self) -> None:
+        pass
 
 
-def send_claimed(
-    ids: list[int], *, worker: str, marks: InlineMarks | OverlappedMarks | None = None
+class PrefetchedClaims:
+    """Claims (and the rows' data) on a connection of their own in asynchronous mode, so
+    the next batch is claimed and loaded while this one is being sent. Those rows wait
+    ``sending`` under the claim's lease like any other: a worker that dies holding them
+    hands them back after the lease; they were never handed over, so nothing is repeated."""
+
+    def __init__(self) -> None:
+        self._db = AsyncConnection()
+
+    def start(self, *, worker: str, limit: int) -> None:
+        at = now()
+        self._db.send(claim_and_load_sql(), [at, limit, at, worker])
+
+    def wait(self) -> list[dict[str, Any]]:
+        return [dict(zip(_ROW, row, strict=True)) for row in self._db.wait().fetchall()]
+
+    def close(self) -> None:
+        self._db.close()
+
+
+def open_claims() -> InlineClaims | PrefetchedClaims:
+    return InlineClaims() if connection.in_atomic_block else PrefetchedClaims()
+
+
+def send_rows(
+    rows: list[dict[str, Any]], *, worker: str, marks: InlineMarks | OverlappedMarks
 ) -> dict[str, int]:
-    """Send the rows ``worker`` claimed; each is marked right after it is handed over,
-    and the next is handed over only once that mark is done."""
+    """Send the rows ``worker`` claimed (as ``claim_and_load_sql`` returns them); each is
+    marked right after it is handed over, and the next is handed over only once that
+    mark is done."""
     counts = {"sent": 0, "failed": 0, "retry": 0, "cancelled": 0, "skipped": 0}
-    if not ids:
-        return counts
-    rows = _load(ids, worker)
     if not rows:
         return counts
     at = now()
@@ -340,9 +411,6 @@ def send_claimed(
             return "send", None, exc
         return "send", message, None
 
-    own_marks = marks is None
-    if own_marks:
-        marks = open_marks()
     mail = get_connection()
     try:
         mail.open()
@@ -370,8 +438,6 @@ def send_claimed(
             counts[key] += marks.wait()
     finally:
         mail.close()
-        if own_marks:
-            marks.close()
     return counts
 
 
@@ -383,16 +449,22 @@ def dispatch(*, time_budget: float = 50.0, batch_size: int = BATCH_SIZE) -> dict
     totals = {"sent": 0, "failed": 0, "retry": 0, "cancelled": 0, "skipped": 0}
     release_expired_leases()
     totals["skipped"] += skip_late()
-    marks = open_marks()
+    marks, claims = open_marks(), None
     try:
-        while time.monotonic() - started < time_budget:
-            ids = claim(worker=worker, limit=batch_size)
-            if not ids:
-                break
-            for key, value in send_claimed(ids, worker=worker, marks=marks).items():
+        claims = open_claims()
+        claims.start(worker=worker, limit=batch_size)
+        while rows := claims.wait():
+            more = time.monotonic() - started < time_budget
+            if more:  # the next batch is claimed and loaded while this one is sent
+                claims.start(worker=worker, limit=batch_size)
+            for key, value in send_rows(rows, worker=worker, marks=marks).items():
                 totals[key] += value
+            if not more:
+                break
     finally:
         marks.close()
+        if claims is not None:
+            claims.close()
     DispatcherHeartbeat.objects.update_or_create(name="reminders", defaults={"last_run_at": now()})
     return totals
 

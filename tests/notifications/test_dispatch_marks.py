@@ -15,14 +15,26 @@ from tests.notifications.helpers import make_due_reminders
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def test_marks_use_a_second_connection_outside_a_transaction_and_django_s_inside():
-    marks = dispatch.open_marks()
+def test_marks_and_claims_use_connections_of_their_own_outside_a_transaction_only():
+    marks, claims = dispatch.open_marks(), dispatch.open_claims()
     try:
         assert isinstance(marks, dispatch.OverlappedMarks)
+        assert isinstance(claims, dispatch.PrefetchedClaims)
     finally:
         marks.close()
+        claims.close()
     with transaction.atomic():
         assert isinstance(dispatch.open_marks(), dispatch.InlineMarks)
+        assert isinstance(dispatch.open_claims(), dispatch.InlineClaims)
+
+
+def test_the_next_batch_is_claimed_ahead_only_within_the_time_budget():
+    ids = make_due_reminders(25)
+    result = dispatch.dispatch(time_budget=0, batch_size=10)  # budget spent at once
+    assert result["sent"] == 10
+    statuses = list(Reminder.objects.filter(pk__in=ids).values_list("status", flat=True))
+    assert sorted(statuses) == ["pending"] * 15 + ["sent"] * 10  # nothing claimed unsent
+    assert dispatch.dispatch(batch_size=10)["sent"] == 15  # the prefetched batches too
 
 
 def test_each_message_is_marked_before_the_next_is_handed_over(settings):
