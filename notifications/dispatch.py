@@ -92,7 +92,7 @@ def claim_and_load_sql() -> str:
     # Table names from the models; every value is a parameter.
     return _TAKE_DUE + (
         "SELECT c.id, c.attempts, c.due_at, c.recipient_id, u.email, u.name, u.timezone, "  # noqa: S608
-        "c.session_id, s.status, s.start, s.booking_id, b.format, g.format, t.user_id, "
+        "c.session_id, s.start, s.booking_id, b.format, g.format, t.user_id, "
         "t.display_name, t.office_address, t.office_city, t.office_state, t.video_url "
         f"FROM claimed c JOIN {user._meta.db_table} u ON u.id = c.recipient_id "
         f"JOIN {session._meta.db_table} s ON s.id = c.session_id "
@@ -121,7 +121,6 @@ _ROW = (  # one claimed row, as ``claim_and_load_sql`` returns it
     "recipient__name",
     "recipient__timezone",
     "session_id",
-    "session__status",
     "session__start",
     "session__booking_id",
     "session__booking__format",
@@ -214,12 +213,19 @@ def _backoff(attempts: int) -> dt.timedelta:
     return dt.timedelta(seconds=min(30 * 2 ** (attempts - 1), 3600))
 
 
-# Conditional: a row handed back after a lease (and maybe claimed again) is no longer ours.
-MARK_SQL = (
-    f"UPDATE {_TABLE} SET status = %s, sent_at = %s, last_error = %s, "  # noqa: S608
-    "next_attempt_at = COALESCE(%s, next_attempt_at) "
-    "WHERE id = %s AND status = 'sending' AND claimed_by = %s"
-)
+@functools.cache
+def mark_sql() -> str:
+    """Mark one row (conditional: a row handed back after a lease, and maybe claimed
+    again, is no longer ours) and, in the same round trip, read the status of the next
+    row's session: the re-check just before that row is handed over costs nothing more.
+    Returns (rows marked, next session's status)."""
+    session = Reminder._meta.get_field("session").related_model._meta.db_table
+    return (
+        f"WITH mark AS (UPDATE {_TABLE} SET status = %s, sent_at = %s, last_error = %s, "  # noqa: S608
+        "next_attempt_at = COALESCE(%s, next_attempt_at) "
+        "WHERE id = %s AND status = 'sending' AND claimed_by = %s RETURNING 1) "
+        f"SELECT (SELECT count(*) FROM mark), (SELECT status FROM {session} WHERE id = %s)"
+    )
 
 
 class AsyncConnection:
@@ -283,15 +289,15 @@ class InlineMarks:
     could not see its uncommitted rows."""
 
     def __init__(self) -> None:
-        self._count = 0
+        self._result: tuple[int, str | None] = (0, None)
 
     def start(self, params: Sequence[Any]) -> None:
         with connection.cursor() as cursor:
-            cursor.execute(MARK_SQL, params)
-            self._count = cursor.rowcount
+            cursor.execute(mark_sql(), params)
+            self._result = cursor.fetchone()
 
-    def wait(self) -> int:
-        return self._count
+    def wait(self) -> tuple[int, str | None]:
+        return self._result
 
     def close(self) -> None:
         pass
@@ -312,16 +318,17 @@ class OverlappedMarks:
     def __init__(self) -> None:
         # A database crash may lose the last few marks (then at most those are
         # repeated); not waiting for the WAL flush is what makes a mark cheap.
-        prepared = MARK_SQL.replace("%s", "${}").format(*range(1, 7))
+        prepared = mark_sql().replace("%s", "${}").format(*range(1, 8))
         self._db = AsyncConnection(
             f"SET synchronous_commit TO off; PREPARE rapport_mark AS {prepared}"
         )
 
     def start(self, params: Sequence[Any]) -> None:
-        self._db.send("EXECUTE rapport_mark (%s, %s, %s, %s, %s, %s)", params)
+        self._db.send("EXECUTE rapport_mark (%s, %s, %s, %s, %s, %s, %s)", params)
 
-    def wait(self) -> int:
-        return self._db.wait().rowcount
+    def wait(self) -> tuple[int, str | None]:
+        """(rows marked: 1, or 0 if the row is no longer ours; next session's status)"""
+        return self._db.wait().fetchone()
 
     def close(self) -> None:
         self._db.close()
@@ -374,12 +381,19 @@ def open_claims() -> InlineClaims | PrefetchedClaims:
     return InlineClaims() if connection.in_atomic_block else PrefetchedClaims()
 
 
+def _session_status(session_id: int) -> str | None:
+    session = Reminder._meta.get_field("session").related_model
+    return session.objects.filter(pk=session_id).values_list("status", flat=True).first()
+
+
 def send_rows(
     rows: list[dict[str, Any]], *, worker: str, marks: InlineMarks | OverlappedMarks
 ) -> dict[str, int]:
-    """Send the rows ``worker`` claimed (as ``claim_and_load_sql`` returns them); each is
-    marked right after it is handed over, and the next is handed over only once that
-    mark is done."""
+    """Send the rows ``worker`` claimed (as ``claim_and_load_sql`` returns them).
+
+    Each row is marked right after it is handed over, and the next is handed over only
+    once that mark is done. The same round trip reads the next row's session status, so
+    a session cancelled after the claim is seen just before its reminder would go out."""
     counts = {"sent": 0, "failed": 0, "retry": 0, "cancelled": 0, "skipped": 0}
     if not rows:
         return counts
@@ -388,12 +402,8 @@ def send_rows(
     from_email = settings.DEFAULT_FROM_EMAIL
     parts_cache: dict[tuple[int, str], tuple[str, str, str]] = {}
 
-    def prepare(row: dict[str, Any]) -> tuple[str, PreparedEmail | None, Exception | None]:
-        """What to do with ``row`` (send, cancel or skip), and its message, built."""
-        if row["session__status"] != "confirmed":
-            return "cancelled", None, None
-        if row["due_at"] < too_old:
-            return "skipped", None, None
+    def prepare(row: dict[str, Any]) -> tuple[PreparedEmail | None, Exception | None]:
+        """The row's message, built (or what stopped it being built)."""
         try:
             key = (row["session_id"], row["recipient__timezone"])
             parts = parts_cache.get(key)
@@ -408,17 +418,23 @@ def send_rows(
                 headers={"X-Rapport-Reminder": str(row["id"])},
             ).prepare()
         except Exception as exc:  # noqa: BLE001 — a message that cannot be built fails like a send
-            return "send", None, exc
-        return "send", message, None
+            return None, exc
+        return message, None
 
     mail = get_connection()
     try:
         mail.open()
-        job = prepare(rows[0])
+        session_status = _session_status(rows[0]["session_id"])
+        built = prepare(rows[0])
         for i, row in enumerate(rows):
-            key, message, problem = job
-            status, sent_at, error, retry_at = key, None, "", None
-            if key == "send":
+            following = rows[i + 1] if i + 1 < len(rows) else None
+            sent_at, error, retry_at = None, "", None
+            if session_status != "confirmed":
+                status, key = Reminder.Status.CANCELLED, "cancelled"
+            elif row["due_at"] < too_old:
+                status, key = Reminder.Status.SKIPPED, "skipped"
+            else:
+                message, problem = built
                 try:
                     if problem is not None:
                         raise problem
@@ -431,11 +447,13 @@ def send_rows(
                     else:
                         status, key = Reminder.Status.PENDING, "retry"
                         retry_at = now() + _backoff(row["attempts"])
-            marks.start([str(status), sent_at, error, retry_at, row["id"], worker])
+            next_session = following["session_id"] if following else None
+            marks.start([str(status), sent_at, error, retry_at, row["id"], worker, next_session])
             # Build the next message while this row's mark is in flight...
-            job = prepare(rows[i + 1]) if i + 1 < len(rows) else None
+            built = prepare(following) if following else (None, None)
             # ...but hand it over only once the mark is done.
-            counts[key] += marks.wait()
+            marked, session_status = marks.wait()
+            counts[key] += marked
     finally:
         mail.close()
     return counts

@@ -36,3 +36,19 @@ class LeaseLostBackend(EmailBackend):
                 claimed_by="another-worker"
             )
         return super().send_messages(messages)
+
+
+class CancelsLaterSessionBackend(EmailBackend):
+    """At the first hand-off, the session of a later row in the same batch is cancelled
+    (its reminder is already claimed, so only the re-check can stop it)."""
+
+    session_to_cancel: int | None = None
+
+    def send_messages(self, messages):
+        cls = type(self)
+        if cls.session_to_cancel is not None:
+            from booking.models import Session
+
+            Session.objects.filter(pk=cls.session_to_cancel).update(status="cancelled")
+            cls.session_to_cancel = None
+        return super().send_messages(messages)

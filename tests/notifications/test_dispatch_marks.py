@@ -5,11 +5,12 @@ run outside a test transaction (the mark connection must see the rows)."""
 import copy
 
 import pytest
+from django.core import mail
 from django.db import transaction
 
 from notifications import dispatch
 from notifications.models import Reminder
-from tests.notifications.checking_mail import UnmarkedCountingBackend
+from tests.notifications.checking_mail import CancelsLaterSessionBackend, UnmarkedCountingBackend
 from tests.notifications.helpers import make_due_reminders
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -60,6 +61,23 @@ def test_a_row_whose_lease_was_lost_during_its_hand_off_is_not_marked_by_us(sett
     assert {(r.status, r.claimed_by) for r in rows} == {("sending", "another-worker")}
 
 
+def test_a_session_cancelled_while_its_reminder_waits_in_the_batch_is_not_sent(settings):
+    """The claimed batch says the session is confirmed; it is cancelled while the batch
+    is being sent. The status read with the previous row's mark stops the reminder."""
+    settings.EMAIL_BACKEND = "tests.notifications.checking_mail.CancelsLaterSessionBackend"
+    ids = make_due_reminders(20)  # two sessions, ten reminders each, in id order
+    rows = Reminder.objects.filter(pk__in=ids).order_by("id")
+    first_session, second_session = rows[0].session_id, rows[19].session_id
+    assert first_session != second_session
+    CancelsLaterSessionBackend.session_to_cancel = second_session
+    result = dispatch.dispatch()
+    assert result["sent"] == 10 and result["cancelled"] == 10
+    assert {r.status for r in rows if r.session_id == second_session} == {"cancelled"}
+    assert {int(m.extra_headers["X-Rapport-Reminder"]) for m in mail.outbox} == {
+        r.pk for r in rows if r.session_id == first_session
+    }
+
+
 def test_a_failed_send_is_put_back_with_backoff_through_the_mark_connection(settings):
     settings.EMAIL_BACKEND = "tests.notifications.broken_mail.BrokenBackend"
     ids = make_due_reminders(4)
@@ -72,10 +90,10 @@ def test_a_failed_send_is_put_back_with_backoff_through_the_mark_connection(sett
 def test_only_one_mark_is_ever_in_flight():
     marks = dispatch.open_marks()
     try:
-        marks.start(["sent", None, "", None, 0, "nobody"])
+        marks.start(["sent", None, "", None, 0, "nobody", None])
         with pytest.raises(RuntimeError, match="in flight"):
-            marks.start(["sent", None, "", None, 0, "nobody"])
-        assert marks.wait() == 0
+            marks.start(["sent", None, "", None, 0, "nobody", None])
+        assert marks.wait() == (0, None)
     finally:
         marks.close()
 
