@@ -1,16 +1,23 @@
 """The reminder dispatcher: claim due rows under a row lock, send, mark each sent.
 
 Exactly once, as far as e-mail allows:
-- Claiming is ``SELECT … FOR UPDATE SKIP LOCKED`` then ``status = 'sending'`` in one
-  short transaction: two workers never hold the same row.
+- Claiming is ``SELECT … FOR UPDATE SKIP LOCKED`` and ``status = 'sending'`` in one
+  statement: two workers never hold the same row.
 - Each message is marked ``sent`` right after the mail server took it, by a
-  conditional UPDATE (still ``sending``, still ours). A worker killed between the two
-  leaves one row ``sending``; after the lease it is handed back and sent again: at
-  most one duplicate per crash, and nothing is ever lost.
+  conditional UPDATE (still ``sending``, still ours), and the next message is handed
+  over only once that mark has returned. A worker killed between a hand-off and its
+  mark leaves that one row ``sending``; after the lease it is handed back and sent
+  again: at most one duplicate per killed dispatcher, and nothing is ever lost.
 - A failure puts the row back with a backoff; after the last try it is ``failed``.
 - A row more than the cut-off late is ``skipped``, never sent for a session already over.
-- Cancelling a session cancels its pending rows in the same transaction; rows of a
-  session that is no longer confirmed are re-checked just before sending.
+- Cancelling a session cancels its pending rows in the same transaction; the session of
+  a row already claimed is re-checked just before its hand-off.
+
+Speed (BENCHMARKS.md, "Reminder dispatch"): the mark is a prepared statement on a second
+connection in asynchronous mode, so the next message is built while it is in flight,
+and the same round trip reads the next row's session status; the next batch is claimed
+and loaded, in one statement on a third connection, while the current one is sent. Inside
+a transaction (tests, a shell) both fall back to Django's connection, in series.
 """
 
 from __future__ import annotations
