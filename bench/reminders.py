@@ -190,13 +190,16 @@ How: each row is still marked `sent` by its own conditional `UPDATE` right after
 hand-off, and message N+1 is handed over only once the mark of row N has returned, so at
 any moment at most one handed-over message is unmarked and a SIGKILL repeats at most one
 (`tests/notifications/test_dispatch_marks.py` checks this at every hand-off). What
-changed is what happens around it: the mark is a prepared statement on a second
-connection in psycopg2's asynchronous mode, so while it is in flight the dispatcher builds
-the next message (text and MIME); the batch is loaded in one join as plain values instead
-of five model instances per row; the claim is one statement. A sending and a marking
-thread joined by a queue, even of size 1, would have let three messages go unmarked at once
-(one being marked, one queued, one just handed over), hence the handshake instead. Marking
-several rows per round trip would repeat all of them after a kill.
+changed is around it: the mark is a prepared statement on a second connection in
+psycopg2's asynchronous mode, so while it is in flight the dispatcher builds the next
+message (text and MIME); the same round trip reads the next row's session status (the
+re-check before hand-off costs nothing more); the next batch is claimed and loaded (one
+statement: `FOR UPDATE SKIP LOCKED` claim joined to the data the messages need, plain
+values instead of five model instances per row) on a third connection while the current
+batch is sent. Not done, on purpose: a sending and a marking thread joined by a queue,
+even of size 1, would let three messages go unmarked at once (one being marked, one
+queued, one just handed over); marking several rows per round trip would repeat all of
+them after a kill.
 
 Where the time goes now (one extra run of {profile_count} reminders with timers around each
 phase; {total_ms:.3f} ms per reminder in that run, timers included):
