@@ -86,10 +86,21 @@ def make_due(count: int) -> None:
 # Before this change (per-row ORM load, marks on Django's connection, nothing
 # overlapped), on a quiet machine, 2026-11-25 02:50 UTC: 20 000 reminders, 3 runs.
 BEFORE = "1095 /s / 1221 /s / 1394 /s"
+# The same code, the hour it was written, on the machine shared with other jobs.
+EARLIER = (
+    "Earlier runs of this code on the shared machine (2026-11-25 03:50–04:02 UTC, 5 runs "
+    "each, load average 2.2–3.9): 1558 / 1786 / 2217, 1661 / 2342 / 2522 and "
+    "2404 / 2500 / 2604 reminders/s."
+)
 
 PHASES = [
     # (label, what it is, overlapped with the mark round trip?)
-    ("mark", "mark round trip: `EXECUTE rapport_mark` sent, then its result awaited", False),
+    (
+        "mark",
+        "mark: sending `EXECUTE rapport_mark`, then waiting for its result "
+        "(what the overlap did not hide)",
+        False,
+    ),
     ("mime", "building the MIME message (`PreparedEmail.prepare`)", True),
     ("handoff", "hand-off to the in-memory backend (`send_messages`: deepcopy)", False),
     ("claim", "waiting for the claim and load of a batch (one statement), per row", False),
@@ -186,6 +197,8 @@ per worker ({verdict}).
 | before (quiet machine, 2026-11-25 02:50 UTC) | {BEFORE} | — |
 | now | {report.spread(rates, "/s", 0)} | {statistics.median(cpu):.3f} ms |
 
+{EARLIER}
+
 How: each row is still marked `sent` by its own conditional `UPDATE` right after its
 hand-off, and message N+1 is handed over only once the mark of row N has returned, so at
 any moment at most one handed-over message is unmarked and a SIGKILL repeats at most one
@@ -210,10 +223,9 @@ phase; {total_ms:.3f} ms per reminder in that run, timers included):
 
 The floor is the mark's round trip plus the hand-off: one UPDATE and commit per row, in
 series, is what the at-most-one-duplicate rule costs. The machine was shared with other
-jobs while this was measured (load average {load_before} before the runs): on two busy
-cores the PostgreSQL backend that runs the mark often preempts the dispatcher, so the
-overlap is partly lost and the wall-clock figures spread widely; the CPU figure is the
-steadier one.
+jobs while this was measured (load average {load_before} before the runs): every mark waits for two
+processes (the dispatcher and its PostgreSQL backend) to be scheduled on two busy cores,
+so the wall-clock figures spread widely; the CPU figure is the steadier one.
 
 {report.machine("reminders.py")}
 """
