@@ -113,7 +113,8 @@ class TherapistViewSet(viewsets.ReadOnlyModelViewSet):
     def get_queryset(self):
         if self.action == "retrieve":
             return selectors.therapist_profile()
-        return selectors.directory()
+        # The list always goes through TherapistFilter, which keeps the findable only.
+        return selectors.result_cards()
 
     def get_serializer_class(self):
         return TherapistDetailSerializer if self.action == "retrieve" else TherapistSerializer

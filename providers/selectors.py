@@ -18,12 +18,11 @@ def _valid_licenses() -> Prefetch:
     )
 
 
-def directory() -> QuerySet[Therapist]:
-    """The public directory: therapists with at least one verified, unexpired license,
-    with what a result card shows."""
+def result_cards() -> QuerySet[Therapist]:
+    """What a search result card (HTML or API) shows, for any therapists: narrow it with
+    ``TherapistFilter`` (which keeps only the findable ones) or use :func:`directory`."""
     return (
-        Therapist.objects.findable()
-        .only(
+        Therapist.objects.only(
             "id", "slug", "display_name", "credentials", "formats", "fee", "sliding_scale",
             "accepting_new_clients", "next_opening", "timezone", "office_city", "office_state",
         )
@@ -31,10 +30,16 @@ def directory() -> QuerySet[Therapist]:
     )  # fmt: skip
 
 
+def directory() -> QuerySet[Therapist]:
+    """The public directory: therapists with at least one verified, unexpired license,
+    with what a result card shows."""
+    return result_cards().findable()
+
+
 def search_therapists(params, *, request=None) -> TherapistFilter:
     """Bind the search filters to ``params``; ``.qs`` is the page-able result, and
     ``.is_valid()`` / ``.errors`` say what was wrong with the query."""
-    return TherapistFilter(params, queryset=directory(), request=request)
+    return TherapistFilter(params, queryset=result_cards(), request=request)
 
 
 def therapist_profile(queryset: QuerySet[Therapist] | None = None) -> QuerySet[Therapist]:
