@@ -12,6 +12,7 @@ from django_filters.fields import ModelChoiceField, ModelChoiceIterator
 
 from accounts.places import US_STATES
 from providers.models import Format, Language, Modality, Specialty, Therapist
+from providers.widgets import PythonRenderedSelect
 
 
 class ListedModelChoiceIterator(ModelChoiceIterator):
@@ -67,6 +68,7 @@ class TherapistFilter(django_filters.FilterSet):
     in the chosen state, or anywhere) and applies the chosen filters."""
 
     state = django_filters.ChoiceFilter(
+        widget=PythonRenderedSelect,
         label="State you live in",
         choices=US_STATES,
         method="filter_state",
@@ -74,6 +76,7 @@ class TherapistFilter(django_filters.FilterSet):
         help_text="Therapists licensed (and verified) to treat clients in this state.",
     )
     modality = ListedModelChoiceFilter(
+        widget=PythonRenderedSelect,
         label="Therapy",
         queryset=Modality.objects.all(),
         to_field_name="slug",
@@ -81,6 +84,7 @@ class TherapistFilter(django_filters.FilterSet):
         empty_label="Any therapy",
     )
     specialty = ListedModelChoiceFilter(
+        widget=PythonRenderedSelect,
         label="Focus",
         queryset=Specialty.objects.all(),
         to_field_name="slug",
@@ -88,9 +92,14 @@ class TherapistFilter(django_filters.FilterSet):
         empty_label="Any focus",
     )
     format = django_filters.ChoiceFilter(
-        label="Format", choices=Format.choices, method="filter_format", empty_label="Any format"
+        widget=PythonRenderedSelect,
+        label="Format",
+        choices=Format.choices,
+        method="filter_format",
+        empty_label="Any format",
     )
     language = ListedModelChoiceFilter(
+        widget=PythonRenderedSelect,
         label="Language",
         queryset=Language.objects.all(),
         to_field_name="code",
@@ -108,6 +117,7 @@ class TherapistFilter(django_filters.FilterSet):
     )
     q = django_filters.CharFilter(label="Name or keywords", method="filter_q", max_length=100)
     ordering = django_filters.ChoiceFilter(
+        widget=PythonRenderedSelect,
         label="Sort by",
         choices=[
             ("name", "Name"),
