@@ -77,7 +77,8 @@ def _connect(dbname: str):
         sys.path.insert(0, str(ROOT))
         from therapy_directory.embedded_db import embedded_database
 
-        db = embedded_database(ROOT / ".data", "postgres")
+        data_dir = Path(os.environ.get("RAPPORT_DATA_DIR") or ROOT / ".data")
+        db = embedded_database(data_dir, "postgres")
         params = {"host": db["HOST"], "port": db["PORT"], "user": db["USER"]}
     conn = psycopg2.connect(dbname=dbname, **params)
     conn.autocommit = True

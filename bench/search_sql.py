@@ -45,19 +45,21 @@ def setup_django(database: str) -> None:
     scratch.setup_django(database)
 
 
-def time_view(path: str, requests: int) -> list[float]:
+def time_view(path: str, requests: int) -> tuple[list[float], list[float]]:
+    """Wall-clock and CPU (this process: Python, not PostgreSQL) seconds per request."""
     from django.test import Client
 
     client = Client()
     for _ in range(5):
         assert client.get(path).status_code == 200
-    times = []
+    wall, cpu = [], []
     for _ in range(requests):
-        started = time.perf_counter()
+        started, started_cpu = time.perf_counter(), time.process_time()
         response = client.get(path)
-        times.append(time.perf_counter() - started)
+        wall.append(time.perf_counter() - started)
+        cpu.append(time.process_time() - started_cpu)
         assert response.status_code == 200
-    return times
+    return wall, cpu
 
 
 def capture(path: str) -> tuple[list[str], float]:
@@ -79,18 +81,32 @@ def capture(path: str) -> tuple[list[str], float]:
     return statements, sum(float(q["time"]) for q in ctx.captured_queries)
 
 
-def explain_ms(statements: list[str]) -> float:
-    """Planning + execution time of the page's statements, summed (ms)."""
+def explain_each(statements: list[str]) -> list[tuple[float, int]]:
+    """Per statement: planning + execution time (ms) and shared buffers touched by the
+    execution (hit + read: a cost that does not depend on how busy the machine is)."""
     from django.db import connection
 
-    total = 0.0
+    out = []
     with connection.cursor() as cursor:
         for sql in statements:
             cursor.execute(f"EXPLAIN (ANALYZE, BUFFERS) {sql}")
             plan = "\n".join(row[0] for row in cursor.fetchall())
-            for label in ("Planning Time", "Execution Time"):
-                total += float(re.search(label + r": ([\d.]+) ms", plan).group(1))
-    return total
+            ms = sum(
+                float(re.search(label + r": ([\d.]+) ms", plan).group(1))
+                for label in ("Planning Time", "Execution Time")
+            )
+            top = re.search(r"Buffers: shared((?: \w+=\d+)+)", plan)
+            buffers = 0
+            if top:
+                counts = dict(part.split("=") for part in top.group(1).split())
+                buffers = int(counts.get("hit", 0)) + int(counts.get("read", 0))
+            out.append((ms, buffers))
+    return out
+
+
+def explain_ms(statements: list[str]) -> float:
+    """Planning + execution time of the page's statements, summed (ms)."""
+    return sum(ms for ms, _ in explain_each(statements))
 
 
 def explain_plan(sql: str) -> str:
@@ -152,8 +168,10 @@ def measure(database: str, *, requests: int, pgbench_seconds: int, repeats: int 
     results = {}
     for name, path in SEARCHES.items():
         statements, _ = capture(path)
-        view = time_view(path, requests)
-        explain = [explain_ms(statements) for _ in range(max(5, repeats))]
+        view, view_cpu = time_view(path, requests)
+        each = [explain_each(statements) for _ in range(max(5, repeats))]
+        explain = [sum(ms for ms, _ in run) for run in each]
+        slowest = max(range(len(statements)), key=lambda i: each[0][i][0])
         pgbench = [pgbench_ms(statements, pgbench_seconds) for _ in range(repeats)]
         in_db = [capture(path)[1] for _ in range(10)]
         view_ms = statistics.median(view) * 1000
@@ -161,6 +179,12 @@ def measure(database: str, *, requests: int, pgbench_seconds: int, repeats: int 
             "path": path,
             "queries": len(statements),
             "view_ms": [t * 1000 for t in view],
+            "view_cpu_ms": [t * 1000 for t in view_cpu],
+            "buffers": sum(b for _, b in each[-1]),
+            "slowest": " ".join(statements[slowest].split()[:3]),
+            "slowest_share": statistics.median(
+                run[slowest][0] / max(sum(ms for ms, _ in run), 1e-9) for run in each
+            ),
             "explain_ms": explain,
             "pgbench_ms": pgbench,
             "django_db_ms": [t * 1000 for t in in_db],
@@ -169,7 +193,8 @@ def measure(database: str, *, requests: int, pgbench_seconds: int, repeats: int 
             "statements": statements,
         }
         print(
-            f"{name}: {len(statements)} queries; view median {view_ms:.1f} ms; SQL by "
+            f"{name}: {len(statements)} queries; view median {view_ms:.1f} ms "
+            f"(CPU {statistics.median(view_cpu) * 1000:.1f} ms); SQL by "
             f"pgbench {statistics.median(pgbench):.2f} ms, by EXPLAIN "
             f"{statistics.median(explain):.2f} ms; ratio {results[name]['ratio_pgbench']:.2f} "
             f"(pgbench) / {results[name]['ratio_explain']:.2f} (EXPLAIN)",
