@@ -135,6 +135,8 @@ def pgbench_ms(statements: list[str], seconds: int) -> float:
         for sql in statements:
             script.write(" ".join(sql.split()) + ";\n")
     env = dict(os.environ)
+    if db.get("OPTIONS", {}).get("options"):
+        env["PGOPTIONS"] = db["OPTIONS"]["options"]  # the app's session settings, as its SQL ran
     if db.get("PASSWORD"):
         env["PGPASSWORD"] = str(db["PASSWORD"])
     command = [pgbench_path(), "-n", "-M", "prepared", "-f", script.name, "-T", str(seconds)]
