@@ -20,6 +20,7 @@ import socket
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from pathlib import Path
@@ -71,6 +72,7 @@ class Server:
     def __init__(self, database: str, *, conn_max_age: int = CONN_MAX_AGE):
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
+        self.log = tempfile.TemporaryFile("w+")  # noqa: SIM115  (closed in stop())
         env = scratch.database_env(database)
         env.update(
             DJANGO_SETTINGS_MODULE="search_settings",
@@ -92,8 +94,7 @@ class Server:
             cwd=ROOT,
             env=env,
             stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-            text=True,
+            stderr=self.log,  # a file, not a pipe nobody reads while wrk runs
             start_new_session=True,
         )
         self._wait_ready()
@@ -102,7 +103,7 @@ class Server:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise SystemExit(f"gunicorn exited: {self.process.stderr.read()[-2000:]}")
+                raise SystemExit(f"gunicorn exited: {self.tail()}")
             try:
                 with urllib.request.urlopen(self.base + TRIVIAL, timeout=2) as response:  # noqa: S310
                     if response.status == 200:
@@ -111,6 +112,10 @@ class Server:
                 time.sleep(0.3)
         self.stop()
         raise SystemExit("gunicorn did not answer within a minute")
+
+    def tail(self) -> str:
+        self.log.seek(0)
+        return self.log.read()[-2000:]
 
     def get(self, path: str) -> int:
         with urllib.request.urlopen(self.base + path, timeout=30) as response:  # noqa: S310
@@ -125,6 +130,7 @@ class Server:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
+        self.log.close()
 
     def __enter__(self) -> Server:
         return self
