@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-BENCHMARKS = ["seed_demo.py", "booking_load.py", "peer_slots.py", "reminders.py"]
+BENCHMARKS = ["seed_demo.py", "booking_load.py", "peer_slots.py", "reminders.py", "search.py"]
 
 
 def main() -> int:

@@ -57,10 +57,11 @@ class TherapistSerializer(serializers.ModelSerializer):
             "languages", "accepting_new_clients", "next_opening", "url",
         ]  # fmt: skip
 
-    # Everything below reads prefetched rows (selectors.directory): no query per result.
+    # Everything below reads the page query's arrays (selectors.result_cards) or, for one
+    # therapist, prefetched rows (selectors.therapist_profile): no query per result.
     @extend_schema_field(serializers.ListField(child=serializers.SlugField()))
     def get_modalities(self, obj: Therapist) -> list[str]:
-        return [m.slug for m in obj.modalities.all()]
+        return [m.slug for m in selectors.card_modalities(obj)]
 
     @extend_schema_field(serializers.ListField(child=serializers.CharField(max_length=2)))
     def get_states(self, obj: Therapist) -> list[str]:
@@ -68,7 +69,7 @@ class TherapistSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(serializers.ListField(child=serializers.SlugField()))
     def get_languages(self, obj: Therapist) -> list[str]:
-        return [language.code for language in obj.languages.all()]
+        return [language.code for language in selectors.card_languages(obj)]
 
     @extend_schema_field(OpenApiTypes.URI)
     def get_url(self, obj: Therapist) -> str:
@@ -113,7 +114,8 @@ class TherapistViewSet(viewsets.ReadOnlyModelViewSet):
     def get_queryset(self):
         if self.action == "retrieve":
             return selectors.therapist_profile()
-        return selectors.directory()
+        # The list always goes through TherapistFilter, which keeps the findable only.
+        return selectors.result_cards()
 
     def get_serializer_class(self):
         return TherapistDetailSerializer if self.action == "retrieve" else TherapistSerializer

@@ -5,29 +5,86 @@ from __future__ import annotations
 import datetime as dt
 
 import django_filters
+from django.core.exceptions import ValidationError
 from django.db.models import F, Q
 from django.utils.timezone import now
+from django_filters.fields import ModelChoiceField, ModelChoiceIterator
 
 from accounts.places import US_STATES
 from providers.models import Format, Language, Modality, Specialty, Therapist
+from providers.widgets import PythonRenderedSelect
+
+
+class ListedModelChoiceIterator(ModelChoiceIterator):
+    """Iterates the field's queryset itself (one plain query, its rows then cached on the
+    form's copy of the queryset) instead of a server-side cursor per iteration."""
+
+    def __iter__(self):
+        if self.field.empty_label is not None:
+            yield ("", self.field.empty_label)
+        if self.field.null_label is not None:
+            yield (self.field.null_value, self.field.null_label)
+        for obj in self.queryset:
+            yield self.choice(obj)
+
+    def __len__(self):
+        extra = (self.field.empty_label is not None) + (self.field.null_label is not None)
+        return len(self.queryset) + extra
+
+    def __bool__(self):
+        return self.field.empty_label is not None or bool(self.queryset)
+
+
+class ListedModelChoiceField(ModelChoiceField):
+    """A choice among a short reference list (modalities, specialties, languages): the
+    list is read once per form, for validating the value and for rendering the
+    ``<select>`` alike, so a search page runs one query per list whatever is chosen."""
+
+    iterator = ListedModelChoiceIterator
+
+    def to_python(self, value):
+        if self.null_label is not None and value == self.null_value:
+            return value
+        if value in self.empty_values:
+            return None
+        self.validate_no_null_characters(value)
+        key = self.to_field_name or "pk"
+        if isinstance(value, self.queryset.model):
+            value = getattr(value, key)
+        for obj in self.queryset:
+            if str(getattr(obj, key)) == str(value):
+                return obj
+        raise ValidationError(
+            self.error_messages["invalid_choice"], code="invalid_choice", params={"value": value}
+        )
+
+
+class ListedModelChoiceFilter(django_filters.ModelChoiceFilter):
+    field_class = ListedModelChoiceField
 
 
 class TherapistFilter(django_filters.FilterSet):
+    """Narrows any therapist queryset to the findable ones (a verified, unexpired license:
+    in the chosen state, or anywhere) and applies the chosen filters."""
+
     state = django_filters.ChoiceFilter(
+        widget=PythonRenderedSelect,
         label="State you live in",
         choices=US_STATES,
         method="filter_state",
         empty_label="Any state",
         help_text="Therapists licensed (and verified) to treat clients in this state.",
     )
-    modality = django_filters.ModelChoiceFilter(
+    modality = ListedModelChoiceFilter(
+        widget=PythonRenderedSelect,
         label="Therapy",
         queryset=Modality.objects.all(),
         to_field_name="slug",
         field_name="modalities",
         empty_label="Any therapy",
     )
-    specialty = django_filters.ModelChoiceFilter(
+    specialty = ListedModelChoiceFilter(
+        widget=PythonRenderedSelect,
         label="Focus",
         queryset=Specialty.objects.all(),
         to_field_name="slug",
@@ -35,9 +92,14 @@ class TherapistFilter(django_filters.FilterSet):
         empty_label="Any focus",
     )
     format = django_filters.ChoiceFilter(
-        label="Format", choices=Format.choices, method="filter_format", empty_label="Any format"
+        widget=PythonRenderedSelect,
+        label="Format",
+        choices=Format.choices,
+        method="filter_format",
+        empty_label="Any format",
     )
-    language = django_filters.ModelChoiceFilter(
+    language = ListedModelChoiceFilter(
+        widget=PythonRenderedSelect,
         label="Language",
         queryset=Language.objects.all(),
         to_field_name="code",
@@ -55,6 +117,7 @@ class TherapistFilter(django_filters.FilterSet):
     )
     q = django_filters.CharFilter(label="Name or keywords", method="filter_q", max_length=100)
     ordering = django_filters.ChoiceFilter(
+        widget=PythonRenderedSelect,
         label="Sort by",
         choices=[
             ("name", "Name"),
@@ -70,8 +133,15 @@ class TherapistFilter(django_filters.FilterSet):
         model = Therapist
         fields: list[str] = []
 
+    def filter_queryset(self, queryset):
+        # Findable in the chosen state implies findable anywhere: one EXISTS, not two.
+        # (At 100 000 therapists the redundant one doubled the cost of the page's COUNT.)
+        state = self.form.cleaned_data.get("state")
+        queryset = queryset.findable_in(state) if state else queryset.findable()
+        return super().filter_queryset(queryset)
+
     def filter_state(self, queryset, name, value):
-        return queryset.findable_in(value) if value else queryset
+        return queryset  # applied first, in filter_queryset
 
     def filter_format(self, queryset, name, value):
         return queryset.filter(formats__contains=[value]) if value else queryset

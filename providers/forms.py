@@ -8,6 +8,7 @@ from django import forms
 from accounts.forms import DescribedErrorsMixin, describe_errors
 from accounts.places import US_STATES, timezone_choices
 from providers.models import Format, License, Therapist
+from providers.widgets import PythonRenderedSelectMixin
 
 # The search panel, in the order a person narrows things down: where they live first.
 SEARCH_FIELD_ORDER = [
@@ -24,7 +25,7 @@ SEARCH_FIELD_ORDER = [
 ]
 
 
-class AcceptingSelect(forms.NullBooleanSelect):
+class AcceptingSelect(PythonRenderedSelectMixin, forms.NullBooleanSelect):
     """Yes / no / either, with an empty value for "either" so it stays out of the URL."""
 
     def __init__(self, attrs=None):

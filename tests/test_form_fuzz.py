@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import datetime as dt
 import importlib
-import inspect
 import pkgutil
 import secrets
 from collections.abc import Callable
@@ -283,7 +282,11 @@ def project_form_classes() -> set[str]:
             if ".migrations" in info.name or info.name.endswith((".wsgi", ".celery")):
                 continue
             module = importlib.import_module(info.name)
-            for name, obj in inspect.getmembers(module, inspect.isclass):
+            # type(obj), not inspect.isclass: the latter evaluates Celery's lazy task
+            # proxies (a task of a module not yet imported is NotRegistered).
+            for name, obj in list(vars(module).items()):
+                if not issubclass(type(obj), type):
+                    continue
                 is_form = issubclass(obj, forms.BaseForm | django_filters.FilterSet)
                 if is_form and obj.__module__ == module.__name__:
                     found.add(f"{obj.__module__}.{name}")

@@ -98,6 +98,14 @@ else:
     DATABASES = {"default": embedded_database(DATA_DIR, env.str("RAPPORT_DB_NAME", "rapport"))}
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# Web requests are short and run side by side: a parallel plan's extra workers take the
+# CPU the other requests need. The search COUNT served 2–3× more requests/s with two
+# concurrent clients without them (BENCHMARKS.md, "Search"). Raise it for batch jobs.
+_db_options = DATABASES["default"].setdefault("OPTIONS", {})
+_db_options["options"] = (
+    f"{_db_options.get('options', '')} -c max_parallel_workers_per_gather="
+    f"{env.int('DB_MAX_PARALLEL_WORKERS_PER_GATHER', default=0)}"
+).strip()
 DATABASES["default"].setdefault("TEST", {})["NAME"] = env.str("TEST_DB_NAME", "test_rapport")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
