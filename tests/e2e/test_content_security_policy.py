@@ -68,6 +68,7 @@ def test_the_client_pages_report_no_csp_violation(watched):
         "/my/sessions/",
         "/my/calendar/",
         "/accounts/me/",
+        "/accounts/record-access/",
     ]:
         visit(watched, path)
 
@@ -86,7 +87,13 @@ def test_the_therapist_and_staff_pages_report_no_csp_violation(watched, browser,
         visit(watched, path)
     watched.get_by_role("button", name="Log out").click()
     log_in(watched, make_verifier().email)
-    for path in ["/staff/licenses/", "/staff/licenses/expiring/", "/admin/"]:
+    for path in [
+        "/staff/licenses/",
+        "/staff/licenses/expiring/",
+        "/staff/audit/",
+        "/staff/reminders/",
+        "/admin/",
+    ]:
         visit(watched, path)
 
 
