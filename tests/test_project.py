@@ -57,3 +57,59 @@ def test_the_schema_generates_without_warnings():
         cwd=ROOT, capture_output=True, text=True, env=os.environ.copy(), timeout=120,
     )  # fmt: skip
     assert result.returncode == 0, result.stderr[-2000:]
+
+
+RUNTIME_PACKAGES = [
+    "accounts",
+    "audit",
+    "booking",
+    "notifications",
+    "providers",
+    "therapy_directory",
+]
+
+
+def test_every_third_party_import_of_the_app_is_a_runtime_requirement():
+    """`make run` installs requirements.txt only: an app module (seed_demo included)
+    importing a package pinned only in requirements-dev.txt breaks a newcomer's demo."""
+    import ast
+    import importlib.metadata
+    import re
+
+    root = Path(__file__).resolve().parent.parent
+    pinned = {
+        re.split(r"[=<>\[ ]", line, maxsplit=1)[0].lower().replace("_", "-")
+        for line in (root / "requirements.txt").read_text().splitlines()
+        if line.strip() and not line.startswith(("#", "-"))
+    }
+    distributions = importlib.metadata.packages_distributions()
+    missing = {}
+    for package in RUNTIME_PACKAGES:
+        for path in (root / package).rglob("*.py"):
+            for node in ast.walk(ast.parse(path.read_text())):
+                if isinstance(node, ast.Import):
+                    names = [alias.name for alias in node.names]
+                elif isinstance(node, ast.ImportFrom) and not node.level and node.module:
+                    names = [node.module]
+                else:
+                    continue
+                for name in names:
+                    top = name.split(".")[0]
+                    for dist in distributions.get(top, []):
+                        dist = dist.lower().replace("_", "-")
+                        if top not in sys.stdlib_module_names and dist not in pinned:
+                            missing.setdefault(dist, set()).add(str(path.relative_to(root)))
+    # Distributions that arrive with a pinned one (Django brings asgiref and sqlparse...).
+    missing = {d: files for d, files in missing.items() if not _required_by_pinned(d, pinned)}
+    assert not missing, f"imported by the app but not in requirements.txt: {missing}"
+
+
+def _required_by_pinned(dist: str, pinned: set[str]) -> bool:
+    import importlib.metadata
+    import re
+
+    for name in pinned:
+        for requirement in importlib.metadata.requires(name) or []:
+            if re.split(r"[=<>\[ ;!~]", requirement, maxsplit=1)[0].lower() == dist:
+                return True
+    return False
