@@ -12,7 +12,7 @@ from rest_framework.response import Response
 
 from accounts.api import iana_timezone
 from accounts.places import US_STATES
-from providers import licensing, selectors
+from providers import licensing, search_cache, selectors
 from providers.filters import TherapistFilter
 from providers.models import (
     Format,
@@ -124,6 +124,22 @@ class TherapistViewSet(viewsets.ReadOnlyModelViewSet):
         if self.action == "retrieve":
             return queryset  # search filters apply to the list only
         return super().filter_queryset(queryset)
+
+    def list(self, request, *args, **kwargs):
+        """The list's data comes from the search cache when an identical query was
+        answered since the directory last changed. It does not depend on the caller, only
+        on the host it was asked on (``url``, ``next`` and ``previous`` are absolute).
+        The data is cached, not the rendered bytes, so content negotiation still applies;
+        errors (400, 404) are raised before anything is stored."""
+        key = search_cache.make_key(
+            "api",
+            [("host", request.build_absolute_uri("/")), *search_cache.query_parts(request.GET)],
+        )
+        data = search_cache.get(key)
+        if data is None:
+            data = super().list(request, *args, **kwargs).data
+            search_cache.set(key, data)
+        return Response(data)
 
 
 # --- A therapist's own profile and licenses -----------------------------------------
