@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import django_filters
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import generics, mixins, permissions, serializers, viewsets
@@ -129,17 +129,24 @@ class TherapistViewSet(viewsets.ReadOnlyModelViewSet):
         """The list's data comes from the search cache when an identical query was
         answered since the directory last changed. It does not depend on the caller, only
         on the host it was asked on (``url``, ``next`` and ``previous`` are absolute).
-        The data is cached, not the rendered bytes, so content negotiation still applies;
-        errors (400, 404) are raised before anything is stored."""
-        key = search_cache.make_key(
+        The JSON as rendered is cached (by media type, which may ask for an indent); the
+        browsable API is not. Errors (400) are raised before anything is stored."""
+        renderer = request.accepted_renderer
+        if renderer.format != "json":
+            return super().list(request, *args, **kwargs)
+        key, body = search_cache.lookup(
             "api",
-            [("host", request.build_absolute_uri("/")), *search_cache.query_parts(request.GET)],
+            [
+                ("host", request.build_absolute_uri("/")),
+                ("media", request.accepted_media_type),
+                *search_cache.query_parts(request.GET),
+            ],
         )
-        data = search_cache.get(key)
-        if data is None:
+        if body is None:
             data = super().list(request, *args, **kwargs).data
-            search_cache.set(key, data)
-        return Response(data)
+            body = renderer.render(data, request.accepted_media_type, self.get_renderer_context())
+            search_cache.store(key, body)
+        return HttpResponse(body, content_type=renderer.media_type)
 
 
 # --- A therapist's own profile and licenses -----------------------------------------

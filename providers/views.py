@@ -57,17 +57,17 @@ def search(request):
     cached page (their page chrome is the same for all). Signed-in visitors get their own
     chrome around the cached part. Invalid filters are never cached."""
     viewer_tz = _viewer_timezone(request)
-    key = search_cache.make_key("html", [("tz", viewer_tz), *search_cache.query_parts(request.GET)])
-    whole_page = key is not None and _same_chrome_for_all(request)
+    parts = [("tz", viewer_tz), *search_cache.query_parts(request.GET)]
+    whole_page = search_cache.enabled() and _same_chrome_for_all(request)
     if whole_page:
-        cached_page = search_cache.get(key + ":page")
+        page_key, cached_page = search_cache.lookup("html-page", parts)
         if cached_page is not None:
             return HttpResponse(cached_page)
-    cached = search_cache.get(key)
+    key, cached = search_cache.lookup("html-results", parts)
     if cached is None:
         content, state_name, valid = _search_results(request.GET, viewer_tz)
         if valid:
-            search_cache.set(key, (str(content), state_name))
+            search_cache.store(key, (str(content), state_name))
     else:
         (content, state_name), valid = cached, True
     response = render(
@@ -76,7 +76,7 @@ def search(request):
         {"content": mark_safe(content), "state_name": state_name},  # noqa: S308 (our render)
     )
     if whole_page and valid and not request.META.get("CSRF_COOKIE_NEEDS_UPDATE"):
-        search_cache.set(key + ":page", response.content)
+        search_cache.store(page_key, response.content)
     return response
 
 

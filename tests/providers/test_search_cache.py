@@ -4,8 +4,11 @@ Writes run under ``django_capture_on_commit_callbacks(execute=True)``: the test'
 transaction never commits, and the directory version is bumped on commit only."""
 
 import datetime as dt
+import os
+import uuid
 
 import pytest
+import redis
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -26,21 +29,38 @@ SEARCH = reverse("providers:search")
 API = "/api/v1/therapists/"
 
 
-@pytest.fixture(autouse=True)
-def cached(settings):
-    """The cache on, in this process's memory (never the shared Redis)."""
+@pytest.fixture(autouse=True, params=["locmem", "redis"])
+def cached(request, settings):
+    """The cache on: in this process's memory (dev), or in Redis as deployed (its own
+    database and a key prefix of this test's own, removed afterwards)."""
     settings.SEARCH_CACHE_SECONDS = 60
+    if request.param == "locmem":
+        settings.CACHES = {
+            "default": {
+                "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+                "LOCATION": "search-cache-tests",
+            }
+        }
+        from django.core.cache import cache
+
+        cache.clear()
+        yield
+        cache.clear()
+        return
+    base = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379").rsplit("/", 1)
+    location = base[0] + "/13" if base[-1].isdigit() else "/".join(base) + "/13"
+    prefix = f"test-{uuid.uuid4().hex}"
     settings.CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-            "LOCATION": "search-cache-tests",
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": location,
+            "KEY_PREFIX": prefix,
         }
     }
-    from django.core.cache import cache
-
-    cache.clear()
     yield
-    cache.clear()
+    client = redis.Redis.from_url(location)
+    for key in client.scan_iter(f"{prefix}:*"):
+        client.delete(key)
 
 
 @pytest.fixture
@@ -341,3 +361,19 @@ def test_a_bump_waits_for_the_commit(django_capture_on_commit_callbacks):
     assert len(callbacks) == 1
     callbacks[0]()
     assert search_cache.directory_version() == before + 1
+
+
+def test_the_cached_api_answer_has_the_uncached_headers(api, settings):
+    verified_license(therapist=TherapistFactory(), state="CA")
+    settings.SEARCH_CACHE_SECONDS = 0
+    uncached = api.get(API, {"state": "CA"})
+    settings.SEARCH_CACHE_SECONDS = 60
+    api.get(API, {"state": "CA"})
+    cached = api.get(API, {"state": "CA"})
+    for header in ("Content-Type", "Vary", "Allow", "Content-Security-Policy"):
+        assert cached.headers.get(header) == uncached.headers.get(header), header
+    assert cached.content == uncached.content
+    indented = api.get(API, {"state": "CA"}, HTTP_ACCEPT="application/json; indent=2")
+    assert indented.content.startswith(b'{\n  "count"')  # another media type, another entry
+    browsable = api.get(API, {"state": "CA"}, HTTP_ACCEPT="text/html")
+    assert browsable.status_code == 200 and b"<html" in browsable.content
