@@ -50,6 +50,7 @@ CACHE_REDIS = os.environ.get("BENCH_CACHE_REDIS_URL", "redis://127.0.0.1:6379/14
 def setup_django(database: str) -> None:
     os.environ["DEBUG"] = "false"
     os.environ["CONN_MAX_AGE"] = "60"  # one connection for the whole measurement
+    os.environ["LOG_LEVEL"] = "WARNING"  # as the load benchmark's gunicorn: no line per request
     os.environ["REDIS_URL"] = CACHE_REDIS  # the search cache's, when turned on
     os.environ["RAPPORT_REDIS_CACHE"] = "true"
     os.environ["SEARCH_CACHE_SECONDS"] = "0"  # off unless a measurement turns it on
