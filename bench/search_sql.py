@@ -5,6 +5,11 @@ records for one request, timed two ways: summed ``EXPLAIN (ANALYZE, BUFFERS)`` p
 execution times, and ``pgbench -n -M prepared -f page.sql`` (one transaction = the whole
 page's queries, client round trips included).
 
+The search cache is off for all of that (every request runs the search). Then it is
+turned on (Redis, as deployed) and the view timed again on repeated requests (warm: all
+hits, no SQL at all), against the same SQL: the ratio says what a hit costs relative to
+the search it saves.
+
 Used by ``bench/search.py``, which writes the ``search`` section of BENCHMARKS.md; run on
 its own it prints the figures (``--profile`` adds a pyinstrument profile of the view).
 
@@ -39,10 +44,23 @@ TARGET = 2.0  # view time / SQL time
 DECLARE = re.compile(r'^DECLARE\s+"[^"]+"\s+NO SCROLL CURSOR WITH(?:OUT)? HOLD FOR\s+', re.I)
 
 
+CACHE_REDIS = os.environ.get("BENCH_CACHE_REDIS_URL", "redis://127.0.0.1:6379/14")
+
+
 def setup_django(database: str) -> None:
     os.environ["DEBUG"] = "false"
     os.environ["CONN_MAX_AGE"] = "60"  # one connection for the whole measurement
+    os.environ["LOG_LEVEL"] = "WARNING"  # as the load benchmark's gunicorn: no line per request
+    os.environ["REDIS_URL"] = CACHE_REDIS  # the search cache's, when turned on
+    os.environ["RAPPORT_REDIS_CACHE"] = "true"
+    os.environ["SEARCH_CACHE_SECONDS"] = "0"  # off unless a measurement turns it on
     scratch.setup_django(database)
+
+
+def search_cache(seconds: int) -> None:
+    from django.conf import settings
+
+    settings.SEARCH_CACHE_SECONDS = seconds
 
 
 def time_view(path: str, requests: int) -> tuple[list[float], list[float]]:
@@ -177,6 +195,10 @@ def measure(database: str, *, requests: int, pgbench_seconds: int, repeats: int 
         pgbench = [pgbench_ms(statements, pgbench_seconds) for _ in range(repeats)]
         in_db = [capture(path)[1] for _ in range(10)]
         view_ms = statistics.median(view) * 1000
+        search_cache(60)
+        cached, cached_cpu = time_view(path, requests)  # its warm-up requests fill the cache
+        search_cache(0)
+        cached_ms = statistics.median(cached) * 1000
         results[name] = {
             "path": path,
             "queries": len(statements),
@@ -192,6 +214,9 @@ def measure(database: str, *, requests: int, pgbench_seconds: int, repeats: int 
             "django_db_ms": [t * 1000 for t in in_db],
             "ratio_pgbench": view_ms / statistics.median(pgbench),
             "ratio_explain": view_ms / statistics.median(explain),
+            "cached_ms": [t * 1000 for t in cached],
+            "cached_cpu_ms": [t * 1000 for t in cached_cpu],
+            "ratio_cached": cached_ms / statistics.median(pgbench),
             "statements": statements,
         }
         print(
@@ -199,7 +224,8 @@ def measure(database: str, *, requests: int, pgbench_seconds: int, repeats: int 
             f"(CPU {statistics.median(view_cpu) * 1000:.1f} ms); SQL by "
             f"pgbench {statistics.median(pgbench):.2f} ms, by EXPLAIN "
             f"{statistics.median(explain):.2f} ms; ratio {results[name]['ratio_pgbench']:.2f} "
-            f"(pgbench) / {results[name]['ratio_explain']:.2f} (EXPLAIN)",
+            f"(pgbench) / {results[name]['ratio_explain']:.2f} (EXPLAIN); cached (warm) "
+            f"view {cached_ms:.2f} ms, ratio {results[name]['ratio_cached']:.3f}",
             flush=True,
         )
     return results

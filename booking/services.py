@@ -29,6 +29,7 @@ from booking.exceptions import (
 from booking.models import AvailabilityRule, Booking, Session, TimeOff
 from notifications import reminders
 from notifications.email import queue_email
+from providers import search_cache
 from providers.models import License, Therapist
 
 PENDING_HOLD = dt.timedelta(hours=getattr(settings, "BOOKING_PENDING_HOLD_HOURS", 48))
@@ -111,6 +112,8 @@ def refresh_next_opening(*, therapist: Therapist) -> dt.datetime | None:
     Therapist.objects.filter(pk=therapist.pk).update(
         next_opening=opening, next_opening_stale_at=stale_at
     )
+    # .update() sends no signal; ``therapist`` may be an older copy, so always bump.
+    search_cache.bump_directory_version()
     therapist.next_opening, therapist.next_opening_stale_at = opening, stale_at
     return opening
 
@@ -179,7 +182,11 @@ def refresh_openings(therapists: list[Therapist]) -> int:
             template="(%s, %s::timestamptz, %s::timestamptz, %s::timestamptz)",
             page_size=len(rows),
         )
-        return cursor.cursor.rowcount
+        stored = cursor.cursor.rowcount
+    # No signal for execute_values: a changed opening changes the cards and the order.
+    if stored and any(found[t.pk][0] != t.next_opening for t in therapists):
+        search_cache.bump_directory_version()
+    return stored
 
 
 OPENING_FIELDS = (

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import django_filters
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import generics, mixins, permissions, serializers, viewsets
@@ -12,7 +12,7 @@ from rest_framework.response import Response
 
 from accounts.api import iana_timezone
 from accounts.places import US_STATES
-from providers import licensing, selectors
+from providers import licensing, search_cache, selectors
 from providers.filters import TherapistFilter
 from providers.models import (
     Format,
@@ -124,6 +124,29 @@ class TherapistViewSet(viewsets.ReadOnlyModelViewSet):
         if self.action == "retrieve":
             return queryset  # search filters apply to the list only
         return super().filter_queryset(queryset)
+
+    def list(self, request, *args, **kwargs):
+        """The list's data comes from the search cache when an identical query was
+        answered since the directory last changed. It does not depend on the caller, only
+        on the host it was asked on (``url``, ``next`` and ``previous`` are absolute).
+        The JSON as rendered is cached (by media type, which may ask for an indent); the
+        browsable API is not. Errors (400) are raised before anything is stored."""
+        renderer = request.accepted_renderer
+        if renderer.format != "json":
+            return super().list(request, *args, **kwargs)
+        key, body = search_cache.lookup(
+            "api",
+            [
+                ("host", request.build_absolute_uri("/")),
+                ("media", request.accepted_media_type),
+                *search_cache.query_parts(request.GET),
+            ],
+        )
+        if body is None:
+            data = super().list(request, *args, **kwargs).data
+            body = renderer.render(data, request.accepted_media_type, self.get_renderer_context())
+            search_cache.store(key, body)
+        return HttpResponse(body, content_type=renderer.media_type)
 
 
 # --- A therapist's own profile and licenses -----------------------------------------

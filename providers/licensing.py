@@ -15,6 +15,7 @@ from django.utils.timezone import now
 
 from audit import services as audit
 from notifications.email import queue_email
+from providers import search_cache
 from providers.models import License, LicenseDecision, Therapist
 from therapy_directory import clock
 from therapy_directory.errors import DomainError
@@ -150,6 +151,7 @@ def expire_licenses(*, today: dt.date | None = None) -> int:
         if not ids:
             return 0
         License.objects.filter(id__in=ids).update(status=License.Status.EXPIRED)
+        search_cache.bump_directory_version()  # .update() sends no signal
         at = now()
         LicenseDecision.objects.bulk_create(
             [

@@ -3,6 +3,7 @@ license queue. Views parse input, call one selector or service, and render."""
 
 from __future__ import annotations
 
+import datetime as dt
 import zoneinfo
 from functools import wraps
 from urllib.parse import urlencode
@@ -13,12 +14,15 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Prefetch
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
+from django.utils.dates import MONTHS_3, WEEKDAYS_ABBR
+from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.places import STATE_NAMES
-from providers import licensing
+from providers import licensing, search_cache
 from providers.forms import (
     LicenseSubmitForm,
     RejectLicenseForm,
@@ -49,20 +53,79 @@ def _viewer_timezone(request) -> str:
 
 
 def search(request):
-    filterset = search_therapists(request.GET, request=request)
+    """The directory search. Its filters and results (the same for every viewer in one
+    zone) come from the search cache when an identical search was answered since the
+    directory last changed; anonymous visitors with no messages waiting get the whole
+    cached page (their page chrome is the same for all). Signed-in visitors get their own
+    chrome around the cached part. Invalid filters are never cached."""
+    viewer_tz = _viewer_timezone(request)
+    parts = [("tz", viewer_tz), *search_cache.query_parts(request.GET)]
+    whole_page = search_cache.enabled() and _same_chrome_for_all(request)
+    if whole_page:
+        page_key, cached_page = search_cache.lookup("html-page", parts)
+        if cached_page is not None:
+            return HttpResponse(cached_page)
+    key, cached = search_cache.lookup("html-results", parts)
+    if cached is None:
+        content, state_name, valid = _search_results(request.GET, viewer_tz)
+        if valid:
+            search_cache.store(key, (str(content), state_name))
+    else:
+        (content, state_name), valid = cached, True
+    response = render(
+        request,
+        "providers/search.html",
+        {"content": mark_safe(content), "state_name": state_name},  # noqa: S308 (our render)
+    )
+    if whole_page and valid and not request.META.get("CSRF_COOKIE_NEEDS_UPDATE"):
+        search_cache.store(page_key, response.content)
+    return response
+
+
+def _same_chrome_for_all(request) -> bool:
+    """Anonymous, with no message waiting: the page around the results is the same for
+    every such visitor (no user nav, no CSRF token, no messages)."""
+    if request.user.is_authenticated:
+        return False
+    storage = getattr(request, "_messages", None)
+    return storage is None or len(storage) == 0  # len() peeks: it does not consume them
+
+
+def _with_opening_labels(therapists: list, viewer_tz: str) -> list:
+    """Each card's next opening as the template showed it with ``|utc|date:'c'`` and, in
+    the viewer's zone, ``|date:"D M j, H:i T"`` (tested equal): formatted here, the 20
+    cards' two date filters were ~2 ms of a search's Python (BENCHMARKS.md, "Search")."""
+    zone = zoneinfo.ZoneInfo(viewer_tz)
+    for therapist in therapists:
+        opening = therapist.next_opening
+        if opening is None:
+            continue
+        therapist.opening_utc = opening.astimezone(dt.UTC).isoformat()
+        local = opening.astimezone(zone)
+        therapist.opening_label = (
+            f"{WEEKDAYS_ABBR[local.weekday()]} {MONTHS_3[local.month].title()} {local.day}, "
+            f"{local:%H:%M} {local.tzname()}"
+        )
+    return therapists
+
+
+def _search_results(params, viewer_tz: str) -> tuple[str, str, bool]:
+    """The filter panel and results, rendered without the request (so nothing of the
+    visitor's gets in), the state's name, and whether the filters were valid."""
+    filterset = search_therapists(params)
     fields = prepare_search_form(filterset)
     form = filterset.form
     page = None
     state_name = ""
     if form.is_valid():
         paginator = Paginator(filterset.qs, SEARCH_PAGE_SIZE)
-        page = paginator.get_page(request.GET.get("page"))
+        page = paginator.get_page(params.get("page"))
+        page.object_list = _with_opening_labels(list(page.object_list), viewer_tz)
         state_name = STATE_NAMES.get(form.cleaned_data.get("state") or "", "")
     # Pagination keeps every filter; empty ones stay out of the shared URL.
-    kept = [(k, v) for k, values in request.GET.lists() if k != "page" for v in values if v]
-    return render(
-        request,
-        "providers/search.html",
+    kept = [(k, v) for k, values in params.lists() if k != "page" for v in values if v]
+    content = render_to_string(
+        "providers/_search_content.html",
         {
             "filterset": filterset,
             "form": form,
@@ -76,9 +139,10 @@ def search(request):
             "state_name": state_name,
             "query_prefix": "?" + urlencode(kept) + "&" if kept else "?",
             "has_filters": bool(kept),
-            "viewer_tz": _viewer_timezone(request),
+            "viewer_tz": viewer_tz,
         },
     )
+    return content, state_name, page is not None
 
 
 def profile(request, slug):

@@ -120,6 +120,9 @@ if env.str("REDIS_URL", default="") and env.bool("RAPPORT_REDIS_CACHE", default=
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# Search answers (page and API) cached for this long, keyed by a directory version that
+# every write to the directory bumps on commit (providers/search_cache.py); 0: off.
+SEARCH_CACHE_SECONDS = env.int("SEARCH_CACHE_SECONDS", default=60)
 
 # --- Accounts --------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"

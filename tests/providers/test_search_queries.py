@@ -45,6 +45,13 @@ FILTERS = [
 ]
 
 
+@pytest.fixture(autouse=True)
+def _uncached(settings):
+    """These counts are of the uncached path: the search cache is off here explicitly
+    (tests/providers/test_search_cache.py counts the cached one: no query at all)."""
+    settings.SEARCH_CACHE_SECONDS = 0
+
+
 @pytest.fixture
 def api() -> APIClient:
     return APIClient()

@@ -44,6 +44,7 @@ from booking import services as booking_services
 from booking import slots
 from booking.exceptions import NotAcceptingClients, SlotConflict
 from booking.models import AvailabilityRule
+from providers import search_cache
 from providers.models import (
     Format,
     Language,
@@ -1033,6 +1034,7 @@ class Command(BaseCommand):
                 with connection.cursor() as cursor:
                     cursor.execute(f"SET CONSTRAINTS {foreign_keys} DEFERRED")
             booked = _book_demo_courses() if builder.demo_therapist else []
+            search_cache.bump_directory_version()  # COPY sends no signals
         with connection.cursor() as cursor:
             # Fresh planner statistics, so the directory's searches are fast right away.
             for table in tables:

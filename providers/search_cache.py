@@ -1,0 +1,181 @@
+"""The directory's search cache: answers of the public search (the HTML page and
+``GET /api/v1/therapists/``) kept in the cache (Redis in production, locmem in dev), keyed
+by the query and a *directory version*.
+
+The version is one integer in the cache. Every write that can change a search result or
+a result card bumps it once its transaction commits (``bump_directory_version``): the
+signal handlers in ``providers.signals`` for saves and deletes of therapists, licenses,
+their modality/specialty/language links and the reference lists, and explicit calls where
+rows change without signals (``.update()``, ``execute_values``, COPY): license expiry,
+``booking.services.refresh_next_opening`` / ``refresh_openings`` (every change of a
+stored next opening) and ``seed_demo``. A bumped version makes every older entry
+unreachable; they age out by their TTL.
+
+``SEARCH_CACHE_SECONDS`` (default 60; 0 turns the cache off) bounds how stale an entry can
+be if a write ever missed its bump, and what only the clock changes: ``available_within``
+("an opening within N days" counts from now) and a next opening passing by. The key holds
+today's date, so licenses expiring at midnight leave the results at once.
+
+A cache that does not answer (Redis down) never fails a search: it is then computed as
+without the cache.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import pickle
+import time
+
+from django.conf import settings
+from django.core.cache import cache, caches
+from django.db import transaction
+
+from therapy_directory import clock
+
+log = logging.getLogger(__name__)
+
+VERSION_KEY = "search:directory-version"
+
+
+def enabled() -> bool:
+    return getattr(settings, "SEARCH_CACHE_SECONDS", 0) > 0
+
+
+def _new_version() -> int:
+    # Not 1: if the version key is ever evicted, a restart from a small number could meet
+    # entries stored under that number before. Nanoseconds never repeat.
+    return time.time_ns()
+
+
+# --- Redis: one round trip per lookup ------------------------------------------------
+# With Redis (production), a lookup reads the version and the entry under it in one
+# script call, through one client kept per process: through Django's cache API it took
+# two round trips and two client objects, about half of a cache hit's time.
+
+_LOOKUP = """
+local version = redis.call('GET', KEYS[1])
+if not version then return false end
+return {version, redis.call('GET', ARGV[1] .. version .. ARGV[2])}
+"""
+_BUMP = """
+if redis.call('EXISTS', KEYS[1]) == 1 then return redis.call('INCR', KEYS[1]) end
+redis.call('SET', KEYS[1], ARGV[1])
+return ARGV[1]
+"""
+
+
+class _Redis:
+    def __init__(self, location: str):
+        import redis
+
+        self.client = redis.Redis.from_url(location)
+        self.lookup = self.client.register_script(_LOOKUP)
+        self.bump = self.client.register_script(_BUMP)
+
+
+_redis_clients: dict[str, _Redis] = {}
+
+
+def _redis() -> _Redis | None:
+    """This process's client for the default cache, if it is Redis."""
+    from django.core.cache.backends.redis import RedisCache
+
+    if not isinstance(caches["default"], RedisCache):
+        return None
+    location = settings.CACHES["default"]["LOCATION"]
+    location = location if isinstance(location, str) else location[0]
+    if location not in _redis_clients:
+        _redis_clients[location] = _Redis(location)
+    return _redis_clients[location]
+
+
+def _version_key() -> str:
+    return cache.make_and_validate_key(VERSION_KEY)
+
+
+# --- The directory version -----------------------------------------------------------
+
+
+def directory_version() -> int:
+    if (store := _redis()) is not None:
+        key = _version_key()
+        store.client.set(key, _new_version(), nx=True)
+        return int(store.client.get(key))
+    version = cache.get(VERSION_KEY)
+    if version is None:
+        cache.add(VERSION_KEY, _new_version(), timeout=None)
+        version = cache.get(VERSION_KEY)
+    return version
+
+
+def _bump() -> None:
+    try:
+        if (store := _redis()) is not None:
+            store.bump(keys=[_version_key()], args=[_new_version()])
+            return
+        try:
+            cache.incr(VERSION_KEY)
+        except ValueError:  # no version yet (or evicted): any fresh one will do
+            cache.set(VERSION_KEY, _new_version(), timeout=None)
+    except Exception:  # robust: the TTL still bounds staleness
+        log.exception("search cache: could not bump the directory version")
+
+
+def bump_directory_version() -> None:
+    """Make every cached search answer unreachable once the current transaction commits
+    (at once outside a transaction)."""
+    transaction.on_commit(_bump)
+
+
+# --- Answers -------------------------------------------------------------------------
+
+
+def query_parts(params) -> list[tuple[str, str]]:
+    """A query string's parameters, sorted, each value as given (a repeated parameter and
+    an empty value too: the page's links and the API's ``next`` keep them). Not the
+    validated values: validating a modality reads its list, and a hit must run no query;
+    two spellings of one search only cost a second entry."""
+    return sorted(("q:" + key, value) for key, values in params.lists() for value in values)
+
+
+def lookup(kind: str, parts: list[tuple[str, str]]) -> tuple[str | None, object]:
+    """The cached answer of one kind (``"api"``, ``"html"``...) for ``parts`` (everything
+    the answer depends on besides the data: the query, the host, the viewer's zone...)
+    under today's date and the current directory version, and the key to ``store`` it
+    under when it was not there. ``(None, None)`` when the cache is off or not answering."""
+    if not enabled():
+        return None, None
+    text = "\x1f".join(f"{k}\x1e{v}" for k, v in parts)
+    digest = hashlib.sha256(text.encode()).hexdigest()
+    suffix = f":{clock.today().isoformat()}:{digest}"
+    try:
+        if (store := _redis()) is not None:
+            prefix = cache.make_and_validate_key(f"search:{kind}:")
+            found = store.lookup(keys=[_version_key()], args=[prefix, suffix])
+            if not found:  # no version yet
+                directory_version()
+                found = store.lookup(keys=[_version_key()], args=[prefix, suffix])
+            version, blob = found
+            key = "redis:" + prefix + version.decode() + suffix
+            return key, (pickle.loads(blob) if blob is not None else None)  # noqa: S301 (ours)
+        key = f"search:{kind}:{directory_version()}{suffix}"
+        return key, cache.get(key)
+    except Exception:
+        log.exception("search cache: lookup failed")
+        return None, None
+
+
+def store(key: str | None, value) -> None:
+    if key is None:
+        return
+    seconds = settings.SEARCH_CACHE_SECONDS
+    try:
+        if key.startswith("redis:") and (redis_store := _redis()) is not None:
+            redis_store.client.set(
+                key.removeprefix("redis:"), pickle.dumps(value, pickle.HIGHEST_PROTOCOL), ex=seconds
+            )
+        else:
+            cache.set(key, value, timeout=seconds)
+    except Exception:
+        log.exception("search cache: write failed")
