@@ -158,7 +158,9 @@ def lookup(kind: str, parts: list[tuple[str, str]]) -> tuple[str | None, object]
                 found = store.lookup(keys=[_version_key()], args=[prefix, suffix])
             version, blob = found
             key = "redis:" + prefix + version.decode() + suffix
-            return key, (pickle.loads(blob) if blob is not None else None)  # noqa: S301 (ours)
+            # Our own entries, written by store() into our Redis: the same trust boundary
+            # as Django's RedisCache, which pickles every value the same way.
+            return key, (pickle.loads(blob) if blob is not None else None)  # noqa: S301  # nosec B301
         key = f"search:{kind}:{directory_version()}{suffix}"
         return key, cache.get(key)
     except Exception:
