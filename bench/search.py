@@ -122,15 +122,17 @@ and between directory changes (each change empties it): the *mix* rows start fro
 cache each run, so its distinct searches all miss once, and the misses, at the cost of a
 search, dominate its throughput.
 
-**Cache results across runs.** Three full runs of `bench/search.py` with the cache, warm
-ratio medians HTML / API: 0.499 / 0.484 (04:30, load ≈ 2), 0.439 / 0.421 (04:40, another
-job's test suite running, load ≈ 4), 0.513 / 0.537 (04:49, the tables above, load < 1):
-a cache hit is ~0.7–0.9 ms in-process (of which the Redis lookup ≈ 0.1–0.2 ms; the HTML page
-is a 44 kB answer) against ~0.3 ms for the trivial view, so the target is met with little
-margin and only on a quiet machine. The mix, even at 93–95 % hits, stays at 0.15–0.27:
-its ~350 misses per run cost a full search each (~35–45 ms), and they, not the hits, set
-its rate. The uncached view/SQL ratios move with the load too (the API's 1.65–2.46 over the
-three runs, for the same 3 queries and ~1 830 buffers).
+**Cache results across runs.** Earlier full runs of `bench/search.py` with the cache (on the
+machine's PostgreSQL 15, 2026-11-25), warm ratio medians HTML / API: 0.499 / 0.484 (04:30,
+load ≈ 2), 0.439 / 0.421 (04:40, another job's test suite running, load ≈ 4), 0.513 / 0.537
+(04:49, load < 1); the tables above are the latest `make bench` run. A cache hit is
+~0.7–0.9 ms in-process (of which the Redis lookup ≈ 0.1–0.2 ms; the HTML page is a 44 kB
+answer) against ~0.3 ms for the trivial view, so the warm ratio sits right at the 0.5
+target: met in some quiet runs, missed by a few hundredths in others. The mix, even at
+93–95 % hits, stays at 0.15–0.27: its ~350 misses per run cost a full search each
+(~35–45 ms), and they, not the hits, set its rate. The uncached view/SQL ratios move with
+the load too (the API's 1.65–2.46 over the earlier runs, for the same 3 queries and ~1 830
+buffers).
 
 **The view/SQL ratio** is a ratio of Python to SQL more than a cost the view adds: making
 the SQL 4× cheaper (change 5) moved the HTML page from 1.93 to 2.19 (by pgbench; 1.39 by
@@ -139,7 +141,8 @@ changes 3 and 5) gave 8–13. With change 6 the cards' next openings are formatt
 rather than by two date filters per card (≈ 2 ms; byte for byte what the filters gave, tested,
 except that the repeated hour of a fall-back night keeps its zone label, which Django's `T`
 drops): the page's CPU time went from 19.6 to 17.6–18.2 ms, but uncached it still misses
-(2.21–2.24 by pgbench over the runs): its Python is still above its ~17 ms of SQL. The next
+(2.21–2.24 by pgbench over the earlier runs; see the table for this run): its Python is
+still above its ~15–17 ms of SQL. The next
 candidates, not done: the FilterSet's deep copies (≈ 2.5 ms) and the panel's per-field
 includes (≈ 4 ms). A cache hit costs a small fraction of the SQL it saves (second table).
 """
