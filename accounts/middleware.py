@@ -14,24 +14,24 @@ class ViewerTimezoneMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        if request.path.startswith("/api/"):
-            # The API speaks UTC to every caller (token callers are only known later,
-            # inside DRF): datetimes always carry their offset, so nothing is lost.
-            timezone.activate(dt.UTC)
-            try:
-                return self.get_response(request)
-            finally:
-                timezone.deactivate()
-        user = getattr(request, "user", None)
-        name = getattr(user, "timezone", "") if user and user.is_authenticated else ""
-        try:
-            timezone.activate(zoneinfo.ZoneInfo(name or DEFAULT_VIEWER_ZONE))
-        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-            timezone.activate(zoneinfo.ZoneInfo(DEFAULT_VIEWER_ZONE))
+        timezone.activate(self._zone(request))
         try:
             return self.get_response(request)
         finally:
             timezone.deactivate()
+
+    @staticmethod
+    def _zone(request):
+        if request.path.startswith("/api/"):
+            # The API speaks UTC to every caller (token callers are only known later,
+            # inside DRF): datetimes always carry their offset, so nothing is lost.
+            return dt.UTC
+        user = getattr(request, "user", None)
+        name = getattr(user, "timezone", "") if user and user.is_authenticated else ""
+        try:
+            return zoneinfo.ZoneInfo(name or DEFAULT_VIEWER_ZONE)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            return zoneinfo.ZoneInfo(DEFAULT_VIEWER_ZONE)
 
 
 class IdleTimeoutMiddleware:

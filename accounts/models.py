@@ -92,6 +92,8 @@ class User(AbstractUser):
     @property
     def therapist_pk(self) -> int | None:
         """The id of this person's therapist profile, or None (not a therapist)."""
+        if not self.is_therapist:  # only therapists have a profile (register_user)
+            return None
         therapist = getattr(self, "therapist", None)  # a missing one is an AttributeError
         return therapist.pk if therapist is not None else None
 

@@ -127,17 +127,18 @@ def complete_signup(*, token: str, password: str) -> User:
     with transaction.atomic():
         pending = pending_signup(token)
         SignupRequest.objects.filter(email__iexact=pending.email).delete()
-        if User.objects.filter(email__iexact=pending.email).exists():
-            raise EmailAlreadyRegistered
-        try:
-            with transaction.atomic():
-                return register_user(
-                    email=pending.email,
-                    password=password,
-                    name=pending.name,
-                    role=pending.role,
-                    state=pending.state,
-                    timezone=pending.timezone,
-                )
-        except IntegrityError:  # the same address finished twice at the same moment
-            raise EmailAlreadyRegistered from None
+        if not User.objects.filter(email__iexact=pending.email).exists():
+            try:
+                with transaction.atomic():
+                    return register_user(
+                        email=pending.email,
+                        password=password,
+                        name=pending.name,
+                        role=pending.role,
+                        state=pending.state,
+                        timezone=pending.timezone,
+                    )
+            except IntegrityError:  # the same address finished twice at the same moment
+                pass
+    # Raised after the commit: the address's links are gone even when it is taken.
+    raise EmailAlreadyRegistered

@@ -12,6 +12,7 @@ from typing import Any
 
 from django.utils.timezone import now
 
+from accounts.lockout import client_ip
 from audit.models import AuditEvent
 
 Action = AuditEvent.Action
@@ -100,11 +101,6 @@ def record_many(
     return AuditEvent.objects.bulk_create(events) if events else []
 
 
-def client_ip(request) -> str | None:
-    # REMOTE_ADDR only: X-Forwarded-For is whatever the caller says it is.
-    return request.META.get("REMOTE_ADDR") or None
-
-
 def record_staff_view(request, *, target_type: str, seen: Iterable[tuple[int, int | None]]):
     """Staff read client data: one event per client whose data the page or response
     showed (``seen`` is (client id, object id) pairs), in a single INSERT. Nothing is
@@ -128,5 +124,5 @@ def record_staff_view(request, *, target_type: str, seen: Iterable[tuple[int, in
         actor=user,
         target_type=target_type,
         rows=rows,
-        ip=client_ip(request),
+        ip=client_ip(request) or None,
     )

@@ -334,7 +334,7 @@ def _reschedule(group: Group, therapist: Therapist) -> None:
     except IntegrityError as exc:
         _raise_if_taken(exc, [s for _, s in upcoming_starts] or [current])
     reminders.reschedule_reminders(session_ids=[m.pk for m in moved])
-    fresh = [m for m in created if m.status == Session.Status.CONFIRMED]
+    fresh = created  # _insert_meetings creates them confirmed
     for meeting in fresh:
         meeting.therapist = therapist
     reminders.schedule_reminders(sessions=fresh, recipient=therapist.user)
@@ -460,7 +460,8 @@ def _end(enrolment: Enrolment, status: str, *, by) -> None:
 def _fill_seats(group: Group) -> list[Enrolment]:
     """Offer every free seat to the first in line, who holds it for 24 h. The group
     row is locked by the caller."""
-    if group.status != Group.Status.ACTIVE or not _upcoming_meetings(group):
+    upcoming = group.meetings.filter(status__in=ACTIVE_SESSION_STATES, start__gt=now())
+    if group.status != Group.Status.ACTIVE or not upcoming.exists():
         return []
     free = group.capacity - group.enrolments.filter(status__in=SEAT_STATES).count()
     if free <= 0:
@@ -538,6 +539,7 @@ def expire_offers(*, at: dt.datetime | None = None) -> int:
     at = at or now()
     group_ids = list(
         Enrolment.objects.filter(status=Enrolment.Status.OFFERED, offered_until__lte=at)
+        .order_by("group_id")  # not the model's ordering: one row per group
         .values_list("group_id", flat=True)
         .distinct()[:1000]
     )

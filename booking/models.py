@@ -232,16 +232,9 @@ class Session(models.Model):
         return self.status in ACTIVE_SESSION_STATES
 
     @property
-    def is_group_meeting(self) -> bool:
-        return self.group_id is not None
-
-    @property
     def meeting_format(self) -> str:
         """telehealth or in_person, from the course or the group."""
         return (self.group if self.group_id else self.booking).format
-
-    def get_meeting_format_display(self) -> str:
-        return Format(self.meeting_format).label
 
 
 def new_calendar_token() -> str:

@@ -87,8 +87,7 @@ class _CardIterable(ModelIterable):
 
 def result_cards() -> QuerySet[Therapist]:
     """What a search result card (HTML or API) shows, for any therapists, in one query:
-    narrow it with ``TherapistFilter`` (which keeps only the findable ones) or use
-    :func:`directory`."""
+    narrow it with ``TherapistFilter`` (which keeps only the findable ones)."""
     modalities = Modality.objects.filter(therapists=OuterRef("pk")).order_by("name", "id")
     languages = Language.objects.filter(therapists=OuterRef("pk")).order_by("name", "id")
     licenses = (
@@ -122,12 +121,6 @@ def card_languages(therapist: Therapist) -> list:
     if hasattr(therapist, "card_languages"):
         return therapist.card_languages
     return list(therapist.languages.all())
-
-
-def directory() -> QuerySet[Therapist]:
-    """The public directory: therapists with at least one verified, unexpired license,
-    with what a result card shows."""
-    return result_cards().findable()
 
 
 def search_therapists(params, *, request=None) -> TherapistFilter:

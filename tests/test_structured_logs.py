@@ -165,3 +165,13 @@ def test_password_reset_and_sign_up_links_are_masked_in_the_log(client, log_outp
     assert paths == ["/accounts/reset/<uidb64>/<token>/", "/accounts/signup/finish/<token>/"]
     assert "s3cr3t" not in log_output.getvalue()
     assert "0123456789abcdef" not in log_output.getvalue()
+
+
+def test_links_redirected_before_routing_are_masked_too(client, log_output):
+    # No trailing slash: CommonMiddleware redirects before the URL is resolved.
+    response = client.get("/accounts/signup/finish/s3cr3t-sign-up-token")
+    assert response.status_code == 301
+    assert [line["path"] for line in request_lines(log_output)] == [
+        "/accounts/signup/finish/<token>"
+    ]
+    assert "s3cr3t" not in log_output.getvalue()

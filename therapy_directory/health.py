@@ -24,7 +24,7 @@ def _database() -> str:
 def _redis() -> str:
     urls = [
         url
-        for url in (getattr(settings, "REDIS_URL", ""), settings.CELERY_BROKER_URL)
+        for url in (settings.REDIS_URL, settings.CELERY_BROKER_URL)
         if url and url.startswith(("redis://", "rediss://"))
     ]
     if not urls:

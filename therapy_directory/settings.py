@@ -111,11 +111,11 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache -----------------------------------------------------------------------
 REDIS_URL = env.str("REDIS_URL", default="")
-if env.str("REDIS_URL", default="") and env.bool("RAPPORT_REDIS_CACHE", default=True):
+if REDIS_URL and env.bool("RAPPORT_REDIS_CACHE", default=True):
     CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": env.str("REDIS_URL"),
+            "LOCATION": REDIS_URL,
         }
     }
 else:

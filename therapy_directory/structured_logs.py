@@ -18,6 +18,7 @@ import traceback
 import uuid
 
 from celery import signals
+from django.urls import Resolver404, resolve
 
 request_logger = logging.getLogger("rapport.request")
 task_logger = logging.getLogger("rapport.task")
@@ -50,10 +51,21 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(entry, default=str)
 
 
+def _resolve(path: str):
+    """The URL match of a request answered before routing (the slash or HTTPS redirect
+    of a sign-up or reset link), so its secret parts are masked too."""
+    for candidate in (path, path + "/"):
+        try:
+            return resolve(candidate)
+        except Resolver404:
+            continue
+    return None
+
+
 def loggable_path(request) -> str:
     """The path without its query string, with secret URL parts replaced by their name."""
     path = request.path
-    match = getattr(request, "resolver_match", None)
+    match = getattr(request, "resolver_match", None) or _resolve(request.path_info)
     if match is not None:
         for name, value in match.kwargs.items():
             if name in SECRET_URL_KWARGS and value:
