@@ -113,9 +113,15 @@ cache (`providers/search_cache.py`), as a directory ships them:
 - *TTL*: `SEARCH_CACHE_SECONDS` (default 60; 0 turns the cache off) is the safety net: an
   answer is at most that stale if a write ever missed its bump, and for what only the clock
   changes (`available_within` counts from now; an opening passing by before the sweep runs).
-- *Cost of a hit*: one Redis round trip (a script reads the version and the entry under it)
-  through one client per process; through Django's cache API it took two round trips and
-  two client objects, half of a hit's time.
+- *Cost of a hit*: none in Redis for a search this process has seen (change 7): each
+  process keeps the answers it read or stored (`SEARCH_CACHE_LOCAL_BYTES`, 32 MB by
+  default, least recently used out) under the directory version it read less than
+  `SEARCH_CACHE_LOCAL_SECONDS` (1 s) ago; otherwise one Redis round trip (a script reads
+  the version and the entry under it, and the entry's remaining TTL, which the local copy
+  keeps). Another process's write reaches this process's searches within that second;
+  its own writes at once (a bump records the new version locally). Before change 7 every
+  hit made that round trip, about half of a hit's time in-process (through Django's cache
+  API it had been two round trips and two client objects).
 
 How fast the cache makes real traffic depends on how often a search repeats within the TTL
 and between directory changes (each change empties it): the *mix* rows start from an empty

@@ -16,6 +16,14 @@ be if a write ever missed its bump, and what only the clock changes: ``available
 ("an opening within N days" counts from now) and a next opening passing by. The key holds
 today's date, so licenses expiring at midnight leave the results at once.
 
+With Redis, each process also keeps the answers it read or stored in its own memory (a
+*local tier*, ``SEARCH_CACHE_LOCAL_BYTES``, least recently used first out) and trusts the
+version it last read for ``SEARCH_CACHE_LOCAL_SECONDS`` (default 1): a search repeated
+within that time asks Redis nothing (a Redis round trip was most of a cache hit's cost).
+So a write made in another process reaches this process's searches within that time; its
+own writes at once (a bump records the new version here too). A local entry never
+outlives the Redis entry it came from.
+
 A cache that does not answer (Redis down) never fails a search: it is then computed as
 without the cache.
 """
@@ -25,7 +33,9 @@ from __future__ import annotations
 import hashlib
 import logging
 import pickle
+import threading
 import time
+from collections import OrderedDict
 
 from django.conf import settings
 from django.core.cache import cache, caches
@@ -56,12 +66,18 @@ def _new_version() -> int:
 _LOOKUP = """
 local version = redis.call('GET', KEYS[1])
 if not version then return false end
-return {version, redis.call('GET', ARGV[1] .. version .. ARGV[2])}
+local key = ARGV[1] .. version .. ARGV[2]
+return {version, redis.call('GET', key), redis.call('PTTL', key)}
 """
+_GET = """
+return {redis.call('GET', KEYS[1]), redis.call('PTTL', KEYS[1])}
+"""
+# Returns the new version as Redis stores it: INCR's own reply would pass through a Lua
+# number (a double), which rounds versions this large.
 _BUMP = """
-if redis.call('EXISTS', KEYS[1]) == 1 then return redis.call('INCR', KEYS[1]) end
-redis.call('SET', KEYS[1], ARGV[1])
-return ARGV[1]
+if redis.call('EXISTS', KEYS[1]) == 1 then redis.call('INCR', KEYS[1])
+else redis.call('SET', KEYS[1], ARGV[1]) end
+return redis.call('GET', KEYS[1])
 """
 
 
@@ -71,7 +87,79 @@ class _Redis:
 
         self.client = redis.Redis.from_url(location)
         self.lookup = self.client.register_script(_LOOKUP)
+        self.get = self.client.register_script(_GET)
         self.bump = self.client.register_script(_BUMP)
+
+
+class _LocalTier:
+    """This process's copy of recent answers read from or stored into Redis, and the
+    directory version it last read (per version key: one per cache prefix)."""
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._versions: dict[str, tuple[bytes, float]] = {}
+        self._entries: OrderedDict[str, tuple[float, object, int]] = OrderedDict()
+        self._bytes = 0
+
+    def version(self, version_key: str, now: float) -> bytes | None:
+        """The version read less than ``SEARCH_CACHE_LOCAL_SECONDS`` ago, if any."""
+        seen = self._versions.get(version_key)
+        if seen is None or now - seen[1] >= settings.SEARCH_CACHE_LOCAL_SECONDS:
+            return None
+        return seen[0]
+
+    def note_version(self, version_key: str, version: bytes, now: float) -> None:
+        with self._lock:
+            previous = self._versions.get(version_key)
+            self._versions[version_key] = (version, now)
+            if previous is not None and previous[0] != version:
+                # Every entry under an older version is unreachable now.
+                self._entries.clear()
+                self._bytes = 0
+
+    def get(self, key: str, now: float):
+        with self._lock:
+            found = self._entries.get(key)
+            if found is None:
+                return None
+            if found[0] <= now:
+                self._drop(key)
+                return None
+            self._entries.move_to_end(key)
+            return found[1]
+
+    def put(self, key: str, value, *, expires: float) -> None:
+        size = _size(value)
+        budget = settings.SEARCH_CACHE_LOCAL_BYTES
+        if size > budget:
+            return
+        with self._lock:
+            if key in self._entries:
+                self._drop(key)
+            self._entries[key] = (expires, value, size)
+            self._bytes += size
+            while self._bytes > budget:
+                self._drop(next(iter(self._entries)))
+
+    def _drop(self, key: str) -> None:
+        self._bytes -= self._entries.pop(key)[2]
+
+    def clear(self) -> None:
+        with self._lock:
+            self._versions.clear()
+            self._entries.clear()
+            self._bytes = 0
+
+
+def _size(value) -> int:
+    """About the memory an answer holds: its text (bytes, str, or a tuple of them)."""
+    if isinstance(value, tuple):
+        return sum(_size(part) for part in value)
+    return len(value) if isinstance(value, (bytes, str)) else 1024
+
+
+_local = _LocalTier()
+_monotonic = time.monotonic
 
 
 _redis_clients: dict[str, _Redis] = {}
@@ -112,7 +200,10 @@ def directory_version() -> int:
 def _bump() -> None:
     try:
         if (store := _redis()) is not None:
-            store.bump(keys=[_version_key()], args=[_new_version()])
+            key = _version_key()
+            version = store.bump(keys=[key], args=[_new_version()])
+            # This process sees its own write at once, whatever it last read.
+            _local.note_version(key, version, _monotonic())
             return
         try:
             cache.incr(VERSION_KEY)
@@ -151,21 +242,42 @@ def lookup(kind: str, parts: list[tuple[str, str]]) -> tuple[str | None, object]
     suffix = f":{clock.today().isoformat()}:{digest}"
     try:
         if (store := _redis()) is not None:
-            prefix = cache.make_and_validate_key(f"search:{kind}:")
-            found = store.lookup(keys=[_version_key()], args=[prefix, suffix])
-            if not found:  # no version yet
-                directory_version()
-                found = store.lookup(keys=[_version_key()], args=[prefix, suffix])
-            version, blob = found
-            key = "redis:" + prefix + version.decode() + suffix
-            # Our own entries, written by store() into our Redis: the same trust boundary
-            # as Django's RedisCache, which pickles every value the same way.
-            return key, (pickle.loads(blob) if blob is not None else None)  # noqa: S301  # nosec B301
+            return _redis_lookup(store, kind, suffix)
         key = f"search:{kind}:{directory_version()}{suffix}"
         return key, cache.get(key)
     except Exception:
         log.exception("search cache: lookup failed")
         return None, None
+
+
+def _redis_lookup(store: _Redis, kind: str, suffix: str) -> tuple[str, object]:
+    """The local tier first, under the version read less than SEARCH_CACHE_LOCAL_SECONDS
+    ago; else one Redis round trip (the entry, and the version too when it is due)."""
+    prefix = cache.make_and_validate_key(f"search:{kind}:")
+    version_key = _version_key()
+    now = _monotonic()
+    version = _local.version(version_key, now)
+    if version is not None:
+        key = prefix + version.decode() + suffix
+        if (value := _local.get(key, now)) is not None:
+            return "redis:" + key, value
+        blob, ttl_ms = store.get(keys=[key])
+    else:
+        found = store.lookup(keys=[version_key], args=[prefix, suffix])
+        if not found:  # no version yet
+            directory_version()
+            found = store.lookup(keys=[version_key], args=[prefix, suffix])
+        version, blob, ttl_ms = found
+        _local.note_version(version_key, version, now)
+        key = prefix + version.decode() + suffix
+    if blob is None:
+        return "redis:" + key, None
+    # Our own entries, written by store() into our Redis: the same trust boundary as
+    # Django's RedisCache, which pickles every value the same way.
+    value = pickle.loads(blob)  # noqa: S301  # nosec B301
+    if ttl_ms > 0:
+        _local.put(key, value, expires=now + ttl_ms / 1000)
+    return "redis:" + key, value
 
 
 def store(key: str | None, value) -> None:
@@ -174,9 +286,9 @@ def store(key: str | None, value) -> None:
     seconds = settings.SEARCH_CACHE_SECONDS
     try:
         if key.startswith("redis:") and (redis_store := _redis()) is not None:
-            redis_store.client.set(
-                key.removeprefix("redis:"), pickle.dumps(value, pickle.HIGHEST_PROTOCOL), ex=seconds
-            )
+            key = key.removeprefix("redis:")
+            redis_store.client.set(key, pickle.dumps(value, pickle.HIGHEST_PROTOCOL), ex=seconds)
+            _local.put(key, value, expires=_monotonic() + seconds)
         else:
             cache.set(key, value, timeout=seconds)
     except Exception:
