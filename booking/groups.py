@@ -36,7 +36,7 @@ from booking.models import (
     Group,
     Session,
 )
-from booking.services import refresh_next_opening
+from booking.services import opening_may_change
 from notifications import reminders
 from notifications.email import queue_email
 from providers.models import Format, License, Modality, Therapist
@@ -223,8 +223,15 @@ def create_group(*, therapist: Therapist, **fields) -> Group:
         for meeting in meetings:
             meeting.therapist = therapist
         reminders.schedule_reminders(sessions=meetings, recipient=therapist.user)
-        refresh_next_opening(therapist=therapist)
+        opening_may_change(therapist, taken=meetings)
     return group
+
+
+def _locked_therapist_of(group_id: int) -> Therapist:
+    """The group's therapist, locked: taken before the group (the lock order), by the
+    changes that touch the therapist's calendar."""
+    therapist_id = Group.objects.values_list("therapist_id", flat=True).get(pk=group_id)
+    return Therapist.objects.select_for_update().get(pk=therapist_id)
 
 
 def _locked_group(group_id: int) -> Group:
@@ -253,8 +260,7 @@ def update_group(*, group_id: int, by, **fields) -> Group:
     if unknown:
         raise TypeError(f"Unknown group fields: {sorted(unknown)}")
     with transaction.atomic():
-        therapist_id = Group.objects.values_list("therapist_id", flat=True).get(pk=group_id)
-        therapist = Therapist.objects.select_for_update().get(pk=therapist_id)
+        therapist = _locked_therapist_of(group_id)
         group = _locked_group(group_id)
         _require_therapist(group, by)
         _require_active(group)
@@ -341,7 +347,7 @@ def _reschedule(group: Group, therapist: Therapist) -> None:
     members = _members(group)
     for member in members:
         reminders.schedule_reminders(sessions=fresh, recipient=member)
-    refresh_next_opening(therapist=therapist)
+    opening_may_change(therapist)  # moved or dropped meetings free time: always
     _notify_members(
         group, "rescheduled", members=members, meetings=sorted(moved + fresh, key=lambda m: m.start)
     )
@@ -592,10 +598,12 @@ def remove_member(*, by, enrolment_id: int, reason: str = "") -> Enrolment:
 # --- The therapist runs the group ----------------------------------------------------------
 
 
-def _locked_meeting(session_id: int, by) -> tuple[Group, Session]:
+def _locked_meeting(session_id: int, by, *, lock_therapist: bool = False) -> tuple[Group, Session]:
     group_id = Session.objects.values_list("group_id", flat=True).get(pk=session_id)
     if group_id is None:
         raise Session.DoesNotExist
+    if lock_therapist:
+        _locked_therapist_of(group_id)
     group = _locked_group(group_id)
     _require_therapist(group, by)
     return group, Session.objects.select_for_update().get(pk=session_id)
@@ -612,7 +620,7 @@ def cancel_meeting(*, by, session_id: int, reason: str) -> Session:
     if not reason:
         raise ValidationError({"reason": "Tell the members why the meeting is cancelled."})
     with transaction.atomic():
-        group, meeting = _locked_meeting(session_id, by)
+        group, meeting = _locked_meeting(session_id, by, lock_therapist=True)
         if not meeting.is_active:
             raise InvalidTransition(
                 f"This meeting is {meeting.status}; it cannot be cancelled.", status=meeting.status
@@ -620,7 +628,7 @@ def cancel_meeting(*, by, session_id: int, reason: str) -> Session:
         if meeting.start <= now():
             raise InvalidTransition("This meeting has already started.", status=meeting.status)
         _cancel_meetings([meeting], by=by, reason=reason)
-        refresh_next_opening(therapist=group.therapist)
+        opening_may_change(group.therapist)
         _notify_members(group, "meeting_cancelled", meetings=[meeting], reason=reason)
         audit.record(action=audit.Action.MEETING_CANCELLED, actor=by, target=meeting)
     return meeting
@@ -646,6 +654,7 @@ def cancel_group(*, by, group_id: int, reason: str) -> Group:
     if not reason:
         raise ValidationError({"reason": "Tell the members why the group is cancelled."})
     with transaction.atomic():
+        therapist = _locked_therapist_of(group_id)
         group = _locked_group(group_id)
         _require_therapist(group, by)
         _require_active(group)
@@ -670,7 +679,7 @@ def cancel_group(*, by, group_id: int, reason: str) -> Group:
         ):
             enrolment.group = group
             _end(enrolment, Enrolment.Status.REMOVED, by=by)
-        refresh_next_opening(therapist=group.therapist)
+        opening_may_change(therapist)
         _notify_members(group, "group_cancelled", members=members, meetings=upcoming, reason=reason)
         audit.record(
             action=audit.Action.GROUP_CANCELLED,

@@ -13,15 +13,17 @@ from django.utils.timezone import now
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from booking import selectors, services, slots
+from booking import groups, selectors, services, slots
 from booking.models import AvailabilityRule, TimeOff
 from providers.models import Therapist
+from tests.booking.group_helpers import group_therapist, make_group
 from tests.booking.helpers import (
     NY,
     at,
     book,
     bookable_therapist,
     client_in,
+    committed,
     next_weekday,
 )
 from tests.factories import TherapistFactory
@@ -130,7 +132,8 @@ def test_the_sweep_recomputes_openings_that_time_has_overtaken():
 
 def test_a_therapist_without_weekly_hours_is_never_due():
     therapist = TherapistFactory()
-    services.refresh_next_opening(therapist=therapist)
+    with committed():
+        services.set_weekly_hours(therapist=therapist, ranges=[])
     assert stored(therapist) == (None, None)
     assert services.refresh_stale_openings() == 0
 
@@ -138,9 +141,10 @@ def test_a_therapist_without_weekly_hours_is_never_due():
 def test_with_no_opening_in_62_days_it_is_looked_at_again_at_the_next_local_midnight():
     therapist = bookable_therapist()
     today = now().astimezone(NY).date()
-    services.add_time_off(
-        therapist=therapist, start_date=today, end_date=today + dt.timedelta(days=70)
-    )
+    with committed():
+        services.add_time_off(
+            therapist=therapist, start_date=today, end_date=today + dt.timedelta(days=70)
+        )
     opening, stale_at = stored(therapist)
     assert opening is None
     assert stale_at == dt.datetime.combine(today + dt.timedelta(days=1), dt.time(), tzinfo=NY)
@@ -365,3 +369,128 @@ def test_one_therapist_alone_and_many_together_get_the_same_opening_in_any_zone(
         alone = selectors.next_opening_and_stale_at(therapist, at=at_)
         assert together[therapist.pk] == alone
         assert alone[0] == _everything_in_view(therapist, at_)
+
+
+# --- Every calendar change: marked under its lock, recomputed after its commit -----------
+
+
+def _group_over(therapist, opening, **fields):
+    """A one-meeting group that covers ``opening`` (group meetings ignore weekly hours)."""
+    local = opening.astimezone(NY)
+    return make_group(
+        therapist,
+        weekday=local.weekday(),
+        start_time=local.time(),
+        start_date=local.date(),
+        weeks=1,
+        meeting_minutes=60,
+        **fields,
+    )
+
+
+def _day_off_on(therapist, opening):
+    day = opening.astimezone(NY).date()
+    return services.add_time_off(therapist=therapist, start_date=day, end_date=day)
+
+
+def _group_committed(therapist, opening):
+    with committed():
+        return _group_over(therapist, opening)
+
+
+# Each takes a therapist and its opening, commits what the change needs first, and
+# returns the change: one that moves the opening.
+def _new_hours(therapist, opening):
+    return lambda: services.set_weekly_hours(therapist=therapist, ranges=[])
+
+
+def _time_off(therapist, opening):
+    return lambda: _day_off_on(therapist, opening)
+
+
+def _time_off_removed(therapist, opening):
+    with committed():
+        off = _day_off_on(therapist, opening)
+    return lambda: services.remove_time_off(therapist=therapist, time_off_id=off.pk)
+
+
+def _new_group(therapist, opening):
+    return lambda: _group_over(therapist, opening)
+
+
+def _group_moved(therapist, opening):
+    group = _group_committed(therapist, opening)
+    by = therapist.user
+    return lambda: groups.update_group(group_id=group.pk, by=by, start_time=dt.time(20))
+
+
+def _meeting_cancelled(therapist, opening):
+    meeting = _group_committed(therapist, opening).meetings.get()
+    by = therapist.user
+    return lambda: groups.cancel_meeting(by=by, session_id=meeting.pk, reason="Unwell")
+
+
+def _group_cancelled(therapist, opening):
+    group = _group_committed(therapist, opening)
+    return lambda: groups.cancel_group(by=therapist.user, group_id=group.pk, reason="Unwell")
+
+
+CHANGES = {
+    "weekly hours": _new_hours,
+    "time off": _time_off,
+    "time off removed": _time_off_removed,
+    "a new group": _new_group,
+    "a group rescheduled": _group_moved,
+    "a meeting cancelled": _meeting_cancelled,
+    "a group cancelled": _group_cancelled,
+}
+
+
+@pytest.mark.parametrize("change", CHANGES)
+def test_a_calendar_change_marks_the_opening_and_the_commit_recomputes_it(
+    change, django_capture_on_commit_callbacks
+):
+    therapist = group_therapist()
+    act = CHANGES[change](therapist, stored(therapist)[0])
+    before = stored(therapist)
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        act()
+    marked_opening, marked_at = stored(therapist)
+    assert marked_opening == before[0]  # not recomputed inside the transaction
+    assert marked_at <= now()  # but due at once
+    for callback in callbacks:
+        callback()
+    assert stored(therapist) == selectors.next_opening_and_stale_at(therapist)
+    assert stored(therapist)[0] != before[0]
+
+
+@pytest.mark.parametrize("change", CHANGES)
+def test_a_failed_recompute_never_fails_a_calendar_change_and_leaves_the_mark(
+    change, django_capture_on_commit_callbacks, monkeypatch
+):
+    therapist = group_therapist()
+    act = CHANGES[change](therapist, stored(therapist)[0])
+    before = stored(therapist)
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("recompute failed")
+
+    monkeypatch.setattr(selectors, "next_openings", broken)
+    with django_capture_on_commit_callbacks(execute=True):
+        act()
+    assert stored(therapist)[1] <= now()  # still marked: the sweep will see it
+    monkeypatch.undo()
+    assert services.refresh_stale_openings() == 1
+    assert stored(therapist)[0] == selectors.next_opening(therapist) != before[0]
+
+
+def test_a_group_that_leaves_the_opening_free_does_not_touch_it(
+    django_capture_on_commit_callbacks,
+):
+    therapist = group_therapist()
+    before = stored(therapist)
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        make_group(therapist, start_time=dt.time(19))  # evenings, outside the hours
+    assert stored(therapist) == before
+    assert not [c for c in callbacks if c.__name__ == "refresh_after_commit"]
+    assert before[0] == selectors.next_opening(therapist)
