@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Max
+from django.db.models import Max, QuerySet
 from django.utils.timezone import now
 
 from accounts.places import STATE_NAMES
@@ -279,7 +279,7 @@ def update_group(*, group_id: int, by, **fields) -> Group:
         if reschedule:
             _reschedule(group, therapist)
         group.save()
-        _fill_seats(group)
+        _fill_seats(group, next_start=_next_start(group))
     return group
 
 
@@ -356,12 +356,20 @@ def _reschedule(group: Group, therapist: Therapist) -> None:
 # --- Enrolment and the waitlist ----------------------------------------------------------
 
 
-def _upcoming_meetings(group: Group) -> list[Session]:
-    return list(
-        group.meetings.filter(status__in=ACTIVE_SESSION_STATES, start__gt=now())
-        .select_related("therapist")
-        .order_by("start")
+def _upcoming(group: Group) -> QuerySet[Session]:
+    return group.meetings.filter(status__in=ACTIVE_SESSION_STATES, start__gt=now()).order_by(
+        "start"
     )
+
+
+def _upcoming_meetings(group: Group) -> list[Session]:
+    return list(_upcoming(group).select_related("therapist"))
+
+
+def _next_start(group: Group) -> dt.datetime | None:
+    """When the group next meets, or None when no meeting is left: read once per group
+    by a change, whatever the number of e-mails that name it."""
+    return _upcoming(group).values_list("start", flat=True).first()
 
 
 def _next_queue_number(group: Group) -> int:
@@ -422,7 +430,12 @@ def enrol(*, client, group_id: int, waitlist: bool = True) -> Enrolment:
         )
         if has_seat:
             reminders.schedule_reminders(sessions=meetings, recipient=client)
-        _notify(enrolment, "enrolled" if has_seat else "waitlisted", group=group)
+        _notify(
+            enrolment,
+            "enrolled" if has_seat else "waitlisted",
+            group=group,
+            next_start=meetings[0].start,
+        )
         _audit(enrolment, by=client)
     return enrolment
 
@@ -463,11 +476,10 @@ def _end(enrolment: Enrolment, status: str, *, by) -> None:
         )
 
 
-def _fill_seats(group: Group) -> list[Enrolment]:
+def _fill_seats(group: Group, *, next_start: dt.datetime | None) -> list[Enrolment]:
     """Offer every free seat to the first in line, who holds it for 24 h. The group
-    row is locked by the caller."""
-    upcoming = group.meetings.filter(status__in=ACTIVE_SESSION_STATES, start__gt=now())
-    if group.status != Group.Status.ACTIVE or not upcoming.exists():
+    row is locked by the caller; ``next_start`` is ``_next_start(group)``."""
+    if group.status != Group.Status.ACTIVE or next_start is None:
         return []
     free = group.capacity - group.enrolments.filter(status__in=SEAT_STATES).count()
     if free <= 0:
@@ -483,7 +495,7 @@ def _fill_seats(group: Group) -> list[Enrolment]:
         enrolment.status = Enrolment.Status.OFFERED
         enrolment.offered_until = until
         enrolment.save(update_fields=["status", "offered_until"])
-        _notify(enrolment, "offered", group=group)
+        _notify(enrolment, "offered", group=group, next_start=next_start)
         _audit(enrolment, by=None)
     return offered
 
@@ -496,7 +508,7 @@ def leave(*, client, group_id: int) -> Enrolment:
         enrolment = _live_enrolment(group, client)
         enrolment.group = group
         _end(enrolment, Enrolment.Status.LEFT, by=client)
-        _fill_seats(group)
+        _fill_seats(group, next_start=_next_start(group))
     return enrolment
 
 
@@ -519,8 +531,11 @@ def accept_offer(*, client, group_id: int) -> Enrolment:
         enrolment.status = Enrolment.Status.ENROLLED
         enrolment.offered_until = None
         enrolment.save(update_fields=["status", "offered_until"])
-        reminders.schedule_reminders(sessions=_upcoming_meetings(group), recipient=client)
-        _notify(enrolment, "enrolled", group=group)
+        meetings = _upcoming_meetings(group)
+        reminders.schedule_reminders(sessions=meetings, recipient=client)
+        _notify(
+            enrolment, "enrolled", group=group, next_start=meetings[0].start if meetings else None
+        )
         _audit(enrolment, by=client)
     return enrolment
 
@@ -535,7 +550,7 @@ def decline_offer(*, client, group_id: int) -> Enrolment:
             )
         enrolment.group = group
         _end(enrolment, Enrolment.Status.DECLINED_OFFER, by=client)
-        _fill_seats(group)
+        _fill_seats(group, next_start=_next_start(group))
     return enrolment
 
 
@@ -565,12 +580,13 @@ def expire_offers(*, at: dt.datetime | None = None) -> int:
                 .filter(status=Enrolment.Status.OFFERED, offered_until__lte=at)
                 .select_related("client")
             )
+            next_start = _next_start(group)
             for enrolment in lapsed:
                 enrolment.group = group
                 _end(enrolment, Enrolment.Status.EXPIRED_OFFER, by=None)
-                _notify(enrolment, "offer_expired", group=group)
+                _notify(enrolment, "offer_expired", group=group, next_start=next_start)
             expired += len(lapsed)
-            _fill_seats(group)
+            _fill_seats(group, next_start=next_start)
     return expired
 
 
@@ -590,8 +606,9 @@ def remove_member(*, by, enrolment_id: int, reason: str = "") -> Enrolment:
             )
         enrolment.group = group
         _end(enrolment, Enrolment.Status.REMOVED, by=by)
-        _notify(enrolment, "removed", group=group, reason=reason.strip())
-        _fill_seats(group)
+        next_start = _next_start(group)
+        _notify(enrolment, "removed", group=group, next_start=next_start, reason=reason.strip())
+        _fill_seats(group, next_start=next_start)
     return enrolment
 
 
@@ -750,10 +767,12 @@ SUBJECTS = {
 }
 
 
-def _notify(enrolment: Enrolment, event: str, *, group: Group, **extra) -> None:
-    """E-mail one client after commit: times in their zone, no clinical detail."""
+def _notify(
+    enrolment: Enrolment, event: str, *, group: Group, next_start: dt.datetime | None, **extra
+) -> None:
+    """E-mail one client after commit: times in their zone, no clinical detail.
+    ``next_start``: the group's next meeting, read by the caller once for all its e-mails."""
     client = enrolment.client
-    first = group.meetings.filter(status__in=ACTIVE_SESSION_STATES, start__gt=now()).first()
     queue_email(
         to=[client.email],
         subject=f"Rapport: {SUBJECTS[event]}",
@@ -765,7 +784,7 @@ def _notify(enrolment: Enrolment, event: str, *, group: Group, **extra) -> None:
             "therapist_name": group.therapist.display_name,
             "enrolment": enrolment,
             "position": waitlist_position(enrolment),
-            "first_start": first.start if first else None,
+            "first_start": next_start,
             "hold_hours": round(OFFER_HOLD.total_seconds() / 3600),
             "tz": ZoneInfo(client.timezone),
             **extra,
