@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Max
+from django.db.models import Max, QuerySet
 from django.utils.timezone import now
 
 from accounts.places import STATE_NAMES
@@ -36,7 +36,7 @@ from booking.models import (
     Group,
     Session,
 )
-from booking.services import refresh_next_opening
+from booking.services import opening_may_change
 from notifications import reminders
 from notifications.email import queue_email
 from providers.models import Format, License, Modality, Therapist
@@ -223,8 +223,15 @@ def create_group(*, therapist: Therapist, **fields) -> Group:
         for meeting in meetings:
             meeting.therapist = therapist
         reminders.schedule_reminders(sessions=meetings, recipient=therapist.user)
-        refresh_next_opening(therapist=therapist)
+        opening_may_change(therapist, taken=meetings)
     return group
+
+
+def _locked_therapist_of(group_id: int) -> Therapist:
+    """The group's therapist, locked: taken before the group (the lock order), by the
+    changes that touch the therapist's calendar."""
+    therapist_id = Group.objects.values_list("therapist_id", flat=True).get(pk=group_id)
+    return Therapist.objects.select_for_update().get(pk=therapist_id)
 
 
 def _locked_group(group_id: int) -> Group:
@@ -253,8 +260,7 @@ def update_group(*, group_id: int, by, **fields) -> Group:
     if unknown:
         raise TypeError(f"Unknown group fields: {sorted(unknown)}")
     with transaction.atomic():
-        therapist_id = Group.objects.values_list("therapist_id", flat=True).get(pk=group_id)
-        therapist = Therapist.objects.select_for_update().get(pk=therapist_id)
+        therapist = _locked_therapist_of(group_id)
         group = _locked_group(group_id)
         _require_therapist(group, by)
         _require_active(group)
@@ -273,7 +279,7 @@ def update_group(*, group_id: int, by, **fields) -> Group:
         if reschedule:
             _reschedule(group, therapist)
         group.save()
-        _fill_seats(group)
+        _fill_seats(group, next_start=_next_start(group))
     return group
 
 
@@ -341,7 +347,7 @@ def _reschedule(group: Group, therapist: Therapist) -> None:
     members = _members(group)
     for member in members:
         reminders.schedule_reminders(sessions=fresh, recipient=member)
-    refresh_next_opening(therapist=therapist)
+    opening_may_change(therapist)  # moved or dropped meetings free time: always
     _notify_members(
         group, "rescheduled", members=members, meetings=sorted(moved + fresh, key=lambda m: m.start)
     )
@@ -350,12 +356,20 @@ def _reschedule(group: Group, therapist: Therapist) -> None:
 # --- Enrolment and the waitlist ----------------------------------------------------------
 
 
-def _upcoming_meetings(group: Group) -> list[Session]:
-    return list(
-        group.meetings.filter(status__in=ACTIVE_SESSION_STATES, start__gt=now())
-        .select_related("therapist")
-        .order_by("start")
+def _upcoming(group: Group) -> QuerySet[Session]:
+    return group.meetings.filter(status__in=ACTIVE_SESSION_STATES, start__gt=now()).order_by(
+        "start"
     )
+
+
+def _upcoming_meetings(group: Group) -> list[Session]:
+    return list(_upcoming(group).select_related("therapist"))
+
+
+def _next_start(group: Group) -> dt.datetime | None:
+    """When the group next meets, or None when no meeting is left: read once per group
+    by a change, whatever the number of e-mails that name it."""
+    return _upcoming(group).values_list("start", flat=True).first()
 
 
 def _next_queue_number(group: Group) -> int:
@@ -416,7 +430,12 @@ def enrol(*, client, group_id: int, waitlist: bool = True) -> Enrolment:
         )
         if has_seat:
             reminders.schedule_reminders(sessions=meetings, recipient=client)
-        _notify(enrolment, "enrolled" if has_seat else "waitlisted", group=group)
+        _notify(
+            enrolment,
+            "enrolled" if has_seat else "waitlisted",
+            group=group,
+            next_start=meetings[0].start,
+        )
         _audit(enrolment, by=client)
     return enrolment
 
@@ -457,11 +476,10 @@ def _end(enrolment: Enrolment, status: str, *, by) -> None:
         )
 
 
-def _fill_seats(group: Group) -> list[Enrolment]:
+def _fill_seats(group: Group, *, next_start: dt.datetime | None) -> list[Enrolment]:
     """Offer every free seat to the first in line, who holds it for 24 h. The group
-    row is locked by the caller."""
-    upcoming = group.meetings.filter(status__in=ACTIVE_SESSION_STATES, start__gt=now())
-    if group.status != Group.Status.ACTIVE or not upcoming.exists():
+    row is locked by the caller; ``next_start`` is ``_next_start(group)``."""
+    if group.status != Group.Status.ACTIVE or next_start is None:
         return []
     free = group.capacity - group.enrolments.filter(status__in=SEAT_STATES).count()
     if free <= 0:
@@ -477,7 +495,7 @@ def _fill_seats(group: Group) -> list[Enrolment]:
         enrolment.status = Enrolment.Status.OFFERED
         enrolment.offered_until = until
         enrolment.save(update_fields=["status", "offered_until"])
-        _notify(enrolment, "offered", group=group)
+        _notify(enrolment, "offered", group=group, next_start=next_start)
         _audit(enrolment, by=None)
     return offered
 
@@ -490,7 +508,7 @@ def leave(*, client, group_id: int) -> Enrolment:
         enrolment = _live_enrolment(group, client)
         enrolment.group = group
         _end(enrolment, Enrolment.Status.LEFT, by=client)
-        _fill_seats(group)
+        _fill_seats(group, next_start=_next_start(group))
     return enrolment
 
 
@@ -513,8 +531,11 @@ def accept_offer(*, client, group_id: int) -> Enrolment:
         enrolment.status = Enrolment.Status.ENROLLED
         enrolment.offered_until = None
         enrolment.save(update_fields=["status", "offered_until"])
-        reminders.schedule_reminders(sessions=_upcoming_meetings(group), recipient=client)
-        _notify(enrolment, "enrolled", group=group)
+        meetings = _upcoming_meetings(group)
+        reminders.schedule_reminders(sessions=meetings, recipient=client)
+        _notify(
+            enrolment, "enrolled", group=group, next_start=meetings[0].start if meetings else None
+        )
         _audit(enrolment, by=client)
     return enrolment
 
@@ -529,7 +550,7 @@ def decline_offer(*, client, group_id: int) -> Enrolment:
             )
         enrolment.group = group
         _end(enrolment, Enrolment.Status.DECLINED_OFFER, by=client)
-        _fill_seats(group)
+        _fill_seats(group, next_start=_next_start(group))
     return enrolment
 
 
@@ -559,12 +580,13 @@ def expire_offers(*, at: dt.datetime | None = None) -> int:
                 .filter(status=Enrolment.Status.OFFERED, offered_until__lte=at)
                 .select_related("client")
             )
+            next_start = _next_start(group)
             for enrolment in lapsed:
                 enrolment.group = group
                 _end(enrolment, Enrolment.Status.EXPIRED_OFFER, by=None)
-                _notify(enrolment, "offer_expired", group=group)
+                _notify(enrolment, "offer_expired", group=group, next_start=next_start)
             expired += len(lapsed)
-            _fill_seats(group)
+            _fill_seats(group, next_start=next_start)
     return expired
 
 
@@ -584,18 +606,21 @@ def remove_member(*, by, enrolment_id: int, reason: str = "") -> Enrolment:
             )
         enrolment.group = group
         _end(enrolment, Enrolment.Status.REMOVED, by=by)
-        _notify(enrolment, "removed", group=group, reason=reason.strip())
-        _fill_seats(group)
+        next_start = _next_start(group)
+        _notify(enrolment, "removed", group=group, next_start=next_start, reason=reason.strip())
+        _fill_seats(group, next_start=next_start)
     return enrolment
 
 
 # --- The therapist runs the group ----------------------------------------------------------
 
 
-def _locked_meeting(session_id: int, by) -> tuple[Group, Session]:
+def _locked_meeting(session_id: int, by, *, lock_therapist: bool = False) -> tuple[Group, Session]:
     group_id = Session.objects.values_list("group_id", flat=True).get(pk=session_id)
     if group_id is None:
         raise Session.DoesNotExist
+    if lock_therapist:
+        _locked_therapist_of(group_id)
     group = _locked_group(group_id)
     _require_therapist(group, by)
     return group, Session.objects.select_for_update().get(pk=session_id)
@@ -612,7 +637,7 @@ def cancel_meeting(*, by, session_id: int, reason: str) -> Session:
     if not reason:
         raise ValidationError({"reason": "Tell the members why the meeting is cancelled."})
     with transaction.atomic():
-        group, meeting = _locked_meeting(session_id, by)
+        group, meeting = _locked_meeting(session_id, by, lock_therapist=True)
         if not meeting.is_active:
             raise InvalidTransition(
                 f"This meeting is {meeting.status}; it cannot be cancelled.", status=meeting.status
@@ -620,7 +645,7 @@ def cancel_meeting(*, by, session_id: int, reason: str) -> Session:
         if meeting.start <= now():
             raise InvalidTransition("This meeting has already started.", status=meeting.status)
         _cancel_meetings([meeting], by=by, reason=reason)
-        refresh_next_opening(therapist=group.therapist)
+        opening_may_change(group.therapist)
         _notify_members(group, "meeting_cancelled", meetings=[meeting], reason=reason)
         audit.record(action=audit.Action.MEETING_CANCELLED, actor=by, target=meeting)
     return meeting
@@ -646,6 +671,7 @@ def cancel_group(*, by, group_id: int, reason: str) -> Group:
     if not reason:
         raise ValidationError({"reason": "Tell the members why the group is cancelled."})
     with transaction.atomic():
+        therapist = _locked_therapist_of(group_id)
         group = _locked_group(group_id)
         _require_therapist(group, by)
         _require_active(group)
@@ -670,7 +696,7 @@ def cancel_group(*, by, group_id: int, reason: str) -> Group:
         ):
             enrolment.group = group
             _end(enrolment, Enrolment.Status.REMOVED, by=by)
-        refresh_next_opening(therapist=group.therapist)
+        opening_may_change(therapist)
         _notify_members(group, "group_cancelled", members=members, meetings=upcoming, reason=reason)
         audit.record(
             action=audit.Action.GROUP_CANCELLED,
@@ -741,10 +767,12 @@ SUBJECTS = {
 }
 
 
-def _notify(enrolment: Enrolment, event: str, *, group: Group, **extra) -> None:
-    """E-mail one client after commit: times in their zone, no clinical detail."""
+def _notify(
+    enrolment: Enrolment, event: str, *, group: Group, next_start: dt.datetime | None, **extra
+) -> None:
+    """E-mail one client after commit: times in their zone, no clinical detail.
+    ``next_start``: the group's next meeting, read by the caller once for all its e-mails."""
     client = enrolment.client
-    first = group.meetings.filter(status__in=ACTIVE_SESSION_STATES, start__gt=now()).first()
     queue_email(
         to=[client.email],
         subject=f"Rapport: {SUBJECTS[event]}",
@@ -756,7 +784,7 @@ def _notify(enrolment: Enrolment, event: str, *, group: Group, **extra) -> None:
             "therapist_name": group.therapist.display_name,
             "enrolment": enrolment,
             "position": waitlist_position(enrolment),
-            "first_start": first.start if first else None,
+            "first_start": next_start,
             "hold_hours": round(OFFER_HOLD.total_seconds() / 3600),
             "tz": ZoneInfo(client.timezone),
             **extra,

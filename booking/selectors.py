@@ -14,6 +14,66 @@ from booking.models import Attendance, AvailabilityRule, Booking, Enrolment, Ses
 from providers.models import Therapist
 
 
+def time_off_dates(window_start: dt.datetime, window_end: dt.datetime) -> tuple[dt.date, dt.date]:
+    """The dates of the time off to read for a window, in any therapist's zone: the UTC
+    dates of its two ends, widened by one day each side.
+
+    Time off is whole local days, so a day off in a zone far from UTC straddles two
+    UTC dates (Kiritimati, UTC+14: its 2nd runs from 10:00 UTC on the 1st; UTC-12: to
+    12:00 UTC on the 3rd). No zone is a whole day from UTC (they run from -12:00 to
+    +14:00), so the local date of any instant is its UTC date or one either side: a
+    time off on any local date inside the window overlaps these dates, whatever the
+    therapist's zone and whatever zone the window was given in. One rule for every
+    therapist, so one query reads many."""
+    return (
+        window_start.astimezone(dt.UTC).date() - dt.timedelta(days=1),
+        window_end.astimezone(dt.UTC).date() + dt.timedelta(days=1),
+    )
+
+
+def schedules_for(
+    therapists: list[Therapist],
+    *,
+    window_start: dt.datetime,
+    window_end: dt.datetime,
+    ignore_booking_id: int | None = None,
+) -> dict[int, slots.Schedule]:
+    """Each therapist's hours, time off and active sessions between two instants, by id:
+    three queries whatever their number (the therapists need only their zone, session
+    length and slot step read)."""
+    ids = [t.pk for t in therapists]
+    hours: dict[int, list[slots.WeeklyRange]] = {pk: [] for pk in ids}
+    for pk, weekday, start, end in AvailabilityRule.objects.filter(
+        therapist_id__in=ids
+    ).values_list("therapist_id", "weekday", "start", "end"):
+        hours[pk].append(slots.WeeklyRange(weekday, start, end))
+    first_day, last_day = time_off_dates(window_start, window_end)
+    time_off: dict[int, list[tuple[dt.date, dt.date]]] = {pk: [] for pk in ids}
+    for pk, first, last in TimeOff.objects.filter(
+        therapist_id__in=ids, end_date__gte=first_day, start_date__lte=last_day
+    ).values_list("therapist_id", "start_date", "end_date"):
+        time_off[pk].append((first, last))
+    sessions = Session.objects.active().filter(
+        therapist_id__in=ids, start__lt=window_end, end__gt=window_start
+    )
+    if ignore_booking_id is not None:
+        sessions = sessions.exclude(booking_id=ignore_booking_id)
+    busy: dict[int, list[tuple[dt.datetime, dt.datetime]]] = {pk: [] for pk in ids}
+    for pk, start, end in sessions.values_list("therapist_id", "start", "end"):
+        busy[pk].append((start, end))
+    return {
+        t.pk: slots.Schedule(
+            tz=ZoneInfo(t.timezone),
+            hours=hours[t.pk],
+            session_minutes=t.session_minutes,
+            step_minutes=t.slot_step_minutes,
+            time_off=time_off[t.pk],
+            busy=busy[t.pk],
+        )
+        for t in therapists
+    }
+
+
 def schedule_for(
     therapist: Therapist,
     *,
@@ -22,31 +82,12 @@ def schedule_for(
     ignore_booking_id: int | None = None,
 ) -> slots.Schedule:
     """The therapist's hours, time off and active sessions between two instants."""
-    tz = ZoneInfo(therapist.timezone)
-    hours = [
-        slots.WeeklyRange(r.weekday, r.start, r.end)
-        for r in AvailabilityRule.objects.filter(therapist=therapist)
-    ]
-    time_off = list(
-        TimeOff.objects.filter(
-            therapist=therapist,
-            end_date__gte=window_start.astimezone(tz).date() - dt.timedelta(days=1),
-            start_date__lte=window_end.astimezone(tz).date() + dt.timedelta(days=1),
-        ).values_list("start_date", "end_date")
-    )
-    busy_sessions = Session.objects.active().filter(
-        therapist=therapist, start__lt=window_end, end__gt=window_start
-    )
-    if ignore_booking_id is not None:
-        busy_sessions = busy_sessions.exclude(booking_id=ignore_booking_id)
-    return slots.Schedule(
-        tz=tz,
-        hours=hours,
-        session_minutes=therapist.session_minutes,
-        step_minutes=therapist.slot_step_minutes,
-        time_off=time_off,
-        busy=list(busy_sessions.values_list("start", "end")),
-    )
+    return schedules_for(
+        [therapist],
+        window_start=window_start,
+        window_end=window_end,
+        ignore_booking_id=ignore_booking_id,
+    )[therapist.pk]
 
 
 def earliest_start(therapist: Therapist, at: dt.datetime | None = None) -> dt.datetime:
@@ -81,56 +122,23 @@ def next_opening(therapist: Therapist, *, at: dt.datetime | None = None) -> dt.d
 def next_opening_and_stale_at(
     therapist: Therapist, *, at: dt.datetime | None = None
 ) -> tuple[dt.datetime | None, dt.datetime | None]:
-    """The next opening, and from when it stops being right as time passes."""
-    at = at or now()
-    schedule = schedule_for(
-        therapist,
-        window_start=at - dt.timedelta(days=1),
-        window_end=at + dt.timedelta(days=slots.MAX_DAYS + 2),
-    )
-    return _first_opening(therapist, schedule, at)
+    """The next opening, and from when it stops being right as time passes: the bulk
+    answer for a list of one, so one therapist and the sweep never disagree."""
+    return next_openings([therapist], at=at)[therapist.pk]
 
 
 def next_openings(
     therapists: list[Therapist], *, at: dt.datetime | None = None
 ) -> dict[int, tuple[dt.datetime | None, dt.datetime | None]]:
-    """``next_opening_and_stale_at`` for many therapists, in three queries."""
+    """Each therapist's next opening and from when it goes stale, by id, in three
+    queries whatever their number."""
     at = at or now()
-    ids = [t.pk for t in therapists]
-    window_start = at - dt.timedelta(days=1)
-    window_end = at + dt.timedelta(days=slots.MAX_DAYS + 2)
-    hours: dict[int, list[slots.WeeklyRange]] = {pk: [] for pk in ids}
-    for pk, weekday, start, end in AvailabilityRule.objects.filter(
-        therapist_id__in=ids
-    ).values_list("therapist_id", "weekday", "start", "end"):
-        hours[pk].append(slots.WeeklyRange(weekday, start, end))
-    time_off: dict[int, list[tuple[dt.date, dt.date]]] = {pk: [] for pk in ids}
-    for pk, first, last in TimeOff.objects.filter(
-        # Dates in any zone: two days either side cover every therapist's local dates.
-        therapist_id__in=ids,
-        end_date__gte=window_start.date() - dt.timedelta(days=2),
-        start_date__lte=window_end.date() + dt.timedelta(days=2),
-    ).values_list("therapist_id", "start_date", "end_date"):
-        time_off[pk].append((first, last))
-    busy: dict[int, list[tuple[dt.datetime, dt.datetime]]] = {pk: [] for pk in ids}
-    for pk, start, end in (
-        Session.objects.active()
-        .filter(therapist_id__in=ids, start__lt=window_end, end__gt=window_start)
-        .values_list("therapist_id", "start", "end")
-    ):
-        busy[pk].append((start, end))
-    found = {}
-    for therapist in therapists:
-        schedule = slots.Schedule(
-            tz=ZoneInfo(therapist.timezone),
-            hours=hours[therapist.pk],
-            session_minutes=therapist.session_minutes,
-            step_minutes=therapist.slot_step_minutes,
-            time_off=time_off[therapist.pk],
-            busy=busy[therapist.pk],
-        )
-        found[therapist.pk] = _first_opening(therapist, schedule, at)
-    return found
+    schedules = schedules_for(
+        therapists,
+        window_start=at - dt.timedelta(days=1),
+        window_end=at + dt.timedelta(days=slots.MAX_DAYS + 2),
+    )
+    return {t.pk: _first_opening(t, schedules[t.pk], at) for t in therapists}
 
 
 def _first_opening(

@@ -74,7 +74,7 @@ def set_weekly_hours(
         rules = AvailabilityRule.objects.bulk_create(
             [AvailabilityRule(therapist=therapist, weekday=w, start=s, end=e) for w, s, e in ranges]
         )
-        refresh_next_opening(therapist=therapist)
+        opening_may_change(therapist)
     return sorted(rules, key=lambda r: (r.weekday, r.start))
 
 
@@ -91,7 +91,7 @@ def add_time_off(
         time_off = TimeOff.objects.create(
             therapist=therapist, start_date=start_date, end_date=end_date, note=note
         )
-        refresh_next_opening(therapist=therapist)
+        opening_may_change(therapist)
     return time_off
 
 
@@ -101,21 +101,7 @@ def remove_time_off(*, therapist: Therapist, time_off_id: int) -> None:
         deleted, _ = TimeOff.objects.filter(therapist=therapist, pk=time_off_id).delete()
         if not deleted:
             raise TimeOff.DoesNotExist
-        refresh_next_opening(therapist=therapist)
-
-
-def refresh_next_opening(*, therapist: Therapist) -> dt.datetime | None:
-    """Store the therapist's next free start, which search orders and filters by, and
-    from when it goes stale. Called with the therapist locked (weekly hours, time off,
-    groups); the booking path marks it stale instead (``_opening_may_change``)."""
-    opening, stale_at = selectors.next_opening_and_stale_at(therapist)
-    Therapist.objects.filter(pk=therapist.pk).update(
-        next_opening=opening, next_opening_stale_at=stale_at
-    )
-    # .update() sends no signal; ``therapist`` may be an older copy, so always bump.
-    search_cache.bump_directory_version()
-    therapist.next_opening, therapist.next_opening_stale_at = opening, stale_at
-    return opening
+        opening_may_change(therapist)
 
 
 class _ClockTimestamp(Func):
@@ -127,11 +113,15 @@ class _ClockTimestamp(Func):
     output_field = DateTimeField()
 
 
-def _opening_may_change(therapist: Therapist, *, taken: list[Session] | None = None) -> None:
-    """Inside a transaction that changed the therapist's calendar: mark the stored next
-    opening stale and recompute it after commit, outside every lock.
+def opening_may_change(therapist: Therapist, *, taken: list[Session] | None = None) -> None:
+    """Inside a transaction that changed the therapist's calendar (hours, time off,
+    sessions, group meetings): mark the stored next opening stale and recompute it after
+    commit, outside every lock. The one way every writer keeps the opening right: the
+    recompute stores its answer only if the mark is still the one it read, and a failed
+    recompute leaves the mark for the beat's sweep without failing the change.
 
-    ``taken``: the new sessions of a booking, with ``therapist`` read under its lock.
+    ``taken``: the new sessions of a booking or a group, with ``therapist`` read under
+    its lock.
     Taking time can only move the opening when a new session covers it, so a fresh
     opening (or a fresh "none") that none of them covers is left alone."""
     if taken is not None and therapist.next_opening_stale_at is not None:
@@ -333,7 +323,7 @@ def book_course(
             if "session_no_double_booking" not in str(exc):
                 raise
             raise SlotConflict([(start, "taken")]) from exc
-        _opening_may_change(therapist, taken=sessions)
+        opening_may_change(therapist, taken=sessions)
         if confirmed:
             _schedule_reminders(booking)
         _notify(booking, "requested" if not confirmed else "confirmed", first=sessions[0])
@@ -428,7 +418,7 @@ def decline_booking(*, booking_id: int, by, reason: str = "") -> Booking:
         booking.sessions.filter(status=Session.Status.PENDING).update(
             status=Session.Status.DECLINED
         )
-        _opening_may_change(booking.therapist)
+        opening_may_change(booking.therapist)
         _notify(booking, "declined")
         _audit(audit.Action.BOOKING_DECLINED, booking, by=by)
     return booking
@@ -460,7 +450,7 @@ def expire_pending_bookings(*, at: dt.datetime | None = None) -> int:
             if booking is None:
                 continue
             _expire(booking)
-            _opening_may_change(booking.therapist)
+            opening_may_change(booking.therapist)
             _notify(booking, "expired")
             _audit(audit.Action.BOOKING_EXPIRED, booking, by=None)
             expired += 1
@@ -515,7 +505,7 @@ def cancel_session(*, session_id: int, by, reason: str = "") -> Session:
                 "This session has already started; it cannot be cancelled.", status=session.status
             )
         _cancel_sessions(booking, [session], by=by, reason=reason)
-        _opening_may_change(booking.therapist)
+        opening_may_change(booking.therapist)
         _notify(booking, "session_cancelled", sessions=[session], by=by)
         _audit(audit.Action.SESSION_CANCELLED, session, by=by, late=session.late_cancellation)
     return session
@@ -535,7 +525,7 @@ def cancel_booking(*, booking_id: int, by, reason: str = "") -> Booking:
                 "This course has no upcoming sessions left to cancel.", status=booking.status
             )
         _cancel_sessions(booking, remaining, by=by, reason=reason)
-        _opening_may_change(booking.therapist)
+        opening_may_change(booking.therapist)
         _notify(booking, "booking_cancelled", sessions=remaining, by=by)
         _audit(audit.Action.BOOKING_CANCELLED, booking, by=by, sessions=[s.pk for s in remaining])
     return booking
@@ -585,7 +575,7 @@ def move_booking(*, booking_id: int, by, start: dt.datetime) -> Booking:
                 cursor.execute("SET CONSTRAINTS session_no_double_booking IMMEDIATE")
         except IntegrityError as exc:
             raise SlotConflict([(start, "taken")]) from exc
-        _opening_may_change(therapist)
+        opening_may_change(therapist)
         _notify(booking, "moved", sessions=remaining, by=by)
         _audit(audit.Action.BOOKING_MOVED, booking, by=by, sessions=[s.pk for s in remaining])
     return booking

@@ -1,6 +1,7 @@
 import datetime as dt
 from zoneinfo import ZoneInfo
 
+from django.test import TestCase
 from django.utils.timezone import localdate
 
 from booking import services
@@ -20,15 +21,23 @@ def at(day: dt.date, hour: int, minute: int = 0, tz=NY) -> dt.datetime:
 
 
 def bookable_therapist(*, state="NY", tz="America/New_York", hours=None, **kwargs):
-    """A verified therapist in ``state`` with weekday hours 9–17 (by default)."""
+    """A verified therapist in ``state`` with weekday hours 9–17 (by default), and the
+    next opening stored as after the hours' commit."""
     therapist = TherapistFactory(timezone=tz, notice_hours=24, **kwargs)
     verified_license(therapist=therapist, state=state)
-    services.set_weekly_hours(
-        therapist=therapist,
-        ranges=hours if hours is not None else [(d, dt.time(9), dt.time(17)) for d in range(5)],
-    )
+    with committed():
+        services.set_weekly_hours(
+            therapist=therapist,
+            ranges=hours if hours is not None else [(d, dt.time(9), dt.time(17)) for d in range(5)],
+        )
     therapist.refresh_from_db()
     return therapist
+
+
+def committed():
+    """Run the on-commit callbacks of the writes inside, as their commit would (a test's
+    own transaction never commits): ``with committed(): services.add_time_off(...)``."""
+    return TestCase.captureOnCommitCallbacks(execute=True)
 
 
 def client_in(state="NY", tz="America/New_York", **kwargs):

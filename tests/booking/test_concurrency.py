@@ -1,13 +1,18 @@
-"""Double booking under real concurrency: parallel connections, one per thread."""
+"""Double booking and lock order under real concurrency: parallel connections, one per
+thread."""
 
 import datetime as dt
 import threading
+import time
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 
+from booking import groups
 from booking.exceptions import SlotConflict
-from booking.models import Session
+from booking.models import Group, Session
+from providers.models import Therapist
+from tests.booking.group_helpers import group_therapist, make_group
 from tests.booking.helpers import at, book, bookable_therapist, client_in, next_weekday
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -69,3 +74,66 @@ def test_overlapping_courses_at_different_times_never_overlap_in_the_calendar():
     sessions = list(Session.objects.active().filter(therapist=therapist).order_by("start"))
     for a, b in zip(sessions, sessions[1:], strict=False):
         assert a.end <= b.start
+
+
+def _someone_waits_for_a_lock(timeout: float = 10) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT count(*) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND wait_event_type = 'Lock'"
+            )
+            if cursor.fetchone()[0]:
+                return True
+        time.sleep(0.05)
+    return False
+
+
+@pytest.mark.parametrize("cancel", ["meeting", "group"])
+def test_a_group_cancellation_waiting_for_the_therapist_holds_no_group_lock(cancel):
+    """Lock order: therapist, then group (an edit of the group takes them so). A
+    cancellation marks the therapist's opening: it takes the therapist first, so while
+    it waits for the therapist it holds nothing an edit could be waiting for."""
+    therapist = group_therapist()
+    group = make_group(therapist)
+    meeting = group.meetings.first()
+    holding, release = threading.Event(), threading.Event()
+    outcome = {}
+
+    def hold_the_therapist():
+        try:
+            with transaction.atomic():
+                Therapist.objects.select_for_update().get(pk=therapist.pk)
+                holding.set()
+                release.wait(30)
+        finally:
+            connection.close()
+
+    def run_the_cancellation():
+        try:
+            if cancel == "meeting":
+                groups.cancel_meeting(by=therapist.user, session_id=meeting.pk, reason="Ill")
+            else:
+                groups.cancel_group(by=therapist.user, group_id=group.pk, reason="Ill")
+            outcome["done"] = True
+        except Exception as exc:  # noqa: BLE001 — reported by the assertion below
+            outcome["error"] = exc
+        finally:
+            connection.close()
+
+    holder = threading.Thread(target=hold_the_therapist)
+    holder.start()
+    assert holding.wait(10)
+    canceller = threading.Thread(target=run_the_cancellation)
+    canceller.start()
+    try:
+        assert _someone_waits_for_a_lock()
+        with transaction.atomic():
+            # Refused at once (DatabaseError) if the waiting cancellation held the group.
+            Group.objects.select_for_update(nowait=True).get(pk=group.pk)
+    finally:
+        release.set()
+        holder.join(30)
+        canceller.join(30)
+    assert outcome == {"done": True}

@@ -3,6 +3,7 @@ capacity under concurrency, the waitlist and its 24-hour offers, attendance."""
 
 import datetime as dt
 import threading
+from collections.abc import Callable
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -10,6 +11,7 @@ import time_machine
 from django.core import mail
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, connection, transaction
+from django.test.utils import CaptureQueriesContext
 from django.utils.timezone import now
 
 from booking import groups
@@ -317,6 +319,46 @@ def test_raising_the_capacity_offers_the_new_seats_in_order(group):
     ]
     with pytest.raises(ValidationError):
         groups.update_group(group_id=group.pk, by=group.therapist.user, capacity=3)
+
+
+def _reads(queries) -> list[str]:
+    return [q["sql"] for q in queries.captured_queries if q["sql"].startswith("SELECT")]
+
+
+def _raise_capacity(seats: int) -> Callable[[], object]:
+    """A full group of ``seats`` with as many waiting; then the capacity doubles."""
+    group = make_group(group_therapist(), capacity=seats)
+    for _ in range(2 * seats):
+        groups.enrol(client=client_in(), group_id=group.pk)
+    return lambda: groups.update_group(
+        group_id=group.pk, by=group.therapist.user, capacity=2 * seats
+    )
+
+
+def _let_offers_lapse(seats: int) -> Callable[[], object]:
+    """``seats`` offers made when members left, and as many people behind them; then
+    the offers lapse."""
+    group = make_group(group_therapist(), capacity=seats)
+    members = [client_in() for _ in range(seats)]
+    for client in members + [client_in() for _ in range(2 * seats)]:
+        groups.enrol(client=client, group_id=group.pk)
+    for client in members:
+        groups.leave(client=client, group_id=group.pk)
+    return lambda: groups.expire_offers(at=now() + dt.timedelta(hours=25))
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("prepare", [_raise_capacity, _let_offers_lapse])
+def test_offering_several_seats_at_once_reads_no_more_than_offering_one(prepare):
+    counted = {}
+    for seats in (1, 4):
+        offer = prepare(seats)
+        with CaptureQueriesContext(connection) as queries:
+            offer()
+        assert Enrolment.objects.filter(status="offered").count() == seats
+        Enrolment.objects.filter(status="offered").update(status="declined_offer")
+        counted[seats] = _reads(queries)
+    assert len(counted[4]) == len(counted[1]), counted[4]
 
 
 # --- Editing, cancelling, attendance -------------------------------------------------------

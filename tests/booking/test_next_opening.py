@@ -4,14 +4,28 @@ marks it stale and it is recomputed after commit; the beat's sweep recomputes, i
 only the therapists whose opening is due."""
 
 import datetime as dt
+import zoneinfo
+from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
 from django.utils.timezone import now
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
-from booking import selectors, services
+from booking import groups, selectors, services, slots
+from booking.models import AvailabilityRule, TimeOff
 from providers.models import Therapist
-from tests.booking.helpers import NY, at, book, bookable_therapist, client_in, next_weekday
+from tests.booking.group_helpers import group_therapist, make_group
+from tests.booking.helpers import (
+    NY,
+    at,
+    book,
+    bookable_therapist,
+    client_in,
+    committed,
+    next_weekday,
+)
 from tests.factories import TherapistFactory
 
 pytestmark = pytest.mark.django_db
@@ -118,7 +132,8 @@ def test_the_sweep_recomputes_openings_that_time_has_overtaken():
 
 def test_a_therapist_without_weekly_hours_is_never_due():
     therapist = TherapistFactory()
-    services.refresh_next_opening(therapist=therapist)
+    with committed():
+        services.set_weekly_hours(therapist=therapist, ranges=[])
     assert stored(therapist) == (None, None)
     assert services.refresh_stale_openings() == 0
 
@@ -126,9 +141,10 @@ def test_a_therapist_without_weekly_hours_is_never_due():
 def test_with_no_opening_in_62_days_it_is_looked_at_again_at_the_next_local_midnight():
     therapist = bookable_therapist()
     today = now().astimezone(NY).date()
-    services.add_time_off(
-        therapist=therapist, start_date=today, end_date=today + dt.timedelta(days=70)
-    )
+    with committed():
+        services.add_time_off(
+            therapist=therapist, start_date=today, end_date=today + dt.timedelta(days=70)
+        )
     opening, stale_at = stored(therapist)
     assert opening is None
     assert stale_at == dt.datetime.combine(today + dt.timedelta(days=1), dt.time(), tzinfo=NY)
@@ -193,3 +209,288 @@ def test_saving_fields_the_opening_does_not_depend_on_leaves_it_fresh():
     therapist.bio = "New words."
     therapist.save(update_fields=["bio"])
     assert stored(therapist) == before
+
+
+# --- One answer for one therapist and for many ------------------------------------------
+
+# Zones far from UTC either way, on half and quarter hours, with and without daylight saving.
+FAR_ZONES = [
+    "Pacific/Kiritimati",  # UTC+14
+    "Etc/GMT+12",  # UTC-12
+    "Pacific/Pago_Pago",  # UTC-11
+    "Pacific/Chatham",  # UTC+12:45 / +13:45
+    "Asia/Kathmandu",  # UTC+5:45
+    "America/St_Johns",  # UTC-3:30 / -2:30
+    "Australia/Lord_Howe",  # UTC+10:30 / +11, a half-hour change
+    "America/New_York",
+    "UTC",
+]
+
+
+EPOCH = dt.datetime(1900, 1, 1, tzinfo=dt.UTC)
+MINUTES = st.integers(min_value=0, max_value=200 * 366 * 24 * 60)  # 1900 to 2100
+
+
+@given(
+    zone=st.sampled_from(sorted(zoneinfo.available_timezones())),
+    minutes=MINUTES,
+    given_in=st.sampled_from(["UTC", "Pacific/Kiritimati", "Etc/GMT+12"]),
+    length=st.timedeltas(min_value=dt.timedelta(0), max_value=dt.timedelta(days=70)),
+    fraction=st.floats(min_value=0, max_value=1),
+)
+@settings(max_examples=500, deadline=None, database=None)
+def test_the_time_off_read_for_a_window_covers_every_local_date_in_it_in_every_zone(
+    zone, minutes, given_in, length, fraction
+):
+    start = (EPOCH + dt.timedelta(minutes=minutes)).astimezone(ZoneInfo(given_in))
+    first_day, last_day = selectors.time_off_dates(start, start + length)
+    instant = start + length * fraction
+    assert first_day <= instant.astimezone(ZoneInfo(zone)).date() <= last_day
+
+
+def test_one_therapist_and_the_sweep_give_the_slot_finder_the_same_schedule(monkeypatch):
+    """The single-therapist path and the sweep's bulk read once read time off through
+    different windows (one local day, two UTC days): days off just outside the narrower
+    one reached the slot finder on one path only."""
+    at_ = dt.datetime(2031, 1, 15, 11, 30, tzinfo=dt.UTC)
+    therapists = [bookable_therapist(tz=zone) for zone in FAR_ZONES]
+    TimeOff.objects.bulk_create(
+        TimeOff(therapist=t, start_date=day, end_date=day)
+        for t in therapists
+        for today in [at_.astimezone(ZoneInfo(t.timezone)).date()]
+        for offset in [*range(-5, 2), *range(60, 68)]
+        for day in [today + dt.timedelta(days=offset)]
+    )
+    seen = []
+    finder = slots.free_course_starts
+
+    def spy(schedule, **kwargs):
+        seen.append(schedule)
+        return finder(schedule, **kwargs)
+
+    monkeypatch.setattr(slots, "free_course_starts", spy)
+    alone = []
+    for therapist in therapists:
+        selectors.next_opening_and_stale_at(therapist, at=at_)
+        alone.append(seen.pop())
+    selectors.next_openings(therapists, at=at_)
+    assert seen == alone
+
+
+@st.composite
+def calendars(draw):
+    """One therapist's zone, hours, notice and days off around the edges of the 62 days."""
+    hours = draw(
+        st.sampled_from(
+            [
+                [(d, dt.time(9), dt.time(17)) for d in range(5)],
+                [(d, dt.time(0), dt.time(2)) for d in range(7)],  # just after local midnight
+                [(d, dt.time(22), dt.time(23, 59)) for d in range(7)],  # just before it
+                [(6, dt.time(11), dt.time(13))],
+            ]
+        )
+    )
+    # Days off counted from the therapist's local "today": a long block that pushes the
+    # opening to the far edge, and short ones on both edges of the 62 days.
+    block = draw(st.sampled_from([None, 54, 57, 58, 59, 60, 61]))
+    edges = [*range(-3, 3), *range(57, 65)]
+    short = draw(st.lists(st.tuples(st.sampled_from(edges), st.integers(0, 2)), max_size=4))
+    return {
+        "zone": draw(st.sampled_from(FAR_ZONES)),
+        "hours": hours,
+        "notice_hours": draw(st.sampled_from([0, 1, 24, 72])),
+        "off": ([(-3, block + 3)] if block is not None else []) + short,
+    }
+
+
+def _everything_in_view(therapist, at_):
+    """The opening computed from all the therapist's hours and time off, no window."""
+    tz = ZoneInfo(therapist.timezone)
+    hours = [
+        slots.WeeklyRange(*row)
+        for row in AvailabilityRule.objects.filter(therapist=therapist).values_list(
+            "weekday", "start", "end"
+        )
+    ]
+    if not hours:
+        return None
+    schedule = slots.Schedule(
+        tz=tz,
+        hours=hours,
+        session_minutes=therapist.session_minutes,
+        step_minutes=therapist.slot_step_minutes,
+        time_off=list(
+            TimeOff.objects.filter(therapist=therapist).values_list("start_date", "end_date")
+        ),
+    )
+    found = slots.free_course_starts(
+        schedule,
+        first_day=at_.astimezone(tz).date(),
+        days=slots.MAX_DAYS,
+        earliest=at_ + dt.timedelta(hours=therapist.notice_hours),
+        limit=1,
+    )
+    return found[0] if found else None
+
+
+@given(
+    minutes=st.integers(min_value=0, max_value=3 * 366 * 24 * 60),
+    drawn=st.lists(calendars(), min_size=1, max_size=4),
+)
+@settings(
+    max_examples=40,
+    deadline=None,
+    database=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
+def test_one_therapist_alone_and_many_together_get_the_same_opening_in_any_zone(minutes, drawn):
+    at_ = dt.datetime(2030, 1, 1, tzinfo=dt.UTC) + dt.timedelta(minutes=minutes)
+    therapists = []
+    for calendar in drawn:
+        therapist = TherapistFactory(
+            timezone=calendar["zone"], notice_hours=calendar["notice_hours"]
+        )
+        AvailabilityRule.objects.bulk_create(
+            AvailabilityRule(therapist=therapist, weekday=d, start=s, end=e)
+            for d, s, e in calendar["hours"]
+        )
+        today = at_.astimezone(ZoneInfo(calendar["zone"])).date()
+        TimeOff.objects.bulk_create(
+            TimeOff(
+                therapist=therapist,
+                start_date=today + dt.timedelta(days=first),
+                end_date=today + dt.timedelta(days=first + days),
+            )
+            for first, days in calendar["off"]
+        )
+        therapists.append(therapist)
+    together = selectors.next_openings(therapists, at=at_)
+    for therapist in therapists:
+        alone = selectors.next_opening_and_stale_at(therapist, at=at_)
+        assert together[therapist.pk] == alone
+        assert alone[0] == _everything_in_view(therapist, at_)
+
+
+# --- Every calendar change: marked under its lock, recomputed after its commit -----------
+
+
+def _group_over(therapist, opening, **fields):
+    """A one-meeting group that covers ``opening`` (group meetings ignore weekly hours)."""
+    local = opening.astimezone(NY)
+    return make_group(
+        therapist,
+        weekday=local.weekday(),
+        start_time=local.time(),
+        start_date=local.date(),
+        weeks=1,
+        meeting_minutes=60,
+        **fields,
+    )
+
+
+def _day_off_on(therapist, opening):
+    day = opening.astimezone(NY).date()
+    return services.add_time_off(therapist=therapist, start_date=day, end_date=day)
+
+
+def _group_committed(therapist, opening):
+    with committed():
+        return _group_over(therapist, opening)
+
+
+# Each takes a therapist and its opening, commits what the change needs first, and
+# returns the change: one that moves the opening.
+def _new_hours(therapist, opening):
+    return lambda: services.set_weekly_hours(therapist=therapist, ranges=[])
+
+
+def _time_off(therapist, opening):
+    return lambda: _day_off_on(therapist, opening)
+
+
+def _time_off_removed(therapist, opening):
+    with committed():
+        off = _day_off_on(therapist, opening)
+    return lambda: services.remove_time_off(therapist=therapist, time_off_id=off.pk)
+
+
+def _new_group(therapist, opening):
+    return lambda: _group_over(therapist, opening)
+
+
+def _group_moved(therapist, opening):
+    group = _group_committed(therapist, opening)
+    by = therapist.user
+    return lambda: groups.update_group(group_id=group.pk, by=by, start_time=dt.time(20))
+
+
+def _meeting_cancelled(therapist, opening):
+    meeting = _group_committed(therapist, opening).meetings.get()
+    by = therapist.user
+    return lambda: groups.cancel_meeting(by=by, session_id=meeting.pk, reason="Unwell")
+
+
+def _group_cancelled(therapist, opening):
+    group = _group_committed(therapist, opening)
+    return lambda: groups.cancel_group(by=therapist.user, group_id=group.pk, reason="Unwell")
+
+
+CHANGES = {
+    "weekly hours": _new_hours,
+    "time off": _time_off,
+    "time off removed": _time_off_removed,
+    "a new group": _new_group,
+    "a group rescheduled": _group_moved,
+    "a meeting cancelled": _meeting_cancelled,
+    "a group cancelled": _group_cancelled,
+}
+
+
+@pytest.mark.parametrize("change", CHANGES)
+def test_a_calendar_change_marks_the_opening_and_the_commit_recomputes_it(
+    change, django_capture_on_commit_callbacks
+):
+    therapist = group_therapist()
+    act = CHANGES[change](therapist, stored(therapist)[0])
+    before = stored(therapist)
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        act()
+    marked_opening, marked_at = stored(therapist)
+    assert marked_opening == before[0]  # not recomputed inside the transaction
+    assert marked_at <= now()  # but due at once
+    for callback in callbacks:
+        callback()
+    assert stored(therapist) == selectors.next_opening_and_stale_at(therapist)
+    assert stored(therapist)[0] != before[0]
+
+
+@pytest.mark.parametrize("change", CHANGES)
+def test_a_failed_recompute_never_fails_a_calendar_change_and_leaves_the_mark(
+    change, django_capture_on_commit_callbacks, monkeypatch
+):
+    therapist = group_therapist()
+    act = CHANGES[change](therapist, stored(therapist)[0])
+    before = stored(therapist)
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("recompute failed")
+
+    monkeypatch.setattr(selectors, "next_openings", broken)
+    with django_capture_on_commit_callbacks(execute=True):
+        act()
+    assert stored(therapist)[1] <= now()  # still marked: the sweep will see it
+    monkeypatch.undo()
+    assert services.refresh_stale_openings() == 1
+    assert stored(therapist)[0] == selectors.next_opening(therapist) != before[0]
+
+
+def test_a_group_that_leaves_the_opening_free_does_not_touch_it(
+    django_capture_on_commit_callbacks,
+):
+    therapist = group_therapist()
+    before = stored(therapist)
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        make_group(therapist, start_time=dt.time(19))  # evenings, outside the hours
+    assert stored(therapist) == before
+    assert not [c for c in callbacks if c.__name__ == "refresh_after_commit"]
+    assert before[0] == selectors.next_opening(therapist)

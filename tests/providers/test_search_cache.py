@@ -15,11 +15,13 @@ from django.urls import reverse
 from django.utils.timezone import now
 from rest_framework.test import APIClient
 
+from booking import groups
 from booking import services as booking
 from booking.models import TimeOff
 from providers import licensing, search_cache
 from providers.models import License, Modality, Therapist
-from tests.booking.helpers import book, bookable_therapist, client_in
+from tests.booking.group_helpers import group_therapist, make_group
+from tests.booking.helpers import NY, book, bookable_therapist, client_in
 from tests.factories import LicenseFactory, TherapistFactory, make_verifier, verified_license
 from therapy_directory import clock
 
@@ -327,6 +329,27 @@ def test_a_booking_that_takes_the_next_opening_moves_it(api, committed):
         book(client_in(), therapist, start, weeks=1)
     after = _opening(api, therapist)
     assert after is not None and after != first
+
+
+def test_a_group_meeting_over_the_next_opening_moves_it_and_cancelling_gives_it_back(
+    api, committed
+):
+    with committed():
+        therapist = group_therapist()
+    first = _opening(api, therapist)
+    local = Therapist.objects.get(pk=therapist.pk).next_opening.astimezone(NY)
+    with committed():
+        group = make_group(
+            therapist,
+            weekday=local.weekday(),
+            start_time=local.time(),
+            start_date=local.date(),
+            weeks=1,
+        )
+    assert _opening(api, therapist) not in (None, first)
+    with committed():
+        groups.cancel_group(by=therapist.user, group_id=group.pk, reason="Unwell")
+    assert _opening(api, therapist) == first
 
 
 def test_the_sweep_of_stale_openings_changes_the_answer(api, committed):
