@@ -105,9 +105,9 @@ cache (`providers/search_cache.py`), as a directory ships them:
 - *Invalidation*: the version is one integer in Redis, bumped on commit of every write that
   can change a result or a card: signals for saves and deletes of therapists, licenses
   (submit, verify, reject), the modality/specialty/language links and lists; explicit bumps
-  where no signal fires: license expiry (`.update()`), every stored next opening
-  (`refresh_next_opening`, and the `execute_values` of `refresh_openings`: bookings after
-  commit, the beat's sweep, weekly hours, time off, groups) and `seed_demo` (COPY). A bump
+  where no signal fires: license expiry (`.update()`), every stored next opening (the
+  `execute_values` of `refresh_openings`, after the commit of a booking, weekly hours, time
+  off or group change, and in the beat's sweep) and `seed_demo` (COPY). A bump
   makes every older entry unreachable. Each write path has a test that the next search
   sees it (`tests/providers/test_search_cache.py`, against locmem and Redis).
 - *TTL*: `SEARCH_CACHE_SECONDS` (default 60; 0 turns the cache off) is the safety net: an

@@ -7,9 +7,9 @@ a result card bumps it once its transaction commits (``bump_directory_version``)
 signal handlers in ``providers.signals`` for saves and deletes of therapists, licenses,
 their modality/specialty/language links and the reference lists, and explicit calls where
 rows change without signals (``.update()``, ``execute_values``, COPY): license expiry,
-``booking.services.refresh_next_opening`` / ``refresh_openings`` (every change of a
-stored next opening) and ``seed_demo``. A bumped version makes every older entry
-unreachable; they age out by their TTL.
+``booking.services.refresh_openings`` (every change of a stored next opening) and
+``seed_demo``. A bumped version makes every older entry unreachable; they age out by
+their TTL.
 
 ``SEARCH_CACHE_SECONDS`` (default 60; 0 turns the cache off) bounds how stale an entry can
 be if a write ever missed its bump, and what only the clock changes: ``available_within``
