@@ -4,24 +4,21 @@ from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import Http404
 from django.shortcuts import render
 
+from accounts.decorators import staff_required
 from audit import selectors
+from therapy_directory.pagination import filter_links
 
 EVENTS_PER_PAGE = 50
 
 
-@login_required
+@staff_required
 def staff_log(request):
     """Every recorded event, filterable by who, whose data, action and day. Staff only;
     to anyone else this page does not exist."""
-    if not (request.user.is_active and request.user.is_staff):
-        raise Http404
     search, qs = selectors.staff_log(request.GET)
     page = Paginator(qs, EVENTS_PER_PAGE).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
     return render(
         request,
         "audit/staff_log.html",
@@ -30,8 +27,7 @@ def staff_log(request):
             "fields": list(search.form),
             "valid": search.is_valid(),
             "page": page,
-            "query_prefix": f"?{query.urlencode()}&" if query else "?",
-            "has_filters": any(v for k, v in query.items()),
+            **filter_links(request.GET),
             "section": "audit",
         },
         status=200 if search.is_valid() else 400,

@@ -7,7 +7,14 @@ from django import forms
 
 from accounts.forms import DescribedErrorsMixin, describe_errors
 from accounts.places import US_STATES, timezone_choices
-from providers.models import Format, License, Therapist
+from providers.models import (
+    REMINDER_MINUTES_MAX,
+    REMINDER_MINUTES_MIN,
+    REMINDERS_AT_MOST,
+    Format,
+    License,
+    Therapist,
+)
 from providers.widgets import PythonRenderedSelectMixin
 
 # The search panel, in the order a person narrows things down: where they live first.
@@ -131,10 +138,16 @@ class TherapistProfileForm(DescribedErrorsMixin, forms.ModelForm):
         return minutes
 
     def clean_reminder_minutes(self) -> list[int]:
+        # The model holds the bounds (and the database enforces them); this says them
+        # in one sentence, and stores the times without repeats, latest first.
         minutes = self.cleaned_data.get("reminder_minutes") or []
-        if any(m < 5 or m > 14 * 24 * 60 for m in minutes) or len(minutes) > 5:
+        if (
+            any(m < REMINDER_MINUTES_MIN or m > REMINDER_MINUTES_MAX for m in minutes)
+            or len(minutes) > REMINDERS_AT_MOST
+        ):
             raise forms.ValidationError(
-                "Give up to five reminder times between 5 minutes and 14 days (20160)."
+                f"Give up to five reminder times between {REMINDER_MINUTES_MIN} minutes and "
+                f"14 days ({REMINDER_MINUTES_MAX})."
             )
         return sorted(set(minutes), reverse=True)
 

@@ -5,8 +5,10 @@ import datetime as dt
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex
+from django.contrib.postgres.validators import ArrayMaxLengthValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, Func, OuterRef, Q
 from django.urls import reverse
 from django.utils.timezone import now
 
@@ -58,6 +60,38 @@ class Language(models.Model):
 class Format(models.TextChoices):
     TELEHEALTH = "telehealth", "Telehealth (video)"
     IN_PERSON = "in_person", "In person"
+
+
+# A therapist's reminders: up to five, each between 5 minutes and 14 days before a session.
+REMINDERS_AT_MOST = 5
+REMINDER_MINUTES_MIN = 5
+REMINDER_MINUTES_MAX = 14 * 24 * 60
+
+
+class IntArrayLengthAtMost(Func):
+    """For a CheckConstraint: an integer array holds at most ``most`` elements. The column
+    appears once in the SQL (model validation puts the value there as a parameter)."""
+
+    template = "cardinality(%(expressions)s::integer[]) <= %(most)s"
+    output_field = models.BooleanField()
+    arity = 1
+
+    def __init__(self, expression, *, most: int):
+        super().__init__(expression, most=int(most))
+
+
+class IntArrayWithin(Func):
+    """For a CheckConstraint: every element of an integer array lies in [low, high]
+    (true for an empty array, false for a NULL element)."""
+
+    template = (
+        "COALESCE(int4range(%(low)s, %(high)s, '[]') @> ALL(%(expressions)s::integer[]), false)"
+    )
+    output_field = models.BooleanField()
+    arity = 1
+
+    def __init__(self, expression, *, low: int, high: int):
+        super().__init__(expression, low=int(low), high=int(high))
 
 
 class TherapistQuerySet(models.QuerySet):
@@ -115,9 +149,15 @@ class Therapist(models.Model):
         "video room link", blank=True, help_text="Sent to booked clients in reminders."
     )
     reminder_minutes = ArrayField(
-        models.PositiveIntegerField(),
+        models.PositiveIntegerField(
+            validators=[
+                MinValueValidator(REMINDER_MINUTES_MIN),
+                MaxValueValidator(REMINDER_MINUTES_MAX),
+            ]
+        ),
         default=list,
         blank=True,
+        validators=[ArrayMaxLengthValidator(REMINDERS_AT_MOST)],
         help_text="Minutes before a session to send reminders; empty means 24 h and 1 h.",
     )
     # The next free start, kept current by the booking services (Booking issue).
@@ -155,6 +195,16 @@ class Therapist(models.Model):
             models.CheckConstraint(
                 condition=Q(formats__contained_by=[f.value for f in Format]),
                 name="therapist_formats_valid",
+            ),
+            models.CheckConstraint(
+                condition=IntArrayLengthAtMost("reminder_minutes", most=REMINDERS_AT_MOST),
+                name="therapist_reminders_at_most_5",
+            ),
+            models.CheckConstraint(
+                condition=IntArrayWithin(
+                    "reminder_minutes", low=REMINDER_MINUTES_MIN, high=REMINDER_MINUTES_MAX
+                ),
+                name="therapist_reminder_minutes_range",
             ),
         ]
 

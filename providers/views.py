@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 import zoneinfo
-from functools import wraps
-from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
@@ -21,6 +19,7 @@ from django.utils.dates import MONTHS_3, WEEKDAYS_ABBR
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_http_methods, require_POST
 
+from accounts.decorators import staff_required
 from accounts.places import STATE_NAMES
 from providers import licensing, search_cache
 from providers.forms import (
@@ -33,6 +32,7 @@ from providers.forms import (
 from providers.models import License, LicenseDecision, Therapist
 from providers.selectors import search_therapists, therapist_profile
 from therapy_directory import clock
+from therapy_directory.pagination import filter_links
 
 SEARCH_PAGE_SIZE = 20
 QUEUE_PAGE_SIZE = 50
@@ -123,8 +123,6 @@ def _search_results(params, viewer_tz: str) -> tuple[str, str, bool]:
         page = paginator.get_page(params.get("page"))
         page.object_list = _with_opening_labels(list(page.object_list), viewer_tz)
         state_name = STATE_NAMES.get(form.cleaned_data.get("state") or "", "")
-    # Pagination keeps every filter; empty ones stay out of the shared URL.
-    kept = [(k, v) for k, values in params.lists() if k != "page" for v in values if v]
     content = render_to_string(
         "providers/_search_content.html",
         {
@@ -138,8 +136,7 @@ def _search_results(params, viewer_tz: str) -> tuple[str, str, bool]:
                 else []
             ),
             "state_name": state_name,
-            "query_prefix": "?" + urlencode(kept) + "&" if kept else "?",
-            "has_filters": bool(kept),
+            **filter_links(params),  # pagination keeps every filter
             "viewer_tz": viewer_tz,
         },
     )
@@ -293,16 +290,8 @@ def dashboard_licenses(request):
 # --- Staff ----------------------------------------------------------------------------
 
 
-def verifier_required(view):
-    """Staff with the verify permission only; to anyone else these pages do not exist."""
-
-    @wraps(view)
-    def wrapped(request, *args, **kwargs):
-        if not request.user.can_verify_licenses:
-            raise Http404
-        return view(request, *args, **kwargs)
-
-    return login_required(wrapped)
+# Staff with the verify permission only; to anyone else these pages do not exist.
+verifier_required = staff_required(permission="providers.verify_license")
 
 
 def _render_queue(request, *, failed: dict | None = None):

@@ -1,5 +1,6 @@
-"""Real Celery workers for tests: a `celery worker` subprocess on the test database,
-fed through the real Redis on a queue of its own (the machine's Redis is shared)."""
+"""Real Celery workers for tests: `celery worker` (and `celery beat`) subprocesses on the
+test database, fed through a real Redis on a queue of their own (the machine's Redis is
+shared). ``CeleryProcesses`` starts them; ``celery_worker`` is one worker for a block."""
 
 from __future__ import annotations
 
@@ -42,57 +43,6 @@ def _is_task_success(line: str, task_name: str) -> bool:
     return entry.get("task") == task_name and entry.get("state") == "SUCCESS"
 
 
-@contextlib.contextmanager
-def celery_worker(*, concurrency: int = 1, extra_env: dict | None = None):
-    """Start a worker; yield a handle that sends tasks by name and reads what ran."""
-    queue = f"test-{uuid.uuid4().hex[:10]}"
-    env = {
-        **os.environ,
-        "DATABASE_URL": test_database_url(),
-        "CELERY_BROKER_URL": redis_url(),
-        "CELERY_QUEUE": queue,
-        "EMAIL_URL": "consolemail://",
-        **(extra_env or {}),
-    }
-    log = open(ROOT / ".data" / f"{queue}.log", "w+")  # noqa: SIM115
-    worker = subprocess.Popen(
-        [
-            sys.executable, "-m", "celery", "-A", "therapy_directory", "worker",
-            "--queues", queue, "--concurrency", str(concurrency), "--pool", "prefork",
-            "--loglevel", "INFO", "--without-heartbeat", "--without-gossip", "--without-mingle",
-        ],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-    )  # fmt: skip
-    sender = Celery(broker=redis_url())
-
-    class Handle:
-        def send(self, task_name: str, **kwargs):
-            return sender.send_task(task_name, kwargs=kwargs, queue=queue)
-
-        def succeeded(self, task_name: str) -> int:
-            """How many runs of ``task_name`` the worker has finished so far."""
-            log.flush()
-            text = Path(log.name).read_text()
-            return sum(
-                1 for line in text.splitlines() if _is_task_success(line, task_name)
-            )  # fmt: skip
-
-    try:
-        yield Handle()
-    finally:
-        worker.terminate()
-        try:
-            worker.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            worker.kill()
-        sender.close()
-        log.seek(0)
-        output = log.read()
-        log.close()
-        Path(log.name).unlink(missing_ok=True)
-        print(output[-4000:])  # shown by pytest when the test fails
-
-
 def wait_until(predicate, *, timeout: float = 30.0, interval: float = 0.1) -> bool:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -102,17 +52,6 @@ def wait_until(predicate, *, timeout: float = 30.0, interval: float = 0.1) -> bo
     return False
 
 
-def _celery_env(*, broker: str, queue: str, extra_env: dict | None) -> dict:
-    return {
-        **os.environ,
-        "DATABASE_URL": test_database_url(),
-        "CELERY_BROKER_URL": broker,
-        "CELERY_QUEUE": queue,
-        "EMAIL_URL": "consolemail://",
-        **(extra_env or {}),
-    }
-
-
 class CeleryProcesses:
     """Several `celery worker` (and optionally `celery beat`) processes on one queue,
     each in its own process group so a test can SIGKILL one whole worker."""
@@ -120,7 +59,14 @@ class CeleryProcesses:
     def __init__(self, *, broker: str, extra_env: dict | None = None):
         self.broker = broker
         self.queue = f"test-{uuid.uuid4().hex[:10]}"
-        self.env = _celery_env(broker=broker, queue=self.queue, extra_env=extra_env)
+        self.env = {
+            **os.environ,
+            "DATABASE_URL": test_database_url(),
+            "CELERY_BROKER_URL": broker,
+            "CELERY_QUEUE": self.queue,
+            "EMAIL_URL": "consolemail://",
+            **(extra_env or {}),
+        }
         self.processes: list[subprocess.Popen] = []
         self.logs: list[Path] = []
         self.sender = Celery(broker=broker)
@@ -157,6 +103,10 @@ class CeleryProcesses:
     def output(self) -> str:
         return "\n".join(log.read_text() for log in self.logs if log.exists())
 
+    def succeeded(self, task_name: str) -> int:
+        """How many runs of ``task_name`` the workers have finished so far."""
+        return sum(1 for line in self.output().splitlines() if _is_task_success(line, task_name))
+
     def kill(self, process: subprocess.Popen) -> None:
         os.killpg(process.pid, signal.SIGKILL)
         process.wait(timeout=10)
@@ -171,7 +121,20 @@ class CeleryProcesses:
                 process.wait(timeout=20)
             except subprocess.TimeoutExpired:
                 os.killpg(process.pid, signal.SIGKILL)
+                process.wait(timeout=10)
         self.sender.close()
         print(self.output()[-4000:])  # shown by pytest when the test fails
         for log in self.logs:
             log.unlink(missing_ok=True)
+
+
+@contextlib.contextmanager
+def celery_worker(*, concurrency: int = 1, extra_env: dict | None = None):
+    """One worker on the test Redis; yields its ``CeleryProcesses`` (``send``,
+    ``succeeded``, ``output``) and stops it afterwards."""
+    celery = CeleryProcesses(broker=redis_url(), extra_env=extra_env)
+    try:
+        celery.start_worker(concurrency=concurrency)
+        yield celery
+    finally:
+        celery.stop()

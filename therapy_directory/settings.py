@@ -285,6 +285,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "booking.tasks.expire_group_offers",
         "schedule": timedelta(minutes=5),
     },
+    "delete-expired-signup-requests": {
+        "task": "accounts.tasks.delete_expired_signup_requests",
+        "schedule": timedelta(hours=1),  # links last days: hourly keeps the table small
+    },
 }
 
 # --- Domain defaults -------------------------------------------------------------

@@ -1,6 +1,7 @@
 """The staff audit log and a client's "who looked at my record"."""
 
 import datetime as dt
+import re
 
 import pytest
 import time_machine
@@ -13,7 +14,7 @@ from rest_framework.test import APIClient
 from audit import services as audit
 from audit.models import AuditEvent
 from tests.booking.helpers import at, book, bookable_therapist, client_in, next_weekday
-from tests.factories import UserFactory
+from tests.factories import LicenseFactory, UserFactory, make_verifier
 
 pytestmark = pytest.mark.django_db
 
@@ -189,3 +190,37 @@ def test_only_staff_see_the_audit_log_in_the_navigation(client, staff, course):
     assert STAFF_LOG in client.get(reverse("accounts:account")).text
     client.force_login(course.client)
     assert STAFF_LOG not in client.get(reverse("accounts:account")).text
+
+
+def test_the_staff_log_shows_the_shared_staff_navigation(client, staff):
+    verifier = make_verifier()
+    client.force_login(verifier)
+    nav = client.get(STAFF_LOG).text
+    queue = client.get(reverse("providers:staff_licenses")).text
+
+    def links(page: str) -> list[str]:
+        block = page[page.index('<nav class="subnav" aria-label="Staff">') :]
+        return re.findall(r'<a href="([^"]+)"', block[: block.index("</nav>")])
+
+    assert links(nav) == links(queue)  # one nav for every staff page
+    assert reverse("providers:staff_licenses_expiring") in links(nav)
+    assert f'<a href="{STAFF_LOG}" aria-current="page">Audit log</a>' in nav
+    # Staff without the verify permission are not offered pages that would be a 404.
+    client.force_login(staff)
+    page = client.get(STAFF_LOG).text
+    assert links(page) == [reverse("notifications:reminder_health"), STAFF_LOG]
+
+
+def test_the_staff_log_pages_keep_the_filters_and_leave_blank_ones_out(client, staff):
+    license = LicenseFactory()
+    audit.record_many(
+        action="license_verified",
+        actor=staff,
+        target_type="license",
+        rows=[(license.pk, None, None)] * 60,
+    )
+    client.force_login(staff)
+    page = client.get(STAFF_LOG, {"actor": "", "action": "license_verified", "since": ""})
+    assert 'href="?action=license_verified&amp;page=2" rel="next"' in page.text
+    assert "Clear all filters" in page.text
+    assert "Clear all filters" not in client.get(STAFF_LOG, {"actor": "", "action": ""}).text

@@ -9,7 +9,7 @@ import uuid
 
 import pytest
 import redis
-from django.db import connection
+from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils.timezone import now
@@ -19,7 +19,7 @@ from booking import groups
 from booking import services as booking
 from booking.models import TimeOff
 from providers import licensing, search_cache
-from providers.models import License, Modality, Therapist
+from providers.models import Language, License, Modality, Specialty, Therapist
 from tests.booking.group_helpers import group_therapist, make_group
 from tests.booking.helpers import NY, book, bookable_therapist, client_in
 from tests.factories import LicenseFactory, TherapistFactory, make_verifier, verified_license
@@ -384,6 +384,220 @@ def test_a_bump_waits_for_the_commit(django_capture_on_commit_callbacks):
     assert len(callbacks) == 1
     callbacks[0]()
     assert search_cache.directory_version() == before + 1
+
+
+# --- Only writes that can change an answer bump, once per transaction -----------------
+
+
+@pytest.fixture
+def bumps(django_capture_on_commit_callbacks):
+    """How many times an action bumped the directory version once its writes committed
+    (the version counts up by one per bump once it exists)."""
+
+    def count(action) -> int:
+        before = search_cache.directory_version()
+        with django_capture_on_commit_callbacks(execute=True):
+            action()
+        return search_cache.directory_version() - before
+
+    return count
+
+
+def profile_form_data(therapist: Therapist, **changes) -> dict:
+    """The dashboard's profile form as its page shows it for ``therapist``, changed."""
+    data = {
+        "display_name": therapist.display_name,
+        "credentials": therapist.credentials,
+        "npi": therapist.npi,
+        "bio": therapist.bio,
+        "modalities": [m.pk for m in therapist.modalities.all()],
+        "specialties": [s.pk for s in therapist.specialties.all()],
+        "languages": [lang.pk for lang in therapist.languages.all()],
+        "formats": therapist.formats,
+        "office_address": therapist.office_address,
+        "office_city": therapist.office_city,
+        "office_state": therapist.office_state,
+        "video_url": therapist.video_url,
+        "fee": "" if therapist.fee is None else str(therapist.fee),
+        "timezone": therapist.timezone,
+        "session_minutes": str(therapist.session_minutes),
+        "slot_step_minutes": str(therapist.slot_step_minutes),
+        "notice_hours": str(therapist.notice_hours),
+        "reminder_minutes": ",".join(str(m) for m in therapist.reminder_minutes),
+    }
+    for flag in ("sliding_scale", "accepting_new_clients", "auto_confirm"):
+        if getattr(therapist, flag):
+            data[flag] = "on"
+    data.update(changes)
+    return {key: value for key, value in data.items() if value is not None}
+
+
+def test_a_reminder_time_change_does_not_bump(bumps):
+    therapist = TherapistFactory(reminder_minutes=[1440, 60])
+
+    def save_reminders_only():
+        therapist.reminder_minutes = [2880]
+        therapist.save(update_fields=["reminder_minutes"])
+
+    def full_save_of_reminders():
+        therapist.reminder_minutes = [120, 30]
+        therapist.save()
+
+    assert bumps(save_reminders_only) == 0
+    assert bumps(full_save_of_reminders) == 0
+    assert Therapist.objects.get(pk=therapist.pk).reminder_minutes == [120, 30]
+
+
+def test_a_profile_form_save_of_reminder_times_only_does_not_bump(client, bumps):
+    therapist = TherapistFactory(reminder_minutes=[1440, 60])
+    client.force_login(therapist.user)
+    url = reverse("providers:dashboard_profile")
+    posted = lambda: client.post(url, profile_form_data(therapist, reminder_minutes="2880, 30"))  # noqa: E731
+    assert bumps(posted) == 0
+    assert Therapist.objects.get(pk=therapist.pk).reminder_minutes == [2880, 30]
+
+
+def test_a_profile_form_save_with_list_changes_bumps(client, bumps):
+    therapist = TherapistFactory(modalities=["ipt"])
+    client.force_login(therapist.user)
+    data = profile_form_data(
+        therapist,
+        display_name="Ada Lovelace",
+        modalities=list(
+            Modality.objects.filter(slug__in=["cbt", "group"]).values_list("pk", flat=True)
+        ),
+        specialties=list(Specialty.objects.values_list("pk", flat=True)[:2]),
+        languages=list(Language.objects.filter(code="es").values_list("pk", flat=True)),
+    )
+    response = None
+
+    def post():
+        nonlocal response
+        response = client.post(reverse("providers:dashboard_profile"), data)
+
+    assert bumps(post) >= 1
+    assert response.status_code == 302
+    therapist.refresh_from_db()
+    assert therapist.display_name == "Ada Lovelace"
+    assert sorted(m.slug for m in therapist.modalities.all()) == ["cbt", "group"]
+
+
+@pytest.mark.parametrize(
+    "field, value",
+    [
+        ("display_name", "Ada Lovelace"),
+        ("slug", "ada-lovelace"),
+        ("credentials", "PsyD"),
+        ("bio", "Grief and role transitions."),  # the keyword search reads it
+        ("formats", ["telehealth", "in_person"]),
+        ("fee", 90),
+        ("sliding_scale", True),
+        ("accepting_new_clients", False),
+        ("next_opening", dt.datetime(2031, 1, 6, 15, 0, tzinfo=dt.UTC)),
+        ("office_city", "Albany"),  # "(Albany, NY)" beside an in-person format
+        ("office_state", "VT"),
+    ],
+)
+def test_a_field_the_search_or_the_card_reads_bumps_once(field, value, bumps):
+    therapist = TherapistFactory(
+        formats=["in_person"], office_city="Troy", office_state="NY", fee=150
+    )
+
+    def full_save():
+        setattr(therapist, field, value)
+        therapist.save()
+
+    def save_that_field():
+        setattr(therapist, field, value)
+        therapist.save(update_fields=[field])
+
+    assert bumps(full_save) == 1
+    assert bumps(full_save) == 0  # saved again unchanged
+    assert bumps(save_that_field) == 1  # named: no comparison, it bumps
+
+
+def test_writes_no_search_reads_do_not_bump(bumps):
+    therapist = TherapistFactory()
+
+    def change_private_settings():
+        therapist.video_url = "https://video.example.com/room"
+        therapist.office_address = "1 Main St"
+        therapist.npi = "1234567893"
+        therapist.auto_confirm = True
+        therapist.save()
+        therapist.notice_hours = 48  # its opening is recomputed, and bumps, then
+        therapist.save(update_fields=["notice_hours"])
+
+    assert bumps(change_private_settings) == 0
+    license = LicenseFactory(therapist=therapist)
+    license.expiry_notice_sent_on = clock.today()
+    assert bumps(lambda: license.save(update_fields=["expiry_notice_sent_on"])) == 0
+    assert bumps(lambda: therapist.modalities.add(*therapist.modalities.all())) == 0
+
+
+def test_the_watched_fields_cover_every_column_the_cards_and_filters_read():
+    from providers.api import TherapistSerializer
+    from providers.filters import TherapistFilter
+    from providers.selectors import result_cards
+    from providers.signals import LINKS, SEARCH_FIELDS
+
+    watched = SEARCH_FIELDS[Therapist]
+    loaded, only = result_cards().query.deferred_loading
+    assert only is False or not loaded  # only(): ``loaded`` are the columns a card reads
+    assert set(loaded) <= watched
+    concrete = {f.name for f in Therapist._meta.concrete_fields}
+    for name in TherapistFilter.base_filters.values():
+        field = name.field_name
+        if field in concrete:
+            assert field in watched, field
+        elif field in {f.name for f in Therapist._meta.many_to_many}:
+            assert Therapist._meta.get_field(field).remote_field.through in LINKS, field
+    for field in TherapistSerializer.Meta.fields:
+        if field in concrete:
+            assert field in watched, field
+    assert {"display_name", "credentials", "bio"} <= watched  # the keyword search (q)
+
+
+def test_a_rolled_back_write_does_not_bump_and_the_others_still_do(bumps):
+    first, second = TherapistFactory(), TherapistFactory()
+
+    def writes_then_a_failed_savepoint():
+        first.display_name = "Ada Lovelace"
+        first.save()
+        first.modalities.set(Modality.objects.filter(slug="cbt"))
+        with pytest.raises(RuntimeError), transaction.atomic():
+            second.display_name = "Never Saved"
+            second.save()
+            raise RuntimeError
+
+    def only_a_failed_savepoint():
+        with pytest.raises(RuntimeError), transaction.atomic():
+            second.fee = 10
+            second.save()
+            raise RuntimeError
+
+    assert bumps(writes_then_a_failed_savepoint) >= 1  # the first writes' bumps survive
+    assert bumps(only_a_failed_savepoint) == 0
+    second.fee = 20
+    assert bumps(second.save) == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_committed_transaction_bumps_on_commit_not_before():
+    therapist = TherapistFactory(modalities=["ipt"])
+    before = search_cache.directory_version()
+    with transaction.atomic():
+        therapist.display_name = "Ada Lovelace"
+        therapist.save()
+        therapist.modalities.set(Modality.objects.filter(slug__in=["cbt", "group"]))
+        therapist.languages.add(Language.objects.get(code="es"))
+        LicenseFactory(therapist=therapist)
+        assert search_cache.directory_version() == before  # not before the commit
+    after = search_cache.directory_version()
+    assert after > before
+    therapist.fee = 75
+    therapist.save()  # autocommit: at once
+    assert search_cache.directory_version() == after + 1
 
 
 def test_the_cached_api_answer_has_the_uncached_headers(api, settings):
