@@ -215,40 +215,10 @@ def _bump() -> None:
 
 def bump_directory_version() -> None:
     """Make every cached search answer unreachable once the current transaction commits
-    (at once outside a transaction). However many writes of one transaction ask, its
-    commit bumps once.
-
-    The transaction's bump is kept on the connection. A later write moves it to the end
-    of the on-commit callbacks, leaving a no-op in its place (their positions stay as
-    they were: ``captureOnCommitCallbacks`` counts them), so it runs after that write
-    too and a test capturing that write's callbacks sees it. It keeps only the
-    savepoints all those writes share: it is dropped only if every one of them rolls
-    back. Once it has run (tests run callbacks by hand in a transaction that never
-    commits), the next write asks for a new one."""
-    connection = transaction.get_connection()
-    if not connection.in_atomic_block:
-        transaction.on_commit(_bump)  # runs it now (or refuses, as Django does)
-        return
-
-    def moved_later() -> None:
-        """Where the transaction's bump was before a later write moved it."""
-
-    pending = getattr(connection, "search_cache_bump", None)
-    hooks = connection.run_on_commit  # Django's list of (savepoint ids, callback, robust)
-    for index in range(len(hooks) - 1, -1, -1) if pending is not None else ():
-        sids, callback, robust = hooks[index]
-        if callback is pending:
-            hooks[index] = (sids, moved_later, robust)
-            hooks.append((sids & set(connection.savepoint_ids), callback, robust))
-            return
-
-    def bump_on_commit() -> None:
-        if getattr(connection, "search_cache_bump", None) is bump_on_commit:
-            connection.search_cache_bump = None
-        _bump()
-
-    connection.search_cache_bump = bump_on_commit
-    transaction.on_commit(bump_on_commit)
+    (at once outside a transaction). A transaction with several such writes bumps once
+    per write: a few Redis round trips on a rare write, where keeping one bump per
+    transaction would mean editing Django's private list of on-commit callbacks."""
+    transaction.on_commit(_bump)
 
 
 # --- Answers -------------------------------------------------------------------------
