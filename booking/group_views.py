@@ -32,6 +32,7 @@ from booking.views import (
     therapist_only,
 )
 from providers.models import License, Therapist
+from therapy_directory.pagination import filter_links
 
 GROUPS_PER_PAGE = 20
 
@@ -59,8 +60,6 @@ def group_list(request):
         for group in page.object_list:
             group.seats_left = group_selectors.seats_left(group)
             group.weekly = _weekly_label(group, group.next_meeting)
-    query = params.copy()
-    query.pop("page", None)
     return render(
         request,
         "booking/groups/list.html",
@@ -68,8 +67,8 @@ def group_list(request):
             "form": search.form,
             "fields": list(search.form),
             "page": page,
-            "query_prefix": f"?{query.urlencode()}&" if query else "?",
-            "has_filters": any(v for k, v in params.items() if k != "page"),
+            # A blank state means "any state" (not the client's own): it stays in links.
+            **filter_links(params, keep_blank={"state"}),
         },
     )
 

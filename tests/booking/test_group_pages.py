@@ -89,6 +89,19 @@ def test_the_group_list_runs_a_constant_number_of_queries(client, therapist):
     assert count() == few
 
 
+def test_page_links_keep_a_blank_state_and_drop_other_blank_filters(client, therapist, monkeypatch):
+    from booking import group_views
+
+    monkeypatch.setattr(group_views, "GROUPS_PER_PAGE", 1)
+    make_group(therapist, title="First group")
+    make_group(therapist, title="Second group", start_time=dt.time(9))
+    client.force_login(client_in(state="NY"))
+    # A blank state means "any state", not the client's own: the next page must keep it.
+    page = client.get(reverse("booking:groups"), {"state": "", "kind": "", "format": "telehealth"})
+    links = re.findall(r'href="([^"]*page=2)"', page.content.decode())
+    assert links == ["?state=&amp;format=telehealth&amp;page=2"]
+
+
 def test_the_group_page_shows_meetings_in_the_viewers_zone(client, group):
     client.force_login(client_in(tz="America/Chicago"))
     page = text(client.get(group.get_absolute_url()).content.decode())
