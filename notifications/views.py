@@ -1,17 +1,14 @@
-from django.contrib.auth.decorators import login_required
-from django.http import Http404
 from django.shortcuts import render
 
+from accounts.decorators import staff_required
 from audit.services import record_staff_view
 from notifications import dispatch
 from notifications.models import DispatcherHeartbeat, Reminder
 
 
-@login_required
+@staff_required
 def reminder_health(request):
     """Staff: is the dispatcher running, and what happened to reminders today."""
-    if not request.user.is_staff:
-        raise Http404
     heartbeat = DispatcherHeartbeat.objects.filter(name="reminders").first()
     failed = list(
         Reminder.objects.filter(status=Reminder.Status.FAILED)

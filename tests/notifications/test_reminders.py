@@ -176,3 +176,6 @@ def test_staff_see_reminder_health_and_nobody_else_does(client, confirmed):
     assert page.status_code == 200
     assert page.context["counts"]["sent"] == 2
     assert b"last ran" in page.content
+    # The staff pages' shared nav, this page marked as the current one.
+    assert b'<a href="/staff/reminders/" aria-current="page">Reminder health</a>' in page.content
+    assert b'<nav class="subnav" aria-label="Staff">' in page.content
