@@ -1,0 +1,107 @@
+"""The search page's result cards, rendered in Python.
+
+Character for character what the card markup in ``_search_content.html`` rendered when it
+was a template loop (tests/providers/test_search_page_render.py keeps that template and
+compares, on hostile names, no opening, no languages, many licenses...). Through the
+template engine the 20 cards were about a fifth of an uncached search's CPU time
+(BENCHMARKS.md, "Search"): ~40 variable and tag nodes a card, each resolved through the
+engine's lookups. Every value below goes through ``conditional_escape`` as ``{{ }}``
+would; only the fixed markup is trusted."""
+
+from __future__ import annotations
+
+from django.utils.html import conditional_escape as esc
+from django.utils.safestring import SafeString, mark_safe
+
+from providers.models import Format
+
+_FORMAT_LABELS = dict(Format.choices)
+
+
+def _license(license) -> str:
+    verified = license.verified_on.isoformat() if license.verified_on else ""
+    return (
+        '\n                  <li><span class="check-mark" aria-hidden="true">✓</span> '
+        f"Licensed in {esc(license.state)} · verified {verified}</li>\n                "
+    )
+
+
+def _fee(therapist) -> str:
+    if therapist.fee is not None:
+        scale = " · sliding scale" if therapist.sliding_scale else ""
+        return f"${esc(therapist.fee)} per session{scale}"
+    return "Sliding scale" if therapist.sliding_scale else "Ask the therapist"
+
+
+def render_card(therapist) -> str:
+    """One ``<li class="card">`` (with the whitespace the template loop put around it).
+    ``therapist`` is a row of ``selectors.result_cards()`` with its opening labels
+    (``views._with_opening_labels``)."""
+    pk = therapist.pk
+    url = esc(therapist.get_absolute_url())
+    name = esc(therapist.display_name)
+    credentials = (
+        f'<span class="credentials">, {esc(therapist.credentials)}</span>'
+        if therapist.credentials
+        else ""
+    )
+    tags = "".join(f'<span class="tag">{esc(m.name)}</span>' for m in therapist.card_modalities)
+    licenses = "".join(_license(lic) for lic in therapist.valid_licenses)
+    formats = ", ".join(esc(_FORMAT_LABELS.get(f, f)) for f in therapist.formats)
+    if "in_person" in therapist.formats and therapist.office_city:
+        formats += f" ({esc(therapist.office_city)}, {esc(therapist.office_state)})"
+    languages = therapist.card_languages
+    languages = (
+        f"<div><dt>Languages</dt><dd>{', '.join(esc(lang) for lang in languages)}</dd></div>"
+        if languages
+        else ""
+    )
+    if therapist.accepting_new_clients:
+        accepting = '<span class="ok">Accepting new clients</span>'
+        book = (
+            f'<a class="button button--small" href="{url}#book">Book a 12-week course'
+            f'<span class="visually-hidden"> with {name}</span></a>'
+        )
+    else:
+        accepting = '<span class="muted">Not accepting new clients</span>'
+        book = ""
+    opening = (
+        f'<div><dt>Next opening</dt><dd><time datetime="{esc(therapist.opening_utc)}">'
+        f"{esc(therapist.opening_label)}</time></dd></div>"
+        if therapist.next_opening
+        else ""
+    )
+    return f"""
+          <li class="card">
+            <article aria-labelledby="t{pk}-name">
+              <div class="card-head">
+                <span class="avatar" aria-hidden="true">{esc(therapist.initials)}</span>
+                <div>
+                  <h2 class="card-title" id="t{pk}-name"><a href="{url}">{name}</a>{credentials}</h2>
+                  <p class="modalities">{tags}</p>
+                </div>
+              </div>
+              <ul class="licenses">
+                {licenses}
+              </ul>
+              <dl class="card-facts">
+                <div><dt>Format</dt><dd>{formats}</dd></div>
+                <div><dt>Fee</dt><dd>{_fee(therapist)}</dd></div>
+                {languages}
+                <div><dt>New clients</dt><dd>{accepting}</dd></div>
+                {opening}
+              </dl>
+              <p class="card-actions">
+                {book}
+                <a href="{url}">View profile<span class="visually-hidden"> of {name}</span></a>
+              </p>
+            </article>
+          </li>
+        """  # noqa: E501
+
+
+def render_cards(therapists) -> SafeString:
+    """The cards of a page of results, for ``{{ cards }}`` inside ``<ol class="cards">``."""
+    # Every value is escaped above; tests/providers/test_search_page_render.py compares
+    # with the template on hostile values.
+    return mark_safe("".join(render_card(t) for t in therapists))  # noqa: S308  # nosec B308 B703
