@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import django_filters
+from django import forms
 from django.core.exceptions import ValidationError
 from django.db.models import F, Q
 from django.utils.timezone import now
@@ -12,7 +13,7 @@ from django_filters.fields import ModelChoiceField, ModelChoiceIterator
 
 from accounts.places import US_STATES
 from providers.models import Format, Language, Modality, Specialty, Therapist
-from providers.widgets import PythonRenderedSelect
+from providers.widgets import PythonFormRenderer, PythonRenderedSelect
 
 
 class ListedModelChoiceIterator(ModelChoiceIterator):
@@ -61,6 +62,12 @@ class ListedModelChoiceField(ModelChoiceField):
 
 class ListedModelChoiceFilter(django_filters.ModelChoiceFilter):
     field_class = ListedModelChoiceField
+
+
+class SearchFilterForm(forms.Form):
+    """The filters' form: labels and inputs rendered in Python (``providers.widgets``)."""
+
+    default_renderer = PythonFormRenderer()  # one for the process, as Django's default
 
 
 class TherapistFilter(django_filters.FilterSet):
@@ -132,6 +139,7 @@ class TherapistFilter(django_filters.FilterSet):
     class Meta:
         model = Therapist
         fields: list[str] = []
+        form = SearchFilterForm
 
     def filter_queryset(self, queryset):
         # Findable in the chosen state implies findable anywhere: one EXISTS, not two.

@@ -1,21 +1,61 @@
-"""The search page's result cards, rendered in Python.
+"""The search page's filter fields and result cards, rendered in Python.
 
-Character for character what the card markup in ``_search_content.html`` rendered when it
-was a template loop (tests/providers/test_search_page_render.py keeps that template and
-compares, on hostile names, no opening, no languages, many licenses...). Through the
-template engine the 20 cards were about a fifth of an uncached search's CPU time
-(BENCHMARKS.md, "Search"): ~40 variable and tag nodes a card, each resolved through the
-engine's lookups. Every value below goes through ``conditional_escape`` as ``{{ }}``
-would; only the fixed markup is trusted."""
+Character for character what the templates gave: the fields what
+``accounts/_field.html`` renders for each (tests/providers/test_search_page_render.py
+compares with it, errors and hostile values included); the cards what the card markup in
+``_search_content.html`` rendered when it was a template loop (the test keeps that
+template and compares, on hostile names, no opening, no languages, many licenses...).
+Through the template engine the 20 cards were about a fifth of an uncached search's CPU
+time and the ten field includes another tenth (BENCHMARKS.md, "Search"): ~40 variable and
+tag nodes a card, each resolved through the engine's lookups. Every value below goes
+through ``conditional_escape`` as ``{{ }}`` would; only the fixed markup is trusted."""
 
 from __future__ import annotations
 
+from django.template.loader import get_template
 from django.utils.html import conditional_escape as esc
 from django.utils.safestring import SafeString, mark_safe
 
 from providers.models import Format
 
 _FORMAT_LABELS = dict(Format.choices)
+FIELD_TEMPLATE = "accounts/_field.html"
+
+
+def render_field(field) -> str:
+    """``{% include "accounts/_field.html" %}`` for a bound field. Its common branch
+    (label, help, errors, input) is written here; hidden fields, checkboxes and fieldsets
+    (none in the search panel) go through the template."""
+    if field.is_hidden or field.use_fieldset:
+        return get_template(FIELD_TEMPLATE).render({"field": field})
+    widget_type = field.widget_type
+    if widget_type == "checkbox":
+        return get_template(FIELD_TEMPLATE).render({"field": field})
+    errors = field.errors
+    auto_id = esc(field.auto_id)
+    help_text = (
+        f'<p class="help" id="{auto_id}_helptext">{esc(field.help_text)}</p>'
+        if field.help_text
+        else ""
+    )
+    error_list = (
+        f'<ul class="errorlist" id="{auto_id}_error">'
+        + "".join(f"<li>{esc(error)}</li>" for error in errors)
+        + "</ul>"
+        if errors
+        else ""
+    )
+    invalid = " field--invalid" if errors else ""
+    return (
+        f'\n\n<div class="field field--{esc(widget_type)}{invalid}">\n  \n    '
+        f"{field.label_tag()}\n    {help_text}\n    {error_list}\n    {field}\n  \n</div>\n\n"
+    )
+
+
+def render_fields(fields) -> SafeString:
+    """``{% for field in fields %}{% include "accounts/_field.html" %}{% endfor %}``."""
+    # Escaped as the template does; the label and the input are the form's own rendering.
+    return mark_safe("".join(render_field(field) for field in fields))  # noqa: S308  # nosec B308 B703
 
 
 def _license(license) -> str:

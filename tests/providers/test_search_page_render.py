@@ -1,20 +1,30 @@
 """The search page's Python-rendered parts are, byte for byte, what the templates they
-replaced rendered (the result cards: ``providers.search_page``)."""
+replaced rendered: the result cards and the filter fields (``providers.search_page``),
+and the whole page against one rendered by templates only."""
 
 import datetime as dt
 from pathlib import Path
+from urllib.parse import urlencode
 
 import pytest
+from django import forms
+from django.http import QueryDict
 from django.template import engines
+from django.urls import reverse
 from django.utils.timezone import localdate
 
+from providers import views
+from providers.filters import SearchFilterForm
 from providers.models import Language, Modality, Therapist
-from providers.search_page import render_cards
+from providers.search_page import render_cards, render_fields
 from providers.selectors import CardLicense, result_cards
 from providers.views import _with_opening_labels
+from providers.widgets import PythonRenderedSelectMixin
 from tests.factories import LicenseFactory, TherapistFactory, verified_license
 
 pytestmark = pytest.mark.django_db
+
+SEARCH = reverse("providers:search")
 
 # The card loop of templates/providers/_search_content.html as it was before
 # ``render_cards`` replaced it (commit 34a3e15), ``page.object_list`` read ``therapists``.
@@ -95,3 +105,71 @@ def test_a_license_without_a_verification_date_renders_as_the_template_did(thera
     therapist = _with_opening_labels(therapists[:1], "America/New_York")[0]
     therapist.valid_licenses = [CardLicense("NY", None), CardLicense("<CA>", localdate())]
     assert render_cards([therapist]) == template_cards([therapist])
+
+
+# --- The filter panel -----------------------------------------------------------------
+
+FIELDS_TEMPLATE = '{% for field in fields %}{% include "accounts/_field.html" %}{% endfor %}'
+
+
+def template_fields(fields) -> str:
+    return engines["django"].from_string(FIELDS_TEMPLATE).render({"fields": fields})
+
+
+def everything_through_templates(monkeypatch) -> None:
+    """The search page as Django's templates render it: the field includes, the card
+    loop, Django's label, input and select templates."""
+    monkeypatch.setattr(views, "render_fields", template_fields)
+    monkeypatch.setattr(views, "render_cards", template_cards)
+    monkeypatch.setattr(SearchFilterForm, "default_renderer", None)
+    monkeypatch.setattr(PythonRenderedSelectMixin, "render", forms.Select.render)
+
+
+SEARCHES = [
+    {},
+    {"state": "CA", "modality": "ipt", "language": "es", "accepting": "true", "q": "Ümit"},
+    {"fee_max": "150", "available_within": "30", "ordering": "-fee", "format": "in_person"},
+    {"accepting": "false", "page": "2"},
+    # Errors beside several fields, hostile values echoed back.
+    {"state": "XX", "modality": "<nope>", "fee_max": '"><script>', "q": "<b>&amp;</b>"},
+    {"available_within": "999", "format": "fax", "ordering": "sideways", "specialty": "x"},
+    {"q": "x" * 101, "language": "'"},
+]
+
+
+@pytest.mark.parametrize("params", SEARCHES)
+def test_the_search_page_is_what_the_templates_rendered(client, therapists, monkeypatch, params):
+    verified_license(therapist=TherapistFactory(display_name="Zed <Z>", fee=None), state="CA")
+    for i in range(25):  # two pages
+        verified_license(therapist=TherapistFactory(display_name=f"Page Filler {i}"))
+    ours = client.get(SEARCH, params)
+    assert ours.status_code == 200
+    everything_through_templates(monkeypatch)
+    theirs = client.get(SEARCH, params)
+    assert ours.content.decode() == theirs.content.decode()
+    assert '<div class="field field--' in ours.content.decode()
+
+
+@pytest.mark.parametrize("params", SEARCHES)
+def test_the_python_fields_are_what_the_field_template_renders(params):
+    from providers.forms import prepare_search_form
+    from providers.selectors import search_therapists
+
+    fields = prepare_search_form(search_therapists(QueryDict(urlencode(params))))
+    assert render_fields(fields) == template_fields(fields)
+
+
+def test_other_kinds_of_fields_go_through_the_field_template():
+    class Other(forms.Form):
+        hidden = forms.CharField(widget=forms.HiddenInput)
+        agree = forms.BooleanField(help_text="<Really>")
+        colours = forms.MultipleChoiceField(
+            choices=[("r", "Red & <b>")], widget=forms.CheckboxSelectMultiple
+        )
+        note = forms.CharField(label="Note <1>", help_text="Say 'hi'", required=True)
+
+    for data in (None, {"hidden": "<x>", "colours": ["nope"]}):
+        form = Other(data, label_suffix="")
+        form.is_valid()
+        fields = list(form)
+        assert render_fields(fields) == template_fields(fields)
