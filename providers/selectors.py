@@ -4,6 +4,7 @@ queries however many therapists it yields (no N+1)."""
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from dataclasses import dataclass
 
 from django.contrib.postgres.expressions import ArraySubquery
@@ -88,10 +89,20 @@ class _CardIterable(ModelIterable):
 def result_cards() -> QuerySet[Therapist]:
     """What a search result card (HTML or API) shows, for any therapists, in one query:
     narrow it with ``TherapistFilter`` (which keeps only the findable ones)."""
+    return _result_cards(clock.today()).all()
+
+
+@functools.lru_cache(maxsize=2)
+def _result_cards(today: dt.date) -> QuerySet[Therapist]:
+    """The cards' queryset for ``today`` (valid licenses), built once a day: its six
+    array subqueries took ~0.6 ms of CPU to build, for each search. Never evaluated
+    itself: callers get a copy (``.all()``), as Django's class-level querysets in views
+    are copied for each request, so no rows are cached here and nothing is shared
+    between searches but the unevaluated query they each copy."""
     modalities = Modality.objects.filter(therapists=OuterRef("pk")).order_by("name", "id")
     languages = Language.objects.filter(therapists=OuterRef("pk")).order_by("name", "id")
     licenses = (
-        License.objects.valid(clock.today())
+        License.objects.valid(today)
         .filter(therapist=OuterRef("pk"))
         .order_by("state", "-expires_on", "id")
     )
