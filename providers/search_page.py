@@ -12,11 +12,14 @@ through ``conditional_escape`` as ``{{ }}`` would; only the fixed markup is trus
 
 from __future__ import annotations
 
+import re
+
 from django.template.loader import get_template
-from django.utils.html import conditional_escape as esc
+from django.urls import reverse
 from django.utils.safestring import SafeString, mark_safe
 
 from providers.models import Format
+from providers.widgets import esc
 
 _FORMAT_LABELS = dict(Format.choices)
 FIELD_TEMPLATE = "accounts/_field.html"
@@ -73,12 +76,27 @@ def _fee(therapist) -> str:
     return "Sliding scale" if therapist.sliding_scale else "Ask the therapist"
 
 
-def render_card(therapist) -> str:
+# The slug path converter's pattern: a slug that matches it is in the URL as it is.
+_SLUG = re.compile(r"[-a-zA-Z0-9_]+")
+_MARK = "slug-mark"
+
+
+def _profile_url_parts() -> tuple[str, str]:
+    """What comes before and after the slug in ``Therapist.get_absolute_url()``: one
+    ``reverse()`` for a page of cards instead of one a card."""
+    head, tail = reverse("providers:profile", kwargs={"slug": _MARK}).split(_MARK)
+    return head, tail
+
+
+def render_card(therapist, url_parts: tuple[str, str] | None = None) -> str:
     """One ``<li class="card">`` (with the whitespace the template loop put around it).
     ``therapist`` is a row of ``selectors.result_cards()`` with its opening labels
     (``views._with_opening_labels``)."""
     pk = therapist.pk
-    url = esc(therapist.get_absolute_url())
+    if url_parts and _SLUG.fullmatch(therapist.slug):
+        url = esc(f"{url_parts[0]}{therapist.slug}{url_parts[1]}")
+    else:
+        url = esc(therapist.get_absolute_url())
     name = esc(therapist.display_name)
     credentials = (
         f'<span class="credentials">, {esc(therapist.credentials)}</span>'
@@ -144,4 +162,5 @@ def render_cards(therapists) -> SafeString:
     """The cards of a page of results, for ``{{ cards }}`` inside ``<ol class="cards">``."""
     # Every value is escaped above; tests/providers/test_search_page_render.py compares
     # with the template on hostile values.
-    return mark_safe("".join(render_card(t) for t in therapists))  # noqa: S308  # nosec B308 B703
+    url_parts = _profile_url_parts()
+    return mark_safe("".join(render_card(t, url_parts) for t in therapists))  # noqa: S308  # nosec B308 B703

@@ -10,7 +10,7 @@ import pytest
 from django import forms
 from django.http import QueryDict
 from django.template import engines
-from django.urls import reverse
+from django.urls import clear_script_prefix, reverse, set_script_prefix
 from django.utils.timezone import localdate
 
 from providers import views
@@ -173,3 +173,16 @@ def test_other_kinds_of_fields_go_through_the_field_template():
         form.is_valid()
         fields = list(form)
         assert render_fields(fields) == template_fields(fields)
+
+
+def test_the_cards_links_follow_the_script_prefix(therapists):
+    """A card's profile link is the page's one ``reverse()`` around each slug: the same
+    URL as ``get_absolute_url()``, also under a prefix (a site served below a path)."""
+    therapists = _with_opening_labels(therapists, "America/New_York")
+    set_script_prefix("/sub path/")
+    try:
+        ours = render_cards(therapists)
+        assert ours == template_cards(therapists)
+    finally:
+        clear_script_prefix()
+    assert f'href="/sub%20path/therapists/{therapists[0].slug}/"' in ours
