@@ -68,10 +68,9 @@ class ListedModelChoiceFilter(django_filters.ModelChoiceFilter):
     field_class = ListedModelChoiceField
 
 
-class SearchFilterForm(forms.Form):
-    """The filters' form: labels and inputs rendered in Python (``providers.widgets``)."""
-
-    default_renderer = PythonFormRenderer()  # one for the process, as Django's default
+# The filters' form renders its labels and inputs in Python (``providers.widgets``): one
+# renderer for the process, as Django's default renderer is.
+SEARCH_FORM_RENDERER = PythonFormRenderer()
 
 
 class TherapistFilter(django_filters.FilterSet):
@@ -143,7 +142,6 @@ class TherapistFilter(django_filters.FilterSet):
     class Meta:
         model = Therapist
         fields: list[str] = []
-        form = SearchFilterForm
 
     # django-filter deep-copies every filter for each FilterSet (so that each copy can
     # find its FilterSet), builds a form field from each copy and a new form class from
@@ -182,7 +180,8 @@ class TherapistFilter(django_filters.FilterSet):
             # A filter's field is built from its copy (a list filter's queryset is not
             # callable here: no request is needed), leaving the declared filters as they are.
             fields = {name: copy.deepcopy(f).field for name, f in cls.base_filters.items()}
-            form_class = type(f"{cls.__name__}Form", (cls._meta.form,), fields)
+            attrs = {**fields, "default_renderer": SEARCH_FORM_RENDERER}
+            form_class = type(f"{cls.__name__}Form", (cls._meta.form,), attrs)
             cls._shared_form_class = form_class
         return form_class
 

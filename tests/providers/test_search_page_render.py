@@ -14,7 +14,7 @@ from django.urls import clear_script_prefix, reverse, set_script_prefix
 from django.utils.timezone import localdate
 
 from providers import views
-from providers.filters import SearchFilterForm
+from providers.filters import TherapistFilter
 from providers.models import Language, Modality, Therapist
 from providers.search_page import render_cards, render_fields
 from providers.selectors import CardLicense, result_cards
@@ -121,7 +121,7 @@ def everything_through_templates(monkeypatch) -> None:
     loop, Django's label, input and select templates."""
     monkeypatch.setattr(views, "render_fields", template_fields)
     monkeypatch.setattr(views, "render_cards", template_cards)
-    monkeypatch.setattr(SearchFilterForm, "default_renderer", None)
+    monkeypatch.setattr(TherapistFilter.shared_form_class(), "default_renderer", None)
     monkeypatch.setattr(PythonRenderedSelectMixin, "render", forms.Select.render)
 
 
