@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 
 import django_filters
+from django import forms
 from django.core.exceptions import ValidationError
 from django.db.models import F, Q
+from django.http import QueryDict
+from django.utils.functional import cached_property
 from django.utils.timezone import now
+from django_filters.constants import EMPTY_VALUES
 from django_filters.fields import ModelChoiceField, ModelChoiceIterator
 
 from accounts.places import US_STATES
 from providers.models import Format, Language, Modality, Specialty, Therapist
-from providers.widgets import PythonRenderedSelect
+from providers.widgets import PythonFormRenderer, PythonRenderedSelect
 
 
 class ListedModelChoiceIterator(ModelChoiceIterator):
@@ -61,6 +66,11 @@ class ListedModelChoiceField(ModelChoiceField):
 
 class ListedModelChoiceFilter(django_filters.ModelChoiceFilter):
     field_class = ListedModelChoiceField
+
+
+# The filters' form renders its labels and inputs in Python (``providers.widgets``): one
+# renderer for the process, as Django's default renderer is.
+SEARCH_FORM_RENDERER = PythonFormRenderer()
 
 
 class TherapistFilter(django_filters.FilterSet):
@@ -133,12 +143,67 @@ class TherapistFilter(django_filters.FilterSet):
         model = Therapist
         fields: list[str] = []
 
+    # django-filter deep-copies every filter for each FilterSet (so that each copy can
+    # find its FilterSet), builds a form field from each copy and a new form class from
+    # those fields: ~0.35 ms of CPU for each search (BENCHMARKS.md, "Search").
+    # Here the declared filters are only read, never changed: ``filter_queryset`` calls
+    # each with this FilterSet, and the form class is built once per process from copies
+    # of them. Each form instance still deep-copies that class's fields (Django's own
+    # rule: a form class is shared, its instances are not), so the per-search state -
+    # the data, the errors, a list filter's queryset and its rows, the widgets' attributes
+    # set by ``prepare_search_form`` and ``describe_errors`` - stays with the search.
+
+    def __init__(self, data=None, queryset=None, *, request=None, prefix=None):
+        # BaseFilterSet.__init__ without its deep copy of every filter.
+        self.is_bound = data is not None
+        self.data = data or QueryDict()
+        self.queryset = queryset if queryset is not None else Therapist.objects.all()
+        self.request = request
+        self.form_prefix = prefix
+
+    @cached_property
+    def filters(self) -> dict:
+        """This FilterSet's own copies of the filters, as django-filter makes them (for
+        code that asks for them; the search itself reads ``base_filters``)."""
+        filters = copy.deepcopy(self.base_filters)
+        for filter_ in filters.values():
+            filter_.model = self.queryset.model
+            filter_.parent = self
+        return filters
+
+    @classmethod
+    def shared_form_class(cls) -> type[forms.Form]:
+        """The form class, built once (two threads racing to build it build two equal
+        classes; either serves)."""
+        form_class = cls.__dict__.get("_shared_form_class")
+        if form_class is None:
+            # A filter's field is built from its copy (a list filter's queryset is not
+            # callable here: no request is needed), leaving the declared filters as they are.
+            fields = {name: copy.deepcopy(f).field for name, f in cls.base_filters.items()}
+            attrs = {**fields, "default_renderer": SEARCH_FORM_RENDERER}
+            form_class = type(f"{cls.__name__}Form", (cls._meta.form,), attrs)
+            cls._shared_form_class = form_class
+        return form_class
+
+    def get_form_class(self):
+        return self.shared_form_class()
+
     def filter_queryset(self, queryset):
         # Findable in the chosen state implies findable anywhere: one EXISTS, not two.
         # (At 100 000 therapists the redundant one doubled the cost of the page's COUNT.)
         state = self.form.cleaned_data.get("state")
         queryset = queryset.findable_in(state) if state else queryset.findable()
-        return super().filter_queryset(queryset)
+        # BaseFilterSet.filter_queryset, with the declared filters: a ``method`` filter
+        # calls this FilterSet's method (what its FilterMethod does with its parent).
+        for name, value in self.form.cleaned_data.items():
+            filter_ = self.base_filters[name]
+            if filter_.method is None:
+                queryset = filter_.filter(queryset, value)
+            elif value not in EMPTY_VALUES:
+                method = filter_.method
+                method = method if callable(method) else getattr(self, method)
+                queryset = method(queryset, filter_.field_name, value)
+        return queryset
 
     def filter_state(self, queryset, name, value):
         return queryset  # applied first, in filter_queryset

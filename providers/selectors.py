@@ -4,10 +4,12 @@ queries however many therapists it yields (no N+1)."""
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from dataclasses import dataclass
 
 from django.contrib.postgres.expressions import ArraySubquery
-from django.db.models import OuterRef, Prefetch, QuerySet
+from django.contrib.postgres.fields import ArrayField
+from django.db.models import F, Func, OuterRef, Prefetch, QuerySet, TextField
 from django.db.models.query import ModelIterable
 
 from providers.filters import TherapistFilter
@@ -54,8 +56,25 @@ class CardLicense:
     verified_on: dt.date | None
 
 
-def _array(queryset: QuerySet, field: str) -> ArraySubquery:
-    return ArraySubquery(queryset.values(field))
+def _pairs(queryset: QuerySet, first, second) -> ArraySubquery:
+    """``ARRAY(SELECT ARRAY[first, second] ...)``: one subquery, a two-column text array
+    (a list of pairs in Python), where two one-column arrays took two subqueries. Each
+    array subquery cost ~0.1 ms of CPU to compile for every search, and a subplan run
+    for every card."""
+    pair = Func(
+        first,
+        second,
+        template="ARRAY[%(expressions)s]",
+        output_field=ArrayField(TextField()),
+    )
+    return ArraySubquery(queryset.values(pair=pair))
+
+
+def _iso_date(field: str) -> Func:
+    """A date as ``YYYY-MM-DD`` text, whatever the session's DateStyle."""
+    return Func(
+        F(field), template="to_char(%(expressions)s, 'YYYY-MM-DD')", output_field=TextField()
+    )
 
 
 class _CardIterable(ModelIterable):
@@ -65,22 +84,14 @@ class _CardIterable(ModelIterable):
     def __iter__(self):
         for therapist in super().__iter__():
             therapist.card_modalities = [
-                CardModality(slug, name)
-                for slug, name in zip(
-                    therapist.card_modality_slugs, therapist.card_modality_names, strict=True
-                )
+                CardModality(slug, name) for slug, name in therapist.card_modality_pairs
             ]
             therapist.card_languages = [
-                CardLanguage(code, name)
-                for code, name in zip(
-                    therapist.card_language_codes, therapist.card_language_names, strict=True
-                )
+                CardLanguage(code, name) for code, name in therapist.card_language_pairs
             ]
             therapist.valid_licenses = [
-                CardLicense(state, verified_on)
-                for state, verified_on in zip(
-                    therapist.card_license_states, therapist.card_license_verified_on, strict=True
-                )
+                CardLicense(state, verified_on and dt.date.fromisoformat(verified_on))
+                for state, verified_on in therapist.card_license_pairs
             ]
             yield therapist
 
@@ -88,10 +99,20 @@ class _CardIterable(ModelIterable):
 def result_cards() -> QuerySet[Therapist]:
     """What a search result card (HTML or API) shows, for any therapists, in one query:
     narrow it with ``TherapistFilter`` (which keeps only the findable ones)."""
+    return _result_cards(clock.today()).all()
+
+
+@functools.lru_cache(maxsize=2)
+def _result_cards(today: dt.date) -> QuerySet[Therapist]:
+    """The cards' queryset for ``today`` (valid licenses), built once a day: with its
+    array subqueries it took ~0.6 ms of CPU to build, for each search. Never evaluated
+    itself: callers get a copy (``.all()``), as Django's class-level querysets in views
+    are copied for each request, so no rows are cached here and nothing is shared
+    between searches but the unevaluated query they each copy."""
     modalities = Modality.objects.filter(therapists=OuterRef("pk")).order_by("name", "id")
     languages = Language.objects.filter(therapists=OuterRef("pk")).order_by("name", "id")
     licenses = (
-        License.objects.valid(clock.today())
+        License.objects.valid(today)
         .filter(therapist=OuterRef("pk"))
         .order_by("state", "-expires_on", "id")
     )
@@ -99,12 +120,9 @@ def result_cards() -> QuerySet[Therapist]:
         "id", "slug", "display_name", "credentials", "formats", "fee", "sliding_scale",
         "accepting_new_clients", "next_opening", "timezone", "office_city", "office_state",
     ).annotate(
-        card_modality_slugs=_array(modalities, "slug"),
-        card_modality_names=_array(modalities, "name"),
-        card_language_codes=_array(languages, "code"),
-        card_language_names=_array(languages, "name"),
-        card_license_states=_array(licenses, "state"),
-        card_license_verified_on=_array(licenses, "verified_on"),
+        card_modality_pairs=_pairs(modalities, F("slug"), F("name")),
+        card_language_pairs=_pairs(languages, F("code"), F("name")),
+        card_license_pairs=_pairs(licenses, F("state"), _iso_date("verified_on")),
     )  # fmt: skip
     queryset._iterable_class = _CardIterable
     return queryset

@@ -30,6 +30,7 @@ from providers.forms import (
     prepare_search_form,
 )
 from providers.models import License, LicenseDecision, Therapist
+from providers.search_page import render_cards, render_fields
 from providers.selectors import search_therapists, therapist_profile
 from therapy_directory import clock
 from therapy_directory.pagination import filter_links
@@ -129,7 +130,9 @@ def _search_results(params, viewer_tz: str) -> tuple[str, str, bool]:
             "filterset": filterset,
             "form": form,
             "fields": fields,
+            "filter_fields": render_fields(fields),
             "page": page,
+            "cards": render_cards(page.object_list) if page else "",
             "page_range": (
                 page.paginator.get_elided_page_range(page.number, on_each_side=1, on_ends=1)
                 if page

@@ -1,11 +1,18 @@
-"""The Python-rendered <select> is exactly what Django's templates render."""
+"""The Python-rendered <select>, labels and <input>s are exactly what Django's templates
+render."""
 
 import pytest
 from django import forms
+from django.forms.renderers import get_default_renderer
 from django.urls import reverse
+from django.utils.safestring import mark_safe
 
 from providers.forms import AcceptingSelect
-from providers.widgets import PythonRenderedSelect, PythonRenderedSelectMixin
+from providers.widgets import (
+    PythonFormRenderer,
+    PythonRenderedSelect,
+    PythonRenderedSelectMixin,
+)
 from tests.factories import TherapistFactory, verified_license
 
 CHOICES = [
@@ -70,3 +77,101 @@ def test_the_search_page_is_the_same_with_template_rendered_selects(client, monk
     monkeypatch.setattr(PythonRenderedSelectMixin, "render", forms.Select.render)
     assert client.get(url, params).content.decode() == ours
     assert "<select" in ours
+
+
+# --- Options straight from the choices, and the generic path --------------------------
+
+DUPLICATES = [("a", "A"), ("a", "A again"), ("b", mark_safe("<b>B</b>")), (mark_safe("<i>"), "I")]
+
+
+class PythonRenderedSelectMultiple(PythonRenderedSelectMixin, forms.SelectMultiple):
+    pass
+
+
+class InheritingSelect(PythonRenderedSelect):
+    option_inherits_attrs = True  # each <option> gets the select's attributes
+
+
+class Decorated:
+    def create_option(self, *args, **kwargs):
+        option = super().create_option(*args, **kwargs)
+        option["attrs"]["data-label"] = f"<{option['label']}>"
+        return option
+
+
+class DecoratedSelect(Decorated, PythonRenderedSelect):
+    pass
+
+
+class DjangoDecoratedSelect(Decorated, forms.Select):
+    pass
+
+
+@pytest.mark.parametrize("value", [None, "a", ["a", "b"], "<i>", ["missing"]])
+@pytest.mark.parametrize(
+    ("ours", "djangos"),
+    [
+        (PythonRenderedSelect, forms.Select),
+        (PythonRenderedSelectMultiple, forms.SelectMultiple),
+        (InheritingSelect, type("S", (forms.Select,), {"option_inherits_attrs": True})),
+        (DecoratedSelect, DjangoDecoratedSelect),
+    ],
+    ids=["select", "multiple", "inheriting", "decorated"],
+)
+def test_every_kind_of_python_rendered_select_matches_djangos_template(ours, djangos, value):
+    attrs = {"id": "id_f", "class": mark_safe("a&amp;b"), "required": True}
+    for choices in (CHOICES, DUPLICATES):
+        ours_html = ours(choices=choices).render("f", value, attrs)
+        assert ours_html == djangos(choices=choices).render("f", value, attrs)
+    assert PythonRenderedSelect(choices=DUPLICATES).render("f", "a").count("selected") == 1
+
+
+# --- Labels and <input>s through PythonFormRenderer ------------------------------------
+
+
+class EveryInput(forms.Form):
+    text = forms.CharField(label="Name <or> 'keywords'", max_length=10, help_text="<help>")
+    number = forms.DecimalField(label="Fee?", min_value=0, required=False, localize=True)
+    email = forms.EmailField(label=mark_safe("E-mail <i>address</i>"))
+    url = forms.URLField(assume_scheme="https", required=False)
+    password = forms.CharField(widget=forms.PasswordInput(render_value=True))
+    hidden = forms.CharField(widget=forms.HiddenInput, required=False)
+    search = forms.CharField(widget=forms.SearchInput(attrs={"data-x": mark_safe("&amp;")}))
+    tel = forms.CharField(widget=forms.TelInput(attrs={"autofocus": True, "disabled": False}))
+    typed = forms.CharField(widget=forms.TextInput(attrs={"type": "search", "id": "own"}))
+    date = forms.DateField(required=False)  # date.html: not only an include, templated
+    pick = forms.ChoiceField(choices=[("1", "One")])
+    required_css_class = "is-required"
+
+
+HOSTILE_DATA = {
+    "text": '"><script>alert(1)</script>',
+    "number": "1234.5",
+    "email": "a&b@example.com",
+    "url": "javascript:'x'",
+    "password": "p<w>",
+    "hidden": "h&h",
+    "search": mark_safe("<safe>"),
+    "tel": "",
+    "typed": "x",
+    "date": "2026-01-06",
+}
+
+
+@pytest.mark.parametrize("data", [None, HOSTILE_DATA])
+@pytest.mark.parametrize("auto_id", ["id_%s", False])
+@pytest.mark.parametrize("label_suffix", ["", ":"])
+def test_labels_and_inputs_rendered_in_python_match_djangos_templates(data, auto_id, label_suffix):
+    def form(renderer):
+        form = EveryInput(data, auto_id=auto_id, label_suffix=label_suffix, renderer=renderer)
+        form.is_valid()
+        return form
+
+    ours, djangos = form(PythonFormRenderer()), form(get_default_renderer())
+    for name in EveryInput.base_fields:
+        assert ours[name].label_tag() == djangos[name].label_tag(), name
+        assert ours[name].label_tag(attrs={"class": "x<"}) == djangos[name].label_tag(
+            attrs={"class": "x<"}
+        )
+        assert str(ours[name]) == str(djangos[name]), name
+    assert ours.render() == djangos.render()  # the rest: Django's templates, unchanged
