@@ -52,7 +52,7 @@ def prepare_search_form(filterset) -> list[forms.BoundField]:
     form.fields["accepting"].widget = AcceptingSelect()
     form.fields["fee_max"].widget.attrs.update({"inputmode": "numeric", "step": "10"})
     form.fields["available_within"].widget.attrs.update({"inputmode": "numeric"})
-    form.fields["q"].widget.attrs.update({"type": "search"})
+    form.fields["q"].widget.input_type = "search"  # not attrs["type"]: a second type=
     filterset.is_valid()
     describe_errors(form)
     return [form[name] for name in SEARCH_FIELD_ORDER if name in form.fields]

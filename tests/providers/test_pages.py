@@ -1,4 +1,5 @@
 import datetime as dt
+import re
 
 import pytest
 from django.urls import reverse
@@ -527,3 +528,9 @@ def test_search_offers_booking_only_for_therapists_accepting_new_clients(client)
     html = client.get("/therapists/?state=NY").content.decode()
     assert f"{open_one.get_absolute_url()}#book" in html
     assert f"{full_one.get_absolute_url()}#book" not in html
+
+
+def test_the_keyword_box_is_a_search_input_with_one_type(client):
+    page = client.get(reverse("providers:search")).content.decode()
+    (tag,) = re.findall(r'<input[^>]*name="q"[^>]*>', page)
+    assert re.findall(r'\btype="([^"]*)"', tag) == ["search"]
