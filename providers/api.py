@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import django_filters
+from django.db import transaction
 from django.http import Http404, HttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, extend_schema_field
@@ -203,6 +204,10 @@ class MyProfileView(generics.RetrieveUpdateAPIView):
         return Therapist.objects.prefetch_related("modalities", "specialties", "languages").get(
             user=self.request.user
         )
+
+    def perform_update(self, serializer):
+        with transaction.atomic():  # the row and its three lists of links, or nothing
+            serializer.save()
 
 
 class MyLicenseSerializer(serializers.ModelSerializer):

@@ -11,6 +11,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.db.models import Prefetch
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -213,7 +214,8 @@ def dashboard_profile(request):
         request.POST if request.method == "POST" else None, instance=therapist
     )
     if request.method == "POST" and form.is_valid():
-        form.save()
+        with transaction.atomic():  # the row and its three lists of links, or nothing
+            form.save()
         messages.success(request, "Your profile is saved.")
         return redirect("providers:dashboard_profile")
     return render(
