@@ -727,7 +727,7 @@ class DemoBuilder:
             self._license(therapist_id, state, profession, sure=sure)
 
     def _next_opening(self, hours, timezone, session_minutes, step, notice_hours):
-        """What booking.services.refresh_next_opening would store for a therapist with no
+        """What booking.services.refresh_openings would store for a therapist with no
         sessions and no time off yet: the slot finder's first free start, and when it goes
         stale. Therapists share a handful of patterns, so each is computed once."""
         key = (hours, timezone, session_minutes, step, notice_hours)
