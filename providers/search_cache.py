@@ -111,6 +111,10 @@ class _LocalTier:
     def note_version(self, version_key: str, version: bytes, now: float) -> None:
         with self._lock:
             previous = self._versions.get(version_key)
+            if previous is not None and int(previous[0]) > int(version):
+                # Versions only grow: this reading is older than one already noted (a
+                # lookup that read Redis before another thread's bump, noting after it).
+                return
             self._versions[version_key] = (version, now)
             if previous is not None and previous[0] != version:
                 # Every entry under an older version is unreachable now.
@@ -131,8 +135,8 @@ class _LocalTier:
     def put(self, key: str, value, *, expires: float) -> None:
         size = _size(value)
         budget = settings.SEARCH_CACHE_LOCAL_BYTES
-        if size > budget:
-            return
+        if size > budget or settings.SEARCH_CACHE_LOCAL_SECONDS <= 0:
+            return  # too large, or no local tier: nothing would read it
         with self._lock:
             if key in self._entries:
                 self._drop(key)
@@ -289,8 +293,9 @@ def store(key: str | None, value) -> None:
     try:
         if key.startswith("redis:") and (redis_store := _redis()) is not None:
             key = key.removeprefix("redis:")
+            expires = _monotonic() + seconds  # before the SET: never after Redis's own end
             redis_store.client.set(key, pickle.dumps(value, pickle.HIGHEST_PROTOCOL), ex=seconds)
-            _local.put(key, value, expires=_monotonic() + seconds)
+            _local.put(key, value, expires=expires)
         else:
             cache.set(key, value, timeout=seconds)
     except Exception:

@@ -192,6 +192,24 @@ def test_a_new_version_empties_the_local_tier():
     assert tier.get("k", now=4) is None
 
 
+def test_an_older_reading_never_replaces_a_newer_version():
+    # Thread A reads version 5 from Redis; thread B's write bumps to 6 and notes it; A
+    # notes its 5 last. The process must keep trusting 6 (its own write, seen at once).
+    tier = search_cache._LocalTier()
+    tier.note_version("v", b"6", now=1.0)
+    tier.put("k6", b"fresh", expires=100)
+    tier.note_version("v", b"5", now=0.9)
+    assert tier.version("v", now=1.5) == b"6"
+    assert tier.get("k6", now=1.5) == b"fresh"
+
+
+def test_no_local_tier_keeps_nothing_in_memory(settings):
+    settings.SEARCH_CACHE_LOCAL_SECONDS = 0
+    tier = search_cache._LocalTier()
+    tier.put("k", b"answer", expires=100)
+    assert tier.get("k", now=1) is None
+
+
 def test_a_bump_notes_the_version_redis_holds(location, clock):
     # Versions are nanosecond clocks (~1.8e18): a Lua number (a double) would round them.
     search_cache.directory_version()
