@@ -4,8 +4,7 @@
 
 A save bumps only when it can change an answer: a therapist's or a license's save that
 touches none of the fields below (a reminder time, a video link...) leaves the cache
-alone. Many bumps in one transaction (a profile form's save and its three lists of
-links) still bump once on commit (``search_cache.bump_directory_version``)."""
+alone. Link changes bump only when links were added or removed."""
 
 from __future__ import annotations
 

@@ -386,7 +386,7 @@ def test_a_bump_waits_for_the_commit(django_capture_on_commit_callbacks):
     assert search_cache.directory_version() == before + 1
 
 
-# --- Only writes that can change an answer bump, once per transaction -----------------
+# --- Only writes that can change an answer bump --------------------------------------
 
 
 @pytest.fixture
@@ -555,7 +555,19 @@ def test_the_watched_fields_cover_every_column_the_cards_and_filters_read():
     for field in TherapistSerializer.Meta.fields:
         if field in concrete:
             assert field in watched, field
-    assert {"display_name", "credentials", "bio"} <= watched  # the keyword search (q)
+    # Filters by method name no column: what each method reads (providers/filters.py).
+    read_by_method = {
+        "state": {"state", "status", "expires_on"},  # License: findable_in / findable
+        "format": {"formats"},
+        "available_within": {"next_opening"},
+        "fee_max": {"fee"},
+        "q": {"display_name", "credentials", "bio"},
+        "ordering": {"next_opening", "fee", "display_name", "id"},
+    }
+    methods = {n for n, f in TherapistFilter.base_filters.items() if f.method is not None}
+    assert methods == set(read_by_method)  # a new method filter needs an entry here
+    for name, columns in read_by_method.items():
+        assert columns <= watched | SEARCH_FIELDS[License], name
 
 
 def test_a_rolled_back_write_does_not_bump_and_the_others_still_do(bumps):
