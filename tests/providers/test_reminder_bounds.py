@@ -79,3 +79,35 @@ def test_the_admin_refuses_reminder_times_out_of_bounds(client):
         assert response.status_code == 200
         assert "reminder_minutes" in response.context["adminform"].form.errors
     assert Therapist.objects.get(pk=therapist.pk).reminder_minutes == [1440, 60]
+
+
+@pytest.mark.parametrize(
+    "stored, repaired",
+    [
+        ([3, None, 30000, 60, 60, 10, 20, 30], [60, 30, 20, 10, 5]),  # the five nearest
+        ([1440, 60], [1440, 60]),  # within the bounds: left as it was
+        ([None], []),
+        ([0, 100000], [20160, 5]),
+    ],
+)
+def test_the_migration_repairs_rows_written_before_the_bounds(stored, repaired):
+    """migrations/0006's data fix, on rows the constraints (dropped for the test, inside
+    its transaction) would refuse today."""
+    import importlib
+
+    fix_rows = importlib.import_module(
+        "providers.migrations.0006_therapist_reminder_minutes_bounds"
+    ).FIX_ROWS
+    therapist = TherapistFactory()
+    with connection.cursor() as cursor:
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # no deferred checks pending
+        cursor.execute(
+            "ALTER TABLE providers_therapist DROP CONSTRAINT therapist_reminders_at_most_5, "
+            "DROP CONSTRAINT therapist_reminder_minutes_range"
+        )
+        cursor.execute(
+            "UPDATE providers_therapist SET reminder_minutes = %s::int[] WHERE id = %s",
+            [stored, therapist.pk],
+        )
+        cursor.execute(fix_rows)
+    assert Therapist.objects.get(pk=therapist.pk).reminder_minutes == repaired
