@@ -36,7 +36,7 @@ from booking.models import (
     Group,
     Session,
 )
-from booking.services import opening_may_change
+from booking.services import locked_therapist, opening_may_change
 from notifications import reminders
 from notifications.email import queue_email
 from providers.models import Format, License, Modality, Therapist
@@ -198,7 +198,7 @@ def create_group(*, therapist: Therapist, **fields) -> Group:
     if unknown:
         raise TypeError(f"Unknown group fields: {sorted(unknown)}")
     with transaction.atomic():
-        therapist = Therapist.objects.select_for_update().get(pk=therapist.pk)
+        therapist = locked_therapist(therapist.pk)
         data = _clean(therapist, data)
         tz = ZoneInfo(therapist.timezone)
         starts = meeting_times(
@@ -231,7 +231,7 @@ def _locked_therapist_of(group_id: int) -> Therapist:
     """The group's therapist, locked: taken before the group (the lock order), by the
     changes that touch the therapist's calendar."""
     therapist_id = Group.objects.values_list("therapist_id", flat=True).get(pk=group_id)
-    return Therapist.objects.select_for_update().get(pk=therapist_id)
+    return locked_therapist(therapist_id)
 
 
 def _locked_group(group_id: int) -> Group:
@@ -696,7 +696,8 @@ def cancel_group(*, by, group_id: int, reason: str) -> Group:
         ):
             enrolment.group = group
             _end(enrolment, Enrolment.Status.REMOVED, by=by)
-        opening_may_change(therapist)
+        if upcoming:  # only meetings still to come held the therapist's time
+            opening_may_change(therapist)
         _notify_members(group, "group_cancelled", members=members, meetings=upcoming, reason=reason)
         audit.record(
             action=audit.Action.GROUP_CANCELLED,

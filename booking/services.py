@@ -38,7 +38,7 @@ PENDING_HOLD = dt.timedelta(hours=getattr(settings, "BOOKING_PENDING_HOLD_HOURS"
 # --- Weekly hours and time off ------------------------------------------------------
 
 
-def _locked_therapist(therapist_id: int) -> Therapist:
+def locked_therapist(therapist_id: int) -> Therapist:
     return Therapist.objects.select_for_update().get(pk=therapist_id)
 
 
@@ -69,7 +69,7 @@ def set_weekly_hours(
     if errors:
         raise ValidationError(errors)
     with transaction.atomic():
-        therapist = _locked_therapist(therapist.pk)
+        therapist = locked_therapist(therapist.pk)
         AvailabilityRule.objects.filter(therapist=therapist).delete()
         rules = AvailabilityRule.objects.bulk_create(
             [AvailabilityRule(therapist=therapist, weekday=w, start=s, end=e) for w, s, e in ranges]
@@ -87,7 +87,7 @@ def add_time_off(
     if (end_date - start_date).days > 366:
         raise ValidationError({"end_date": "Time off longer than a year: split it up."})
     with transaction.atomic():
-        therapist = _locked_therapist(therapist.pk)
+        therapist = locked_therapist(therapist.pk)
         time_off = TimeOff.objects.create(
             therapist=therapist, start_date=start_date, end_date=end_date, note=note
         )
@@ -97,7 +97,7 @@ def add_time_off(
 
 def remove_time_off(*, therapist: Therapist, time_off_id: int) -> None:
     with transaction.atomic():
-        therapist = _locked_therapist(therapist.pk)
+        therapist = locked_therapist(therapist.pk)
         deleted, _ = TimeOff.objects.filter(therapist=therapist, pk=time_off_id).delete()
         if not deleted:
             raise TimeOff.DoesNotExist
@@ -538,7 +538,7 @@ def move_booking(*, booking_id: int, by, start: dt.datetime) -> Booking:
     with transaction.atomic():
         booking = _locked_booking(booking_id)
         _require_party(booking, by)
-        therapist = _locked_therapist(booking.therapist_id)
+        therapist = locked_therapist(booking.therapist_id)
         remaining = list(
             booking.sessions.active().filter(start__gt=now()).select_for_update().order_by("start")
         )

@@ -120,7 +120,8 @@ class CeleryProcesses:
             try:
                 process.wait(timeout=20)
             except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(process.pid, signal.SIGKILL)
                 process.wait(timeout=10)
         self.sender.close()
         print(self.output()[-4000:])  # shown by pytest when the test fails

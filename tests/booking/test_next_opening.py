@@ -494,3 +494,20 @@ def test_a_group_that_leaves_the_opening_free_does_not_touch_it(
     assert stored(therapist) == before
     assert not [c for c in callbacks if c.__name__ == "refresh_after_commit"]
     assert before[0] == selectors.next_opening(therapist)
+
+
+def test_cancelling_a_group_with_no_meeting_to_come_leaves_the_opening_alone(
+    django_capture_on_commit_callbacks,
+):
+    therapist = group_therapist()
+    with committed():
+        group = make_group(therapist, weeks=1, start_time=dt.time(19))
+    meeting = group.meetings.get()
+    with time_machine.travel(meeting.end + dt.timedelta(hours=1), tick=False):
+        with committed():
+            services.refresh_stale_openings()  # whatever time alone made due
+        before = stored(therapist)
+        with django_capture_on_commit_callbacks(execute=False) as callbacks:
+            groups.cancel_group(by=therapist.user, group_id=group.pk, reason="Ending early")
+        assert stored(therapist) == before
+        assert not [c for c in callbacks if c.__name__ == "refresh_after_commit"]
