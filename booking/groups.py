@@ -227,10 +227,14 @@ def create_group(*, therapist: Therapist, **fields) -> Group:
     return group
 
 
-def _locked_therapist_of(group_id: int) -> Therapist:
+def _locked_therapist_of(group_id: int, by) -> Therapist:
     """The group's therapist, locked: taken before the group (the lock order), by the
-    changes that touch the therapist's calendar."""
+    changes that touch the therapist's calendar. Only that therapist may make them: anyone
+    else is refused before the lock, never queued behind the therapist's own changes
+    (``_require_therapist`` checks again under the group's lock)."""
     therapist_id = Group.objects.values_list("therapist_id", flat=True).get(pk=group_id)
+    if getattr(by, "therapist_pk", None) != therapist_id:
+        raise PermissionDenied("Only the group's therapist can do that.")
     return locked_therapist(therapist_id)
 
 
@@ -260,7 +264,7 @@ def update_group(*, group_id: int, by, **fields) -> Group:
     if unknown:
         raise TypeError(f"Unknown group fields: {sorted(unknown)}")
     with transaction.atomic():
-        therapist = _locked_therapist_of(group_id)
+        therapist = _locked_therapist_of(group_id, by)
         group = _locked_group(group_id)
         _require_therapist(group, by)
         _require_active(group)
@@ -620,7 +624,7 @@ def _locked_meeting(session_id: int, by, *, lock_therapist: bool = False) -> tup
     if group_id is None:
         raise Session.DoesNotExist
     if lock_therapist:
-        _locked_therapist_of(group_id)
+        _locked_therapist_of(group_id, by)
     group = _locked_group(group_id)
     _require_therapist(group, by)
     return group, Session.objects.select_for_update().get(pk=session_id)
@@ -671,7 +675,7 @@ def cancel_group(*, by, group_id: int, reason: str) -> Group:
     if not reason:
         raise ValidationError({"reason": "Tell the members why the group is cancelled."})
     with transaction.atomic():
-        therapist = _locked_therapist_of(group_id)
+        therapist = _locked_therapist_of(group_id, by)
         group = _locked_group(group_id)
         _require_therapist(group, by)
         _require_active(group)

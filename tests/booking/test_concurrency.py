@@ -137,3 +137,54 @@ def test_a_group_cancellation_waiting_for_the_therapist_holds_no_group_lock(canc
         holder.join(30)
         canceller.join(30)
     assert outcome == {"done": True}
+
+
+@pytest.mark.parametrize("change", ["cancel meeting", "cancel group", "update group"])
+def test_someone_elses_group_change_is_refused_without_waiting_for_the_therapist(change):
+    """Who may change the group is checked before the therapist's lock is taken: another
+    therapist's attempt is refused at once, never queued behind the real therapist."""
+    from django.core.exceptions import PermissionDenied
+
+    therapist, intruder = group_therapist(), group_therapist()
+    group = make_group(therapist)
+    meeting = group.meetings.first()
+    holding, release = threading.Event(), threading.Event()
+    outcome = {}
+
+    def hold_the_therapist():
+        try:
+            with transaction.atomic():
+                Therapist.objects.select_for_update().get(pk=therapist.pk)
+                holding.set()
+                release.wait(30)
+        finally:
+            connection.close()
+
+    def attempt():
+        by = intruder.user
+        try:
+            if change == "cancel meeting":
+                groups.cancel_meeting(by=by, session_id=meeting.pk, reason="Ill")
+            elif change == "cancel group":
+                groups.cancel_group(by=by, group_id=group.pk, reason="Ill")
+            else:
+                groups.update_group(group_id=group.pk, by=by, title="Taken over")
+            outcome["done"] = True
+        except Exception as exc:  # noqa: BLE001 — reported by the assertion below
+            outcome["error"] = exc
+        finally:
+            connection.close()
+
+    holder = threading.Thread(target=hold_the_therapist)
+    holder.start()
+    assert holding.wait(10)
+    attempter = threading.Thread(target=attempt)
+    attempter.start()
+    try:
+        attempter.join(10)  # the therapist's lock is still held meanwhile
+        assert not attempter.is_alive(), "waited for the therapist's lock"
+    finally:
+        release.set()
+        holder.join(30)
+        attempter.join(30)
+    assert isinstance(outcome.get("error"), PermissionDenied)
