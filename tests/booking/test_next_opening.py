@@ -9,6 +9,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils.timezone import now
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -489,10 +491,15 @@ def test_a_group_that_leaves_the_opening_free_does_not_touch_it(
 ):
     therapist = group_therapist()
     before = stored(therapist)
-    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+    with (
+        django_capture_on_commit_callbacks(execute=False) as callbacks,
+        CaptureQueriesContext(connection) as queries,
+    ):
         make_group(therapist, start_time=dt.time(19))  # evenings, outside the hours
     assert stored(therapist) == before
     assert not [c for c in callbacks if c.__name__ == "refresh_after_commit"]
+    # Not recomputed in place either (to the same answer): the therapist row is not written.
+    assert not [q for q in queries if q["sql"].startswith('UPDATE "providers_therapist"')]
     assert before[0] == selectors.next_opening(therapist)
 
 
