@@ -1,0 +1,55 @@
+"""Error pages (PRODUCT rule 12: every page shows crisis resources): a 404 (also every
+privacy denial), 403, 400, an expired form (CSRF) and a server error all carry the
+crisis banner and a way back."""
+
+import pytest
+from django.core.exceptions import PermissionDenied
+from django.test import Client, RequestFactory
+from django.views import defaults
+
+from tests.accounts.test_pages import assert_crisis_banner
+from tests.factories import TherapistFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_an_unknown_address_is_a_404_page_with_the_crisis_banner(client):
+    response = client.get("/no-such-page/")
+    assert response.status_code == 404
+    assert_crisis_banner(response)
+    assert "Page not found" in response.content.decode()
+
+
+def test_a_page_that_is_not_yours_is_the_same_404_page(client):
+    hidden = TherapistFactory()  # no verified license: not findable
+    client.force_login(UserFactory())
+    response = client.get(f"/therapists/{hidden.slug}/")
+    assert response.status_code == 404
+    assert_crisis_banner(response)
+    assert "Page not found" in response.content.decode()
+
+
+def test_an_expired_form_is_a_403_page_with_the_crisis_banner():
+    response = Client(enforce_csrf_checks=True).post(
+        "/accounts/login/", {"username": "a@example.com", "password": "x"}
+    )
+    assert response.status_code == 403
+    assert_crisis_banner(response)
+    assert "This form has expired" in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    "handler, status, title",
+    [
+        (lambda r: defaults.permission_denied(r, PermissionDenied()), 403, "Not allowed"),
+        (lambda r: defaults.bad_request(r, ValueError()), 400, "Request not understood"),
+        (defaults.server_error, 500, "Something went wrong"),
+    ],
+)
+def test_the_other_error_pages_carry_the_crisis_banner(handler, status, title):
+    request = RequestFactory().get("/somewhere/")
+    request.user = UserFactory()
+    response = handler(request)
+    assert response.status_code == status
+    assert_crisis_banner(response)
+    assert title in response.content.decode()
