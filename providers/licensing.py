@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.timezone import now
@@ -173,9 +174,11 @@ def expire_licenses(*, today: dt.date | None = None) -> int:
     return len(ids)
 
 
-def send_license_expiry_notices(*, today: dt.date | None = None, days: int = 30) -> int:
-    """E-mail each therapist once when a verified license is within ``days`` of expiry."""
+def send_license_expiry_notices(*, today: dt.date | None = None, days: int | None = None) -> int:
+    """E-mail each therapist once when a verified license is within ``days`` of expiry
+    (``LICENSE_EXPIRY_NOTICE_DAYS``, 30, unless given)."""
     today = today or clock.today()
+    days = settings.LICENSE_EXPIRY_NOTICE_DAYS if days is None else days
     due = (
         License.objects.valid(today)
         .filter(expires_on__lte=today + dt.timedelta(days=days), expiry_notice_sent_on=None)

@@ -165,6 +165,16 @@ def test_therapists_are_emailed_once_thirty_days_before_expiry(
     assert "expires on" in mail.outbox[0].subject
 
 
+def test_the_expiry_notice_window_is_a_setting(settings, django_capture_on_commit_callbacks):
+    settings.LICENSE_EXPIRY_NOTICE_DAYS = 10
+    today = localdate()
+    verified_license(expires_on=today + dt.timedelta(days=20))
+    soon = verified_license(expires_on=today + dt.timedelta(days=10))
+    with django_capture_on_commit_callbacks(execute=True):
+        assert licensing.send_license_expiry_notices(today=today) == 1
+    assert [m.to for m in mail.outbox] == [[soon.therapist.user.email]]
+
+
 def test_a_decision_emails_the_therapist_after_commit(
     staff_verifier, django_capture_on_commit_callbacks
 ):
