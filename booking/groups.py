@@ -517,7 +517,8 @@ def leave(*, client, group_id: int) -> Enrolment:
 
 
 def accept_offer(*, client, group_id: int) -> Enrolment:
-    """Take the offered seat within its 24 h: enrolled in every remaining meeting."""
+    """Take the offered seat within its 24 h: enrolled in every remaining meeting.
+    Raises NotLicensedInState as ``enrol`` does; the offer is then left as it was."""
     with transaction.atomic():
         group = _locked_group(group_id)
         _require_active(group)
@@ -532,6 +533,9 @@ def accept_offer(*, client, group_id: int) -> Enrolment:
                 "This offer has expired; the seat goes to the next person in line.",
                 status="expired_offer",
             )
+        # As at enrolment: the license may have lapsed (or the client moved state) while
+        # they waited. The offer stands until it expires or they turn it down.
+        check_licensure(group, client)
         enrolment.status = Enrolment.Status.ENROLLED
         enrolment.offered_until = None
         enrolment.save(update_fields=["status", "offered_until"])

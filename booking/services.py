@@ -373,8 +373,32 @@ def _is_therapist_of(booking: Booking, by) -> bool:
     return getattr(by, "therapist_pk", None) == booking.therapist_id
 
 
+def _require_licensed(booking: Booking, by, *, doing: str, instead: str = "") -> None:
+    """Licensure follows the client (PRODUCT rule 1), at every step that commits the
+    therapist to treating them, not only at the request: a license that expired or was
+    rejected since (or a client who moved state) refuses the step with the same
+    NotLicensedInState (403) as ``book_course``. One EXISTS; no lock (as at booking)."""
+    client = booking.client
+    valid = License.objects.valid().filter(therapist_id=booking.therapist_id, state=client.state)
+    if valid.exists():
+        return
+    error = NotLicensedInState(therapist_name=booking.therapist.display_name, state=client.state)
+    if _is_therapist_of(booking, by):  # the same refusal, said to the therapist
+        error.detail = (
+            f"You hold no verified, current license in {client.state or 'your client’s state'}, "
+            f"where {client.name or 'your client'} lives, so you cannot {doing}. "
+            f"Renew or resubmit your license there{instead}."
+        )
+        error.args = (error.detail,)
+    raise error
+
+
 def confirm_booking(*, booking_id: int, by) -> Booking:
-    """The therapist accepts a pending course: every pending session is confirmed."""
+    """The therapist accepts a pending course: every pending session is confirmed.
+    Refused (NotLicensedInState) when the therapist's license in the client's state has
+    lapsed since the request; the request then stays pending, holding its times until the
+    therapist declines it or it expires, so a license renewed within the hold can still
+    confirm it."""
     with transaction.atomic():
         booking = _locked_booking(booking_id)
         _require_therapist(booking, by)
@@ -389,6 +413,9 @@ def confirm_booking(*, booking_id: int, by) -> Booking:
                 "This request expired before it was confirmed; its times are free again.",
                 status=booking.status,
             )
+        _require_licensed(
+            booking, by, doing="confirm this course", instead=", or decline the request"
+        )
         booking.status = Booking.Status.CONFIRMED
         booking.decided_at = now()
         booking.save(update_fields=["status", "decided_at"])
@@ -533,11 +560,13 @@ def cancel_booking(*, booking_id: int, by, reason: str = "") -> Booking:
 
 def move_booking(*, booking_id: int, by, start: dt.datetime) -> Booking:
     """Move every upcoming session to the weekly time of ``start`` (week by week from
-    ``start``), all or none. Raises SlotConflict naming the weeks that fail."""
+    ``start``), all or none. Raises SlotConflict naming the weeks that fail, or
+    NotLicensedInState when the therapist's license in the client's state has lapsed."""
     _check_start(start)
     with transaction.atomic():
         booking = _locked_booking(booking_id)
         _require_party(booking, by)
+        _require_licensed(booking, by, doing="move these sessions")
         therapist = locked_therapist(booking.therapist_id)
         remaining = list(
             booking.sessions.active().filter(start__gt=now()).select_for_update().order_by("start")

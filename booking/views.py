@@ -396,7 +396,7 @@ def move_booking(request, pk: int):
             status = exc.http_status
         except ValidationError as exc:
             _add_service_errors(form, exc)
-        except (InvalidTransition, PermissionDenied) as exc:
+        except (InvalidTransition, NotLicensedInState, PermissionDenied) as exc:
             messages.error(request, _error_text(exc))
             return redirect("booking:booking_detail", pk=booking.pk)
         else:
@@ -524,7 +524,7 @@ def confirm_request(request, therapist: Therapist, pk: int):
     booking = _visible_booking(request, pk)
     try:
         booking = services.confirm_booking(booking_id=booking.pk, by=request.user)
-    except InvalidTransition as exc:
+    except (InvalidTransition, NotLicensedInState) as exc:
         messages.error(request, exc.detail)
     else:
         messages.success(

@@ -538,6 +538,24 @@ def test_another_client_cannot_cancel_the_course_or_its_sessions(as_user, course
     assert set(course.sessions.values_list("status", flat=True)) == {"pending"}
 
 
+@pytest.mark.parametrize(
+    "lapse",
+    [{"expires_on": dt.date(2020, 1, 1)}, {"status": "rejected"}],
+    ids=["expired", "rejected"],
+)
+def test_confirming_after_the_license_lapsed_is_a_403_and_the_request_stays_pending(
+    as_user, course, lapse
+):
+    course.therapist.licenses.update(**lapse)
+    response = as_user(course.therapist.user).post(f"{BOOKINGS}{course.pk}/confirm/")
+    assert response.status_code == 403  # as POST bookings/ answers for the same reason
+    assert set(response.json()) == {"detail"}
+    assert "NY" in response.json()["detail"]
+    course.refresh_from_db()
+    assert course.status == "pending"
+    assert set(course.sessions.values_list("status", flat=True)) == {"pending"}
+
+
 # --- move -------------------------------------------------------------------------------
 
 
@@ -849,3 +867,27 @@ def test_the_calendar_answers_a_client_that_asks_for_text_calendar(as_user, cour
     response = as_user(course.client).get("/api/v1/me/calendar.ics", HTTP_ACCEPT="text/calendar")
     assert response.status_code == 200
     assert len(events(response)) == 4
+
+
+@pytest.mark.parametrize(
+    "lapse",
+    [{"expires_on": dt.date(2020, 1, 1)}, {"status": "rejected"}],
+    ids=["expired", "rejected"],
+)
+@pytest.mark.parametrize("who", ["client", "therapist"])
+def test_moving_after_the_license_lapsed_is_a_403_and_nothing_moves(
+    as_user, course, tuesday, lapse, who
+):
+    as_user(course.therapist.user).post(f"{BOOKINGS}{course.pk}/confirm/")
+    course.therapist.licenses.update(**lapse)
+    before = session_starts(course)
+    caller = course.client if who == "client" else course.therapist.user
+    response = as_user(caller).post(
+        f"{BOOKINGS}{course.pk}/move/",
+        {"start": at(tuesday + dt.timedelta(days=1), 14).isoformat()},
+        format="json",
+    )
+    assert response.status_code == 403
+    assert set(response.json()) == {"detail"}
+    assert "NY" in response.json()["detail"]
+    assert session_starts(course) == before

@@ -237,6 +237,28 @@ def test_leave_frees_the_seat_for_the_first_in_line(as_user, group):
     assert as_user(member).post(f"{GROUPS}{group.pk}/leave/").status_code == 409
 
 
+@pytest.mark.parametrize(
+    "lapse",
+    [{"expires_on": dt.date(2020, 1, 1)}, {"status": "rejected"}],
+    ids=["expired", "rejected"],
+)
+def test_accepting_an_offer_after_the_license_lapsed_is_a_403_and_the_seat_stays_offered(
+    as_user, group, lapse
+):
+    member, waiting = client_in(), client_in()
+    groups.enrol(client=member, group_id=group.pk)
+    groups.enrol(client=client_in(), group_id=group.pk)
+    groups.enrol(client=waiting, group_id=group.pk)
+    groups.leave(client=member, group_id=group.pk)
+    group.therapist.licenses.update(**lapse)
+    response = as_user(waiting).post(f"{GROUPS}{group.pk}/accept/")
+    assert response.status_code == 403  # as enrol/ answers for the same reason
+    assert set(response.json()) == {"detail"}
+    assert "NY" in response.json()["detail"]
+    assert Enrolment.objects.get(group=group, client=waiting).status == "offered"
+    assert as_user(waiting).get(f"{GROUPS}{group.pk}/").json()["my_status"] == "offered"
+
+
 # --- The roster is private ---------------------------------------------------------------------
 
 

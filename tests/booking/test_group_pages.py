@@ -149,6 +149,21 @@ def test_the_waitlist_position_and_an_offer_are_shown_and_can_be_accepted(client
     assert Enrolment.objects.get(client=waiting, group=group).status == "enrolled"
 
 
+def test_an_offer_cannot_be_accepted_after_the_license_lapsed(client, group):
+    member, waiting = client_in(), client_in()
+    groups.enrol(client=member, group_id=group.pk)
+    groups.enrol(client=client_in(), group_id=group.pk)
+    groups.enrol(client=waiting, group_id=group.pk)
+    groups.leave(client=member, group_id=group.pk)
+    group.therapist.licenses.update(expires_on=dt.date(2020, 1, 1))
+    client.force_login(waiting)
+    response = client.post(reverse("booking:group_accept", args=[group.pk]), follow=True)
+    page = text(response.content.decode())
+    assert "holds no verified, current license in NY" in page
+    assert "The seat is yours" not in page
+    assert Enrolment.objects.get(client=waiting, group=group).status == "offered"
+
+
 def test_leaving_from_the_page(client, group):
     member = client_in()
     groups.enrol(client=member, group_id=group.pk)

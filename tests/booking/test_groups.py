@@ -280,6 +280,58 @@ def test_an_unclaimed_offer_expires_after_24_hours_and_passes_to_the_next(group)
     assert statuses(group) == ["left", "enrolled", "expired_offer", "enrolled"]
 
 
+def _offered(group):
+    """A client holding an offered seat of ``group`` (capacity 2): (client, enrolment)."""
+    member, first = client_in(), client_in()
+    groups.enrol(client=member, group_id=group.pk)
+    groups.enrol(client=client_in(), group_id=group.pk)
+    groups.enrol(client=first, group_id=group.pk)
+    groups.leave(client=member, group_id=group.pk)
+    offer = Enrolment.objects.get(client=first, group=group)
+    assert offer.status == "offered"
+    return first, offer
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "lapse",
+    [
+        {"expires_on": dt.date(2020, 1, 1)},
+        {"status": "rejected"},
+    ],
+    ids=["expired", "rejected"],
+)
+def test_an_offered_seat_cannot_be_taken_after_the_license_lapsed(group, lapse):
+    first, offer = _offered(group)
+    group.therapist.licenses.update(**lapse)
+    with pytest.raises(NotLicensedInState) as caught:
+        groups.accept_offer(client=first, group_id=group.pk)
+    assert caught.value.http_status == 403
+    assert "holds no verified, current license in NY" in caught.value.detail
+    after = Enrolment.objects.get(pk=offer.pk)
+    assert (after.status, after.offered_until) == ("offered", offer.offered_until)
+    assert not Reminder.objects.filter(recipient=first).exists()
+    # The seat is not taken: turning it down still passes it on.
+    groups.decline_offer(client=first, group_id=group.pk)
+
+
+@pytest.mark.django_db
+def test_an_offered_seat_cannot_be_taken_from_a_state_the_group_does_not_serve(group):
+    first, offer = _offered(group)
+    first.state = "NJ"
+    first.save(update_fields=["state"])
+    with pytest.raises(NotLicensedInState) as caught:
+        groups.accept_offer(client=first, group_id=group.pk)
+    assert "serves clients in NY only" in caught.value.detail
+    assert Enrolment.objects.get(pk=offer.pk).status == "offered"
+
+
+@pytest.mark.django_db
+def test_an_offered_seat_is_taken_with_a_current_license(group):
+    first, offer = _offered(group)
+    assert groups.accept_offer(client=first, group_id=group.pk).status == "enrolled"
+
+
 @pytest.mark.django_db
 def test_declining_an_offer_passes_it_on(group):
     member, first, second = client_in(), client_in(), client_in()

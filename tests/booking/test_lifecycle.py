@@ -4,11 +4,14 @@ import pytest
 import time_machine
 from django.core import mail
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from booking import services
-from booking.exceptions import InvalidTransition, SlotConflict
+from booking.exceptions import InvalidTransition, NotLicensedInState, SlotConflict
 from booking.models import Booking, Session
 from tests.booking.helpers import NY, at, book, bookable_therapist, client_in, next_weekday
+from tests.factories import verified_license
 
 pytestmark = pytest.mark.django_db
 
@@ -241,3 +244,87 @@ def test_moving_to_a_start_years_away_through_the_page_is_a_form_error(course, c
     response = client.post(f"/my/bookings/{course.pk}/move/", {"start": "9999-12-31 23:59"})
     assert response.status_code == 400
     assert "within the next two years" in response.content.decode()
+
+
+# --- Licensure is checked again at each later step (PRODUCT rule 1) ------------------------
+
+LAPSES = {
+    "expired": {"expires_on": dt.date(2020, 1, 1)},
+    "rejected": {"status": "rejected"},
+}
+
+
+def _lapse(therapist, how: str) -> None:
+    therapist.licenses.update(**LAPSES[how])
+
+
+@pytest.mark.parametrize("how", LAPSES)
+def test_a_request_whose_license_lapsed_in_the_hold_cannot_be_confirmed(course, how):
+    _lapse(course.therapist, how)
+    with pytest.raises(NotLicensedInState) as caught:
+        services.confirm_booking(booking_id=course.pk, by=course.therapist.user)
+    assert caught.value.http_status == 403
+    assert "You hold no verified, current license in NY" in caught.value.detail
+    course.refresh_from_db()
+    assert course.status == "pending"  # left to the therapist's decline or the hold's expiry
+    assert course.decided_at is None
+    assert set(course.sessions.values_list("status", flat=True)) == {"pending"}
+    # Still declinable; the refusal left nothing half done.
+    services.decline_booking(booking_id=course.pk, by=course.therapist.user)
+
+
+def test_a_request_can_be_confirmed_once_the_license_is_renewed(course):
+    _lapse(course.therapist, "expired")
+    with pytest.raises(NotLicensedInState):
+        services.confirm_booking(booking_id=course.pk, by=course.therapist.user)
+    verified_license(therapist=course.therapist, state="NY")
+    services.confirm_booking(booking_id=course.pk, by=course.therapist.user)
+    assert Booking.objects.get(pk=course.pk).status == "confirmed"
+
+
+def test_a_client_who_moved_to_an_unlicensed_state_cannot_be_confirmed(course):
+    course.client.state = "CA"
+    course.client.save(update_fields=["state"])
+    with pytest.raises(NotLicensedInState):
+        services.confirm_booking(booking_id=course.pk, by=course.therapist.user)
+    assert Booking.objects.get(pk=course.pk).status == "pending"
+
+
+def test_a_license_elsewhere_does_not_confirm_a_request_in_the_clients_state(course):
+    course.therapist.licenses.filter(state="NY").update(**LAPSES["expired"])
+    verified_license(therapist=course.therapist, state="NJ")
+    with pytest.raises(NotLicensedInState):
+        services.confirm_booking(booking_id=course.pk, by=course.therapist.user)
+
+
+@pytest.mark.parametrize("how", LAPSES)
+@pytest.mark.parametrize("who", ["client", "therapist"])
+def test_a_course_cannot_be_moved_after_the_license_lapsed(course, how, who):
+    services.confirm_booking(booking_id=course.pk, by=course.therapist.user)
+    _lapse(course.therapist, how)
+    before = list(course.sessions.order_by("start").values_list("id", "start", "end", "status"))
+    by = course.client if who == "client" else course.therapist.user
+    with pytest.raises(NotLicensedInState) as caught:
+        services.move_booking(booking_id=course.pk, by=by, start=at(next_weekday(3), 14))
+    assert caught.value.http_status == 403
+    if who == "client":  # the very words of the refusal at booking time
+        assert caught.value.detail.startswith(
+            f"{course.therapist.display_name} holds no verified, current license in NY"
+        )
+    else:
+        assert "You hold no verified, current license in NY" in caught.value.detail
+    after = list(course.sessions.order_by("start").values_list("id", "start", "end", "status"))
+    assert after == before
+
+
+@pytest.mark.parametrize("step", ["confirm", "move"])
+def test_the_recheck_reads_the_license_once(course, step):
+    new_start = at(next_weekday(3), 14)
+    with CaptureQueriesContext(connection) as queries:
+        if step == "confirm":
+            services.confirm_booking(booking_id=course.pk, by=course.therapist.user)
+        else:
+            services.move_booking(booking_id=course.pk, by=course.client, start=new_start)
+    license_reads = [q["sql"] for q in queries.captured_queries if "providers_license" in q["sql"]]
+    assert len(license_reads) == 1
+    assert "LIMIT 1" in license_reads[0]  # an EXISTS, not a list of licenses

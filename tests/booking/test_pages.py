@@ -374,6 +374,24 @@ def test_moving_onto_a_taken_week_names_it_and_moves_nothing(client):
     assert booking.sessions.order_by("start").first().start == at(TUESDAY_DEC_1, 10)
 
 
+@frozen
+def test_moving_after_the_license_lapsed_says_why_and_moves_nothing(client):
+    therapist = bookable_therapist(display_name="Ana Ruiz")
+    person = client_in()
+    booking = book(person, therapist, at(TUESDAY_DEC_1, 10))
+    therapist.licenses.update(status="rejected")
+    client.force_login(person)
+
+    response = client.post(
+        reverse("booking:move_booking", args=[booking.pk]),
+        {"start": "2026-12-02T11:00"},
+        follow=True,
+    )
+
+    assert "Ana Ruiz holds no verified, current license in NY" in text(response.content.decode())
+    assert booking.sessions.order_by("start").first().start == at(TUESDAY_DEC_1, 10)
+
+
 # --- The therapist's requests and week ------------------------------------------------------
 
 
@@ -404,6 +422,23 @@ def test_the_therapist_declines_a_request_with_a_reason(client):
     booking.refresh_from_db()
     assert booking.status == "declined"
     assert booking.decline_reason == "Full."
+
+
+@frozen
+def test_confirming_after_the_license_expired_says_why_and_leaves_the_request_pending(client):
+    therapist = bookable_therapist()
+    booking = book(client_in(name="Dana Client"), therapist, at(TUESDAY_DEC_1, 10))
+    therapist.licenses.update(expires_on=MONDAY.date() - dt.timedelta(days=1))
+    client.force_login(therapist.user)
+
+    response = client.post(reverse("booking:confirm_request", args=[booking.pk]), follow=True)
+
+    page = text(response.content.decode())
+    assert "You hold no verified, current license in NY, where Dana Client lives" in page
+    assert "or decline the request" in page
+    booking.refresh_from_db()
+    assert booking.status == "pending"
+    assert set(booking.sessions.values_list("status", flat=True)) == {"pending"}
 
 
 @frozen
