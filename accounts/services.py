@@ -152,3 +152,24 @@ def complete_signup(*, token: str, password: str) -> User:
                 pass
     # Raised after the commit: the address's links are gone even when it is taken.
     raise EmailAlreadyRegistered
+
+
+def save_account(form) -> User:
+    """Save the account form; turning e-mail reminders off cancels every reminder of
+    the person not yet sent, turning them back on restores those of their upcoming
+    sessions (PRODUCT rule 10), in the same transaction as the flag. The user row is
+    locked first, so two saves of one account apply their changes in turn."""
+    from notifications import reminders
+
+    with transaction.atomic():
+        was_on = (
+            User.objects.select_for_update()
+            .values_list("email_reminders", flat=True)
+            .get(pk=form.instance.pk)
+        )
+        user = form.save()
+        if was_on and not user.email_reminders:
+            reminders.stop_reminders(recipient=user)
+        elif user.email_reminders and not was_on:
+            reminders.restore_reminders(recipient=user)
+    return user

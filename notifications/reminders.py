@@ -1,4 +1,5 @@
-"""Reminder rows: created with confirmed sessions, cancelled with them.
+"""Reminder rows: created with confirmed sessions, cancelled with them, and stopped or
+restored with the person's reminder setting.
 
 Call these inside the transaction that changes the sessions, so the rows and the
 sessions can never disagree.
@@ -9,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Sequence
 
+from django.db.models import Q
 from django.utils.timezone import now
 
 from notifications.models import Reminder
@@ -73,3 +75,82 @@ def reschedule_reminders(*, session_ids: Iterable[int]) -> int:
             reminder.status = Reminder.Status.CANCELLED
     Reminder.objects.bulk_update(reminders, ["due_at", "next_attempt_at", "status"])
     return len(reminders)
+
+
+def stop_reminders(*, recipient) -> int:
+    """The person turned reminders off: cancel every reminder of theirs not yet sent.
+
+    ``pending`` rows, and ``sending`` rows whose lease is over (a dead worker's: the
+    dispatcher would hand them back to the queue; they go to ``cancelled`` instead). A
+    row under a live lease is left to its worker, which may be handing it over right
+    now: changing it would not stop that message, only lose the record of it (its
+    conditional mark would no longer match). Call inside the transaction that clears
+    ``email_reminders``."""
+    from notifications.dispatch import lease  # the dispatcher owns the lease length
+
+    at = now()
+    return Reminder.objects.filter(
+        Q(status=Reminder.Status.PENDING)
+        | Q(status=Reminder.Status.SENDING, claimed_at__lt=at - lease()),
+        recipient=recipient,
+    ).update(status=Reminder.Status.CANCELLED)
+
+
+def upcoming_sessions_of(person):
+    """The confirmed, not yet started sessions ``person`` gets reminders of: their
+    courses as client, their group meetings as an enrolled member, and as therapist
+    every session they hold."""
+    from booking.models import Session
+
+    return (
+        Session.objects.filter(status=Session.Status.CONFIRMED, start__gt=now())
+        .filter(
+            Q(client=person)
+            | Q(therapist__user=person)
+            | Q(group__enrolments__client=person, group__enrolments__status="enrolled")
+        )
+        .distinct()
+        .select_related("therapist")
+    )
+
+
+def restore_reminders(*, recipient) -> int:
+    """The person turned reminders back on: every upcoming confirmed session of theirs
+    gets its reminders again. Rows cancelled earlier (by turning them off) come back
+    ``pending``, due again from the session's current start; offsets with no row are
+    created by ``schedule_reminders``. Offsets already past get none; sent rows are
+    never touched, nothing is duplicated (one row per session, person and offset).
+    Call inside the transaction that sets ``email_reminders``."""
+    if not getattr(recipient, "email_reminders", True):
+        return 0
+    at = now()
+    sessions = {s.pk: s for s in upcoming_sessions_of(recipient)}
+    if not sessions:
+        return 0
+    revived = []
+    for reminder in Reminder.objects.select_for_update().filter(
+        recipient=recipient, session_id__in=list(sessions), status=Reminder.Status.CANCELLED
+    ):
+        session = sessions[reminder.session_id]
+        due = session.start - dt.timedelta(minutes=reminder.minutes_before)
+        if reminder.minutes_before not in offsets_for(session) or due <= at:
+            continue
+        reminder.status = Reminder.Status.PENDING
+        reminder.due_at = reminder.next_attempt_at = due
+        reminder.attempts = 0
+        reminder.claimed_at, reminder.claimed_by, reminder.last_error = None, "", ""
+        revived.append(reminder)
+    Reminder.objects.bulk_update(
+        revived,
+        [
+            "status",
+            "due_at",
+            "next_attempt_at",
+            "attempts",
+            "claimed_at",
+            "claimed_by",
+            "last_error",
+        ],
+    )
+    schedule_reminders(sessions=sessions.values(), recipient=recipient)
+    return len(revived)
