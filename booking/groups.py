@@ -432,8 +432,8 @@ def enrol(*, client, group_id: int, waitlist: bool = True) -> Enrolment:
             status=Enrolment.Status.ENROLLED if has_seat else Enrolment.Status.WAITLISTED,
             queue_number=_next_queue_number(group),
         )
-        if has_seat:
-            reminders.schedule_reminders(sessions=meetings, recipient=client)
+        if has_seat:  # a client who left and rejoins gets their cancelled ones back
+            reminders.restore_reminders(recipient=client, sessions=meetings)
         _notify(
             enrolment,
             "enrolled" if has_seat else "waitlisted",
@@ -540,7 +540,7 @@ def accept_offer(*, client, group_id: int) -> Enrolment:
         enrolment.offered_until = None
         enrolment.save(update_fields=["status", "offered_until"])
         meetings = _upcoming_meetings(group)
-        reminders.schedule_reminders(sessions=meetings, recipient=client)
+        reminders.restore_reminders(recipient=client, sessions=meetings)
         _notify(
             enrolment, "enrolled", group=group, next_start=meetings[0].start if meetings else None
         )

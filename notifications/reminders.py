@@ -114,17 +114,20 @@ def upcoming_sessions_of(person):
     )
 
 
-def restore_reminders(*, recipient) -> int:
-    """The person turned reminders back on: every upcoming confirmed session of theirs
-    gets its reminders again. Rows cancelled earlier (by turning them off) come back
-    ``pending``, due again from the session's current start; offsets with no row are
-    created by ``schedule_reminders``. Offsets already past get none; sent rows are
-    never touched, nothing is duplicated (one row per session, person and offset).
-    Call inside the transaction that sets ``email_reminders``."""
+def restore_reminders(*, recipient, sessions=None) -> int:
+    """The person turned reminders back on (or rejoined a group whose meetings had theirs
+    cancelled when they left): every upcoming confirmed session of theirs (or of
+    ``sessions``) gets its reminders again. Rows cancelled earlier come back ``pending``,
+    due again from the session's current start; offsets with no row are created by
+    ``schedule_reminders``. Offsets already past get none; sent rows are never touched,
+    nothing is duplicated (one row per session, person and offset). Call inside the
+    transaction that makes the change."""
     if not getattr(recipient, "email_reminders", True):
         return 0
     at = now()
-    sessions = {s.pk: s for s in upcoming_sessions_of(recipient)}
+    if sessions is None:
+        sessions = upcoming_sessions_of(recipient)
+    sessions = {s.pk: s for s in sessions if s.start > at}
     if not sessions:
         return 0
     revived = []

@@ -175,6 +175,28 @@ def test_enrolment_creates_reminders_for_the_member_and_leaving_cancels_them(gro
 
 
 @pytest.mark.django_db
+def test_a_client_who_leaves_and_rejoins_gets_their_reminders_back(group):
+    client = client_in()
+    groups.enrol(client=client, group_id=group.pk)
+    groups.leave(client=client, group_id=group.pk)
+    groups.enrol(client=client, group_id=group.pk)
+    mine = Reminder.objects.filter(recipient=client)
+    assert mine.filter(status="pending").count() == 16  # 8 meetings × (24 h, 1 h)
+    assert mine.count() == 16  # the cancelled ones came back, none duplicated
+
+
+@pytest.mark.django_db
+def test_a_client_who_turned_reminders_off_rejoins_without_them(group):
+    client = client_in()
+    groups.enrol(client=client, group_id=group.pk)
+    groups.leave(client=client, group_id=group.pk)
+    client.email_reminders = False
+    client.save(update_fields=["email_reminders"])
+    groups.enrol(client=client, group_id=group.pk)
+    assert not Reminder.objects.filter(recipient=client, status="pending").exists()
+
+
+@pytest.mark.django_db
 def test_a_client_outside_the_groups_states_is_refused(group):
     with pytest.raises(NotLicensedInState) as caught:
         groups.enrol(client=client_in(state="NJ"), group_id=group.pk)
