@@ -99,8 +99,9 @@ def claim_and_load_sql() -> str:
     # Table names from the models; every value is a parameter.
     return _TAKE_DUE + (
         "SELECT c.id, c.attempts, c.due_at, c.recipient_id, u.email, u.name, u.timezone, "  # noqa: S608  # nosec B608
-        "c.session_id, s.start, s.booking_id, b.format, g.format, t.user_id, "
-        "t.display_name, t.office_address, t.office_city, t.office_state, t.video_url "
+        "u.email_reminders, c.session_id, s.start, s.booking_id, b.format, g.format, "
+        "t.user_id, t.display_name, t.office_address, t.office_city, t.office_state, "
+        "t.video_url "
         f"FROM claimed c JOIN {user._meta.db_table} u ON u.id = c.recipient_id "
         f"JOIN {session._meta.db_table} s ON s.id = c.session_id "
         f"JOIN {therapist._meta.db_table} t ON t.id = s.therapist_id "
@@ -127,6 +128,7 @@ _ROW = (  # one claimed row, as ``claim_and_load_sql`` returns it
     "recipient__email",
     "recipient__name",
     "recipient__timezone",
+    "recipient__email_reminders",
     "session_id",
     "session__start",
     "session__booking_id",
@@ -436,7 +438,9 @@ def send_rows(
         for i, row in enumerate(rows):
             following = rows[i + 1] if i + 1 < len(rows) else None
             sent_at, error, retry_at = None, "", None
-            if session_status != "confirmed":
+            # A cancelled session, or a person who turned reminders off after this row
+            # was written (a retry, or a row written as they opted out), gets none.
+            if session_status != "confirmed" or not row["recipient__email_reminders"]:
                 status, key = Reminder.Status.CANCELLED, "cancelled"
             elif row["due_at"] < too_old:
                 status, key = Reminder.Status.SKIPPED, "skipped"

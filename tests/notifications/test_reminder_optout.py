@@ -173,3 +173,16 @@ def test_a_row_left_sending_by_a_dead_worker_is_cancelled_a_live_claim_is_not(cl
         dispatch.dispatch()
     assert maya.email not in reminders_sent_to()
     assert Reminder.objects.get(pk=dead.pk).status == "cancelled"
+
+
+def test_the_dispatcher_sends_nothing_to_someone_who_opted_out_after_the_row_was_written():
+    # A row written as the person opted out (a confirm reading the old flag), or a failed
+    # send put back to pending while they opted out: still pending, flag now off.
+    therapist, maya = bookable_therapist(), client_in()
+    confirmed_course(maya, therapist, weeks=1)
+    type(maya).objects.filter(pk=maya.pk).update(email_reminders=False)  # no cancel ran
+    assert statuses(recipient=maya) == {"pending": 2}
+    result = dispatch_at(first_start() - dt.timedelta(hours=24))
+    assert reminders_sent_to() == [therapist.user.email]
+    assert result == {"sent": 1, "failed": 0, "retry": 0, "cancelled": 1, "skipped": 0}
+    assert statuses(recipient=maya) == {"cancelled": 1, "pending": 1}  # the 1 h one: not due
