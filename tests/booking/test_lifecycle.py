@@ -12,6 +12,7 @@ from booking.exceptions import InvalidTransition, NotLicensedInState, SlotConfli
 from booking.models import Booking, Session
 from tests.booking.helpers import NY, at, book, bookable_therapist, client_in, next_weekday
 from tests.factories import verified_license
+from therapy_directory import clock
 
 pytestmark = pytest.mark.django_db
 
@@ -271,6 +272,18 @@ def test_a_request_whose_license_lapsed_in_the_hold_cannot_be_confirmed(course, 
     assert set(course.sessions.values_list("status", flat=True)) == {"pending"}
     # Still declinable; the refusal left nothing half done.
     services.decline_booking(booking_id=course.pk, by=course.therapist.user)
+
+
+@pytest.mark.parametrize("days_left, allowed", [(0, True), (-1, False)])
+def test_a_license_is_valid_through_its_expiry_day_when_confirming(course, days_left, allowed):
+    course.therapist.licenses.update(expires_on=clock.today() + dt.timedelta(days=days_left))
+    if allowed:
+        services.confirm_booking(booking_id=course.pk, by=course.therapist.user)
+        assert Booking.objects.get(pk=course.pk).status == "confirmed"
+    else:
+        with pytest.raises(NotLicensedInState):
+            services.confirm_booking(booking_id=course.pk, by=course.therapist.user)
+        assert Booking.objects.get(pk=course.pk).status == "pending"
 
 
 def test_a_request_can_be_confirmed_once_the_license_is_renewed(course):
