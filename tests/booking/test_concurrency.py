@@ -1,6 +1,7 @@
 """Double booking and lock order under real concurrency: parallel connections, one per
 thread."""
 
+import contextlib
 import datetime as dt
 import threading
 import time
@@ -90,18 +91,12 @@ def _someone_waits_for_a_lock(timeout: float = 10) -> bool:
     return False
 
 
-@pytest.mark.parametrize("cancel", ["meeting", "group"])
-def test_a_group_cancellation_waiting_for_the_therapist_holds_no_group_lock(cancel):
-    """Lock order: therapist, then group (an edit of the group takes them so). A
-    cancellation marks the therapist's opening: it takes the therapist first, so while
-    it waits for the therapist it holds nothing an edit could be waiting for."""
-    therapist = group_therapist()
-    group = make_group(therapist)
-    meeting = group.meetings.first()
+@contextlib.contextmanager
+def _therapist_locked(therapist):
+    """Another connection holds the therapist's row lock until the block ends."""
     holding, release = threading.Event(), threading.Event()
-    outcome = {}
 
-    def hold_the_therapist():
+    def hold():
         try:
             with transaction.atomic():
                 Therapist.objects.select_for_update().get(pk=therapist.pk)
@@ -110,32 +105,54 @@ def test_a_group_cancellation_waiting_for_the_therapist_holds_no_group_lock(canc
         finally:
             connection.close()
 
-    def run_the_cancellation():
+    holder = threading.Thread(target=hold)
+    holder.start()
+    assert holding.wait(10)
+    try:
+        yield
+    finally:
+        release.set()
+        holder.join(30)
+
+
+def _start(action, outcome: dict) -> threading.Thread:
+    """``action`` on its own connection in a thread; ``outcome`` gets done or its error."""
+
+    def run():
         try:
-            if cancel == "meeting":
-                groups.cancel_meeting(by=therapist.user, session_id=meeting.pk, reason="Ill")
-            else:
-                groups.cancel_group(by=therapist.user, group_id=group.pk, reason="Ill")
+            action()
             outcome["done"] = True
-        except Exception as exc:  # noqa: BLE001 — reported by the assertion below
+        except Exception as exc:  # noqa: BLE001 — reported by the caller's assertion
             outcome["error"] = exc
         finally:
             connection.close()
 
-    holder = threading.Thread(target=hold_the_therapist)
-    holder.start()
-    assert holding.wait(10)
-    canceller = threading.Thread(target=run_the_cancellation)
-    canceller.start()
-    try:
+    thread = threading.Thread(target=run)
+    thread.start()
+    return thread
+
+
+@pytest.mark.parametrize("cancel", ["meeting", "group"])
+def test_a_group_cancellation_waiting_for_the_therapist_holds_no_group_lock(cancel):
+    """Lock order: therapist, then group (an edit of the group takes them so). A
+    cancellation marks the therapist's opening: it takes the therapist first, so while
+    it waits for the therapist it holds nothing an edit could be waiting for."""
+    therapist = group_therapist()
+    group = make_group(therapist)
+    meeting = group.meetings.first()
+    by = therapist.user
+    cancellations = {
+        "meeting": lambda: groups.cancel_meeting(by=by, session_id=meeting.pk, reason="Ill"),
+        "group": lambda: groups.cancel_group(by=by, group_id=group.pk, reason="Ill"),
+    }
+    outcome = {}
+    with _therapist_locked(therapist):
+        canceller = _start(cancellations[cancel], outcome)
         assert _someone_waits_for_a_lock()
         with transaction.atomic():
             # Refused at once (DatabaseError) if the waiting cancellation held the group.
             Group.objects.select_for_update(nowait=True).get(pk=group.pk)
-    finally:
-        release.set()
-        holder.join(30)
-        canceller.join(30)
+    canceller.join(30)
     assert outcome == {"done": True}
 
 
@@ -148,43 +165,17 @@ def test_someone_elses_group_change_is_refused_without_waiting_for_the_therapist
     therapist, intruder = group_therapist(), group_therapist()
     group = make_group(therapist)
     meeting = group.meetings.first()
-    holding, release = threading.Event(), threading.Event()
+    by = intruder.user
+    changes = {
+        "cancel meeting": lambda: groups.cancel_meeting(by=by, session_id=meeting.pk, reason="Ill"),
+        "cancel group": lambda: groups.cancel_group(by=by, group_id=group.pk, reason="Ill"),
+        "update group": lambda: groups.update_group(group_id=group.pk, by=by, title="Taken over"),
+    }
     outcome = {}
-
-    def hold_the_therapist():
-        try:
-            with transaction.atomic():
-                Therapist.objects.select_for_update().get(pk=therapist.pk)
-                holding.set()
-                release.wait(30)
-        finally:
-            connection.close()
-
-    def attempt():
-        by = intruder.user
-        try:
-            if change == "cancel meeting":
-                groups.cancel_meeting(by=by, session_id=meeting.pk, reason="Ill")
-            elif change == "cancel group":
-                groups.cancel_group(by=by, group_id=group.pk, reason="Ill")
-            else:
-                groups.update_group(group_id=group.pk, by=by, title="Taken over")
-            outcome["done"] = True
-        except Exception as exc:  # noqa: BLE001 — reported by the assertion below
-            outcome["error"] = exc
-        finally:
-            connection.close()
-
-    holder = threading.Thread(target=hold_the_therapist)
-    holder.start()
-    assert holding.wait(10)
-    attempter = threading.Thread(target=attempt)
-    attempter.start()
-    try:
+    with _therapist_locked(therapist):
+        attempter = _start(changes[change], outcome)
         attempter.join(10)  # the therapist's lock is still held meanwhile
-        assert not attempter.is_alive(), "waited for the therapist's lock"
-    finally:
-        release.set()
-        holder.join(30)
-        attempter.join(30)
+        waited = attempter.is_alive()
+    attempter.join(30)
+    assert not waited, "waited for the therapist's lock"
     assert isinstance(outcome.get("error"), PermissionDenied)
