@@ -7,6 +7,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -96,6 +97,10 @@ class CeleryProcesses:
         return self._start(
             ["beat", "--loglevel", "INFO", "-s", str(schedule_dir / "celerybeat-schedule")]
         )
+
+    def ready_workers(self) -> int:
+        """How many of the started workers have said they are ready."""
+        return len(re.findall(r"w\d+@\S+ ready\.", self.output()))
 
     def send(self, task_name: str, **kwargs):
         return self.sender.send_task(task_name, kwargs=kwargs, queue=self.queue)

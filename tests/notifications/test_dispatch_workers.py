@@ -41,6 +41,9 @@ def test_1000_due_reminders_over_3_workers_are_each_sent_exactly_once(tmp_path):
     try:
         for _ in range(3):
             celery.start_worker()
+        # All three up before the tasks go out: one worker alone drains 1 000 rows in a
+        # fraction of a second, before the others have even started.
+        assert wait_until(lambda: celery.ready_workers() == 3, timeout=60), celery.output()
         # What beat does every minute, several times at once so every worker races.
         for _ in range(6):
             celery.send("notifications.tasks.dispatch_reminders")
