@@ -30,9 +30,11 @@ class SlotConflict(DomainError):
 class NotLicensedInState(DomainError):
     http_status = 403
 
-    def __init__(self, *, therapist_name: str, state: str):
+    def __init__(self, *, therapist_name: str, state: str, detail: str = ""):
+        """``detail``: the same refusal worded for someone else (the therapist)."""
         super().__init__(
-            f"{therapist_name} holds no verified, current license in {state or 'your state'}, "
+            detail
+            or f"{therapist_name} holds no verified, current license in {state or 'your state'}, "
             "so they cannot treat you there. Search for therapists licensed in your state."
         )
 

@@ -379,18 +379,18 @@ def _require_licensed(booking: Booking, by, *, doing: str, instead: str = "") ->
     rejected since (or a client who moved state) refuses the step with the same
     NotLicensedInState (403) as ``book_course``. One EXISTS; no lock (as at booking)."""
     client = booking.client
-    valid = License.objects.valid().filter(therapist_id=booking.therapist_id, state=client.state)
-    if valid.exists():
+    if Therapist.objects.findable_in(client.state).filter(pk=booking.therapist_id).exists():
         return
-    error = NotLicensedInState(therapist_name=booking.therapist.display_name, state=client.state)
+    detail = ""
     if _is_therapist_of(booking, by):  # the same refusal, said to the therapist
-        error.detail = (
+        detail = (
             f"You hold no verified, current license in {client.state or 'your client’s state'}, "
             f"where {client.name or 'your client'} lives, so you cannot {doing}. "
             f"Renew or resubmit your license there{instead}."
         )
-        error.args = (error.detail,)
-    raise error
+    raise NotLicensedInState(
+        therapist_name=booking.therapist.display_name, state=client.state, detail=detail
+    )
 
 
 def confirm_booking(*, booking_id: int, by) -> Booking:

@@ -34,6 +34,7 @@ from accounts.models import SignupRequest
 from booking import groups, services
 from booking.models import Session
 from providers import licensing
+from providers.forms import TherapistProfileForm
 from tests.booking.group_helpers import group_therapist, make_group
 from tests.booking.helpers import at, book, client_in, next_weekday
 from tests.factories import PASSWORD, LicenseFactory, UserFactory, make_verifier
@@ -130,29 +131,7 @@ FORM_TARGETS: dict[str, Target] = {
     "providers.forms.TherapistProfileForm": Target(
         "therapist",
         lambda w: "/dashboard/profile/",
-        [
-            "display_name",
-            "credentials",
-            "npi",
-            "bio",
-            "modalities",
-            "specialties",
-            "languages",
-            "formats",
-            "office_address",
-            "office_city",
-            "office_state",
-            "video_url",
-            "fee",
-            "sliding_scale",
-            "accepting_new_clients",
-            "timezone",
-            "session_minutes",
-            "slot_step_minutes",
-            "auto_confirm",
-            "notice_hours",
-            "reminder_minutes",
-        ],  # fmt: skip
+        list(TherapistProfileForm.Meta.fields),
         lists=["modalities", "specialties", "languages", "formats"],
         valid={"formats": ["telehealth"], "timezone": ["America/New_York"]},
     ),
