@@ -300,3 +300,10 @@ def store(key: str | None, value) -> None:
             cache.set(key, value, timeout=seconds)
     except Exception:
         log.exception("search cache: write failed")
+
+
+def directory_changed() -> None:
+    """The one call a service makes, inside its transaction, after it wrote data that a
+    search reads or a result card shows: every cached search answer is stale once the
+    transaction commits."""
+    bump_directory_version()
