@@ -378,12 +378,19 @@ def main() -> int:
         runs = json.loads(RUNS.read_text()) if RUNS.exists() else {}
         runs[args.label] = run
         RUNS.write_text(json.dumps(runs, indent=1) + "\n")
-        report.write_section("traffic", section(runs))
+        write_section()
+
+
+def write_section() -> None:
+    """The ``traffic`` section from every labelled run in ``bench/traffic_runs.json``."""
+    report.write_section("traffic", section(json.loads(RUNS.read_text())))
     return 0
 
 
 def fmt(value: float | None) -> str:
-    return "—" if value is None else f"{value:.0f}" if value >= 10 else f"{value:.1f}"
+    if value is None:
+        return "—"
+    return f"{value:.0f}" if value >= 10 or float(value).is_integer() else f"{value:.1f}"
 
 
 def spread(values: list) -> str:
@@ -432,21 +439,21 @@ cached search answers.
     for label, run in runs.items():
         caps = run["capacities"]
         data = run["data"]
+        lowest = min(step["rate"] for steps in run["ladders"] for step in steps)
+        shown = spread(caps) if any(caps) else f"below {lowest:g}"
+        repeats = len(run["ladders"])
         parts.append(
-            f"""
-### {label}: capacity **{spread(caps)} req/s**
-
-`{run["app"]}` at `{run["commit"]}`, measured {run["measured"]}; {run["therapists"]} therapists,
-{data["bookings"]} courses ({data["sessions"]} sessions), {data["groups"]} groups; seeding
-{data["migrate_s"] + data["seed_demo_s"] + data["year_s"]:.0f} s, whole run
-{run["total_s"] / 60:.1f} min. {run["workers"]} gunicorn workers; each rate {run["warmup_s"]} s
-warm-up + {run["step_s"]} s measured; {len(run["ladders"])} ladder(s)
-{"(min / median / max over them)" if len(run["ladders"]) > 1 else ""}. Machine:
-{run["machine"]}; load average before the ladder
-{" / ".join(f"{x:.2f}" for x in run["load_before"])}.
-
-{step_table(run["ladders"])}
-"""
+            f"\n### {label}: capacity **{shown} req/s**\n\n"
+            f"`{run['app']}` at `{run['commit']}`, measured {run['measured']}; "
+            f"{run['therapists']} therapists, {data['bookings']} courses "
+            f"({data['sessions']} sessions), {data['groups']} groups; seeding "
+            f"{data['migrate_s'] + data['seed_demo_s'] + data['year_s']:.0f} s, whole run "
+            f"{run['total_s'] / 60:.1f} min. {run['workers']} gunicorn workers; each rate "
+            f"{run['warmup_s']} s warm-up + {run['step_s']} s measured; {repeats} ladder(s)"
+            f"{' (min / median / max over them)' if repeats > 1 else ''}. Machine: "
+            f"{run['machine'].split(', load average')[0]}; load average before the ladder "
+            f"{' / '.join(f'{x:.2f}' for x in run['load_before'])}.\n\n"
+            f"{step_table(run['ladders'])}\n"
         )
     return "\n".join(parts)
 
