@@ -32,6 +32,7 @@ ROOT = HERE.parent
 sys.path.insert(0, str(HERE))
 import report  # noqa: E402  (bench/report.py, beside this script)
 import scratch  # noqa: E402
+import slot_finder  # noqa: E402
 
 SCRATCH_DB = "rapport_bench_slots"
 PEER_DB = "rapport_bench_slots_peer"
@@ -61,9 +62,7 @@ def peer_python() -> Path:
 
 
 def setup() -> None:
-    import booking_load
-
-    booking_load.create_database(SCRATCH_DB)
+    slot_finder.create_database(SCRATCH_DB)
     scratch.setup_django(SCRATCH_DB)
     from django.db import connection
 
@@ -80,14 +79,13 @@ def setup() -> None:
 
 def seed():
     """The therapist, the 28-day grid, and 30 % of its starts booked (one session each)."""
-    import booking_load
     from django.utils.timezone import now
 
     from accounts.models import User
     from booking import services
     from booking.models import Booking, Session
 
-    therapist = booking_load.make_therapist(0)
+    therapist = slot_finder.make_therapist(0)
     therapist.session_minutes, therapist.slot_step_minutes = SESSION_MINUTES, STEP_MINUTES
     therapist.timezone, therapist.notice_hours = ZONE, 0
     therapist.save()

@@ -9,7 +9,13 @@ import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-BENCHMARKS = ["seed_demo.py", "booking_load.py", "peer_slots.py", "reminders.py", "search.py"]
+BENCHMARKS = [
+    "seed_demo.py",
+    "slot_finder.py",
+    "peer_slots.py",
+    "reminders.py",
+    "traffic.py",
+]
 
 
 def main() -> int:
