@@ -13,6 +13,7 @@ from collections.abc import Iterable, Sequence
 from django.db.models import Q
 from django.utils.timezone import now
 
+from notifications.dispatch import lease
 from notifications.models import Reminder
 
 DEFAULT_MINUTES_BEFORE = (24 * 60, 60)
@@ -86,8 +87,6 @@ def stop_reminders(*, recipient) -> int:
     now: changing it would not stop that message, only lose the record of it (its
     conditional mark would no longer match). Call inside the transaction that clears
     ``email_reminders``."""
-    from notifications.dispatch import lease  # the dispatcher owns the lease length
-
     at = now()
     return Reminder.objects.filter(
         Q(status=Reminder.Status.PENDING)

@@ -1,8 +1,9 @@
 """In-memory e-mail backends that look at the database at each hand-off, for the
-dispatcher's ordering tests. They read through Django's connection in autocommit, so
-they see what the dispatcher's mark connection committed."""
+dispatcher's ordering tests. They read through the dispatcher's own connection, so each
+also checks that no transaction is open at the hand-off: what they read is committed."""
 
 from django.core.mail.backends.locmem import EmailBackend
+from django.db import connection
 
 from notifications.models import Reminder
 
@@ -15,10 +16,12 @@ class UnmarkedCountingBackend(EmailBackend):
 
     handed: list[int] = []
     unmarked_at_handoff: list[int] = []
+    in_transaction_at_handoff: list[bool] = []
 
     def send_messages(self, messages):
         for message in messages:
             cls = type(self)
+            cls.in_transaction_at_handoff.append(connection.in_atomic_block)
             cls.unmarked_at_handoff.append(
                 Reminder.objects.filter(pk__in=cls.handed, status="sending").count()
             )

@@ -1,12 +1,9 @@
-"""The dispatcher's marks run on a second connection, overlapped with building the next
-message, without ever letting more than one handed-over message go unmarked. These tests
-run outside a test transaction (the mark connection must see the rows)."""
-
-import copy
+"""The dispatcher marks each row, committed, before it hands over the next message, and
+re-checks each row just before its hand-off. These tests run outside a test transaction,
+as a worker does: the checking mail backends look at what is committed."""
 
 import pytest
 from django.core import mail
-from django.db import transaction
 
 from notifications import dispatch
 from notifications.models import Reminder
@@ -16,26 +13,13 @@ from tests.notifications.helpers import make_due_reminders
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def test_marks_and_claims_use_connections_of_their_own_outside_a_transaction_only():
-    marks, claims = dispatch.open_marks(), dispatch.open_claims()
-    try:
-        assert isinstance(marks, dispatch.OverlappedMarks)
-        assert isinstance(claims, dispatch.PrefetchedClaims)
-    finally:
-        marks.close()
-        claims.close()
-    with transaction.atomic():
-        assert isinstance(dispatch.open_marks(), dispatch.InlineMarks)
-        assert isinstance(dispatch.open_claims(), dispatch.InlineClaims)
-
-
-def test_the_next_batch_is_claimed_ahead_only_within_the_time_budget():
+def test_a_run_stops_between_batches_once_its_time_budget_is_spent():
     ids = make_due_reminders(25)
     result = dispatch.dispatch(time_budget=0, batch_size=10)  # budget spent at once
     assert result["sent"] == 10
     statuses = list(Reminder.objects.filter(pk__in=ids).values_list("status", flat=True))
     assert sorted(statuses) == ["pending"] * 15 + ["sent"] * 10  # nothing claimed unsent
-    assert dispatch.dispatch(batch_size=10)["sent"] == 15  # the prefetched batches too
+    assert dispatch.dispatch(batch_size=10)["sent"] == 15
 
 
 def test_each_message_is_marked_before_the_next_is_handed_over(settings):
@@ -44,11 +28,13 @@ def test_each_message_is_marked_before_the_next_is_handed_over(settings):
     settings.EMAIL_BACKEND = "tests.notifications.checking_mail.UnmarkedCountingBackend"
     UnmarkedCountingBackend.handed = []
     UnmarkedCountingBackend.unmarked_at_handoff = []
+    UnmarkedCountingBackend.in_transaction_at_handoff = []
     ids = make_due_reminders(45)
-    result = dispatch.dispatch(batch_size=20)  # three batches, one mark connection
+    result = dispatch.dispatch(batch_size=20)  # three batches
     assert result["sent"] == 45
     assert sorted(UnmarkedCountingBackend.handed) == sorted(ids)
     assert UnmarkedCountingBackend.unmarked_at_handoff == [0] * 45
+    assert UnmarkedCountingBackend.in_transaction_at_handoff == [False] * 45  # marks committed
     assert Reminder.objects.filter(pk__in=ids, status="sent", sent_at__isnull=False).count() == 45
 
 
@@ -62,8 +48,8 @@ def test_a_row_whose_lease_was_lost_during_its_hand_off_is_not_marked_by_us(sett
 
 
 def test_a_session_cancelled_while_its_reminder_waits_in_the_batch_is_not_sent(settings):
-    """The claimed batch says the session is confirmed; it is cancelled while the batch
-    is being sent. The status read with the previous row's mark stops the reminder."""
+    """The session was confirmed when the batch was claimed; it is cancelled while the
+    batch is being sent. The re-check just before each hand-off stops its reminders."""
     settings.EMAIL_BACKEND = "tests.notifications.checking_mail.CancelsLaterSessionBackend"
     ids = make_due_reminders(20)  # two sessions, ten reminders each, in id order
     rows = Reminder.objects.filter(pk__in=ids).order_by("id")
@@ -78,32 +64,10 @@ def test_a_session_cancelled_while_its_reminder_waits_in_the_batch_is_not_sent(s
     }
 
 
-def test_a_failed_send_is_put_back_with_backoff_through_the_mark_connection(settings):
+def test_a_failed_send_is_put_back_with_backoff(settings):
     settings.EMAIL_BACKEND = "tests.notifications.broken_mail.BrokenBackend"
     ids = make_due_reminders(4)
     assert dispatch.dispatch()["retry"] == 4
     for row in Reminder.objects.filter(pk__in=ids):
         assert row.status == "pending" and row.attempts == 1
         assert row.next_attempt_at > row.due_at and "SMTP" in row.last_error
-
-
-def test_only_one_mark_is_ever_in_flight():
-    marks = dispatch.open_marks()
-    try:
-        marks.start(["sent", None, "", None, 0, "nobody", None])
-        with pytest.raises(RuntimeError, match="in flight"):
-            marks.start(["sent", None, "", None, 0, "nobody", None])
-        assert marks.wait() == (0, None)
-    finally:
-        marks.close()
-
-
-def test_a_prepared_message_is_built_once_and_copies_leave_the_built_form_out():
-    message = dispatch.PreparedEmail(
-        subject="Reminder: session Mon", body="Hello — see you\n", to=["a@example.com"]
-    ).prepare()
-    assert message.message() is message.message()
-    copied = copy.deepcopy(message)
-    assert copied._mime is None
-    assert copied.message().get_payload(decode=True) == message.message().get_payload(decode=True)
-    assert copied.message()["Subject"] == message.message()["Subject"]
