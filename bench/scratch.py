@@ -75,11 +75,11 @@ def _connect(dbname: str):
         }
     else:
         sys.path.insert(0, str(ROOT))
-        from therapy_directory.embedded_db import embedded_database
+        from therapy_directory import embedded_db
 
         data_dir = Path(os.environ.get("RAPPORT_DATA_DIR") or ROOT / ".data")
-        db = embedded_database(data_dir, "postgres")
-        params = {"host": db["HOST"], "port": db["PORT"], "user": db["USER"]}
+        server = embedded_db.attach(data_dir)
+        params = {"host": server.host, "port": server.port, "user": embedded_db.USER}
     conn = psycopg2.connect(dbname=dbname, **params)
     conn.autocommit = True
     return conn
