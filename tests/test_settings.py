@@ -244,6 +244,8 @@ def test_unset_or_empty_takes_the_default_and_numbers_are_checked():
     with pytest.raises(ImproperlyConfigured, match="N=7 is below its minimum, 10"):
         env.int("N", default=10, minimum=10)
     assert Environment({"L": " a, b ,,c "}).list("L", default=[]) == ["a", "b", "c"]
+    assert Environment({"S": "key "}).str("S") == "key "  # a secret is taken as set
+    assert Environment({"C": " text "}).choice("C", "json", ("json", "text")) == "text"
 
 
 # --- Every setting read is defined ---------------------------------------------------------

@@ -30,8 +30,9 @@ class Environment:
         return value or None
 
     def str(self, name: str, default: str = "") -> str:
-        value = self._raw(name)
-        return default if value is None else value
+        """As set (a secret may end in a space), or the default when unset or blank."""
+        value = self.variables.get(name, "")
+        return value if value.strip() else default
 
     def bool(self, name: str, default: bool) -> bool:
         value = self._raw(name)
@@ -79,13 +80,13 @@ class Environment:
         return [item.strip() for item in value.split(",") if item.strip()]
 
     def choice(self, name: str, default: str, choices: tuple[str, ...]) -> str:
-        value = self.str(name, default)
+        value = self._raw(name) or default
         if value not in choices:
             raise ImproperlyConfigured(f"{name}={value!r}: use one of {', '.join(choices)}")
         return value
 
     @staticmethod
-    def _at_least(name: str, number, minimum):
+    def _at_least(name: str, number: int | float, minimum: int | float | None) -> int | float:
         if minimum is not None and number < minimum:
             raise ImproperlyConfigured(f"{name}={number} is below its minimum, {minimum}")
         return number

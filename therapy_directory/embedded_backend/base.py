@@ -4,12 +4,20 @@ are read (therapy_directory/embedded_db.py)."""
 
 from pathlib import Path
 
-from django.db.backends.postgresql import base
+from django.db.backends.postgresql import base, client
 
 from therapy_directory import embedded_db
 
 
+class DatabaseClient(client.DatabaseClient):
+    def runshell(self, parameters: list[str]) -> None:
+        self.connection.ensure_connection()  # `dbshell` needs the HOST and PORT it fills
+        super().runshell(parameters)
+
+
 class DatabaseWrapper(base.DatabaseWrapper):
+    client_class = DatabaseClient
+
     def get_connection_params(self) -> dict:
         server = embedded_db.attach(Path(self.settings_dict["DATA_DIR"]))
         # Filled in the settings dict itself, so that whoever reads it after a connection
