@@ -128,7 +128,7 @@ def book_plan(client, plan, barrier) -> dict:
     parent then reads the server's CPU), then to start all together ("go")."""
     from django.db import connection
 
-    from booking import services
+    from booking.courses import services
     from booking.exceptions import SlotConflict
 
     statements = 0

@@ -84,7 +84,7 @@ def setup_django() -> None:
 
 def make_therapist(n: int, *, state: str = "NY"):
     from accounts.models import User
-    from booking import services
+    from booking.courses import services
     from providers.models import License, Modality, Therapist
     from therapy_directory import clock
 
@@ -113,7 +113,8 @@ def slot_finder(runs: int) -> dict:
     from django.utils.timezone import now
 
     from accounts.models import User
-    from booking import selectors, slots
+    from booking import slots
+    from booking.courses import selectors
     from booking.models import Booking, Session
 
     therapist = make_therapist(0)
@@ -272,7 +273,7 @@ def statements_per_booking() -> tuple[int, Counter]:
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    from booking import services
+    from booking.courses import services
 
     clients, plans = make_clients_and_plans(1)
     therapist_id, start = plans[0][0]

@@ -84,7 +84,7 @@ def seed():
     from django.utils.timezone import now
 
     from accounts.models import User
-    from booking import services
+    from booking.courses import services
     from booking.models import Booking, Session
 
     therapist = booking_load.make_therapist(0)
@@ -135,7 +135,7 @@ def seed():
 
 
 def time_ours(therapist, first_day: dt.date, runs: int, *, days: int, weeks: int):
-    from booking import selectors
+    from booking.courses import selectors
 
     found = selectors.free_slots(therapist, first_day=first_day, days=days, weeks=weeks)
     timings = []

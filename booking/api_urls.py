@@ -1,7 +1,8 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from booking import api, groups_api
+from booking.courses import api
+from booking.groups import api as groups_api
 
 router = SimpleRouter()
 router.register("bookings", api.BookingViewSet, basename="booking")

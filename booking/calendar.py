@@ -10,7 +10,7 @@ import icalendar
 from django.conf import settings
 from django.utils.timezone import now
 
-from booking import selectors
+from booking.courses import selectors
 from booking.models import Session
 
 STATUS = {

@@ -2,7 +2,7 @@
 
 from celery import shared_task
 
-from booking import services
+from booking.courses import services
 
 
 @shared_task(time_limit=300, soft_time_limit=270)
@@ -17,6 +17,6 @@ def refresh_stale_openings() -> int:
 
 @shared_task(time_limit=300, soft_time_limit=270)
 def expire_group_offers() -> int:
-    from booking import groups
+    from booking.groups import services as groups
 
     return groups.expire_offers()

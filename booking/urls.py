@@ -1,6 +1,7 @@
 from django.urls import path
 
-from booking import group_views, views
+from booking.courses import views
+from booking.groups import views as group_views
 
 app_name = "booking"
 urlpatterns = [

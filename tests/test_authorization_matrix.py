@@ -40,7 +40,8 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from booking import groups, services
+from booking.courses import services
+from booking.groups import services as groups
 from booking.models import CalendarFeed
 from providers.models import License
 from tests.booking.group_helpers import group_therapist, make_group

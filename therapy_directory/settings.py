@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "booking",
     "notifications",
     "audit",
+    "demo",
 ]
 
 MIDDLEWARE = [

@@ -22,7 +22,8 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from booking import groups, services
+from booking.courses import services
+from booking.groups import services as groups
 from booking.models import Session
 from tests.booking.group_helpers import group_therapist, make_group
 from tests.booking.helpers import at, book, client_in, next_weekday

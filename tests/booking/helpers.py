@@ -4,7 +4,7 @@ from zoneinfo import ZoneInfo
 from django.test import TestCase
 from django.utils.timezone import localdate
 
-from booking import services
+from booking.courses import services
 from tests.factories import TherapistFactory, UserFactory, verified_license
 
 NY = ZoneInfo("America/New_York")

@@ -5,7 +5,7 @@ import pytest
 import time_machine
 from django.core.exceptions import ValidationError
 
-from booking import selectors, services
+from booking.courses import selectors, services
 from booking.exceptions import NotAcceptingClients, NotLicensedInState, SlotConflict
 from booking.models import Booking, Session
 from tests.booking.helpers import NY, at, book, bookable_therapist, client_in, next_weekday

@@ -14,8 +14,8 @@ from django.db import IntegrityError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.utils.timezone import now
 
-from booking import groups
 from booking.exceptions import GroupFull, InvalidTransition, NotLicensedInState, SlotConflict
+from booking.groups import services as groups
 from booking.models import Attendance, Enrolment, Group, Session
 from booking.tasks import expire_group_offers
 from notifications.models import Reminder
@@ -156,7 +156,7 @@ def test_enrolment_books_the_client_into_every_remaining_meeting(group):
     client = client_in()
     enrolment = groups.enrol(client=client, group_id=group.pk)
     assert enrolment.status == "enrolled"
-    from booking import selectors
+    from booking.courses import selectors
 
     mine = list(selectors.own_sessions(client).filter(group=group))
     assert len(mine) == 8

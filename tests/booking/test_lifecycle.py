@@ -7,7 +7,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from booking import services
+from booking.courses import services
 from booking.exceptions import InvalidTransition, NotLicensedInState, SlotConflict
 from booking.models import Booking, Session
 from tests.booking.helpers import NY, at, book, bookable_therapist, client_in, next_weekday

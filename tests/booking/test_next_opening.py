@@ -15,7 +15,9 @@ from django.utils.timezone import now
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from booking import groups, selectors, services, slots
+from booking import slots
+from booking.courses import selectors, services
+from booking.groups import services as groups
 from booking.models import AvailabilityRule, TimeOff
 from providers.models import Therapist
 from tests.booking.group_helpers import group_therapist, make_group

@@ -12,7 +12,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils.timezone import localdate
 
-from booking import services
+from booking.courses import services
 from booking.models import AvailabilityRule, Booking, CalendarFeed, Session, TimeOff
 from tests.booking.helpers import at, book, bookable_therapist, client_in
 from tests.factories import UserFactory

@@ -15,8 +15,8 @@ from django.urls import reverse
 from django.utils.timezone import now
 from rest_framework.test import APIClient
 
-from booking import groups
-from booking import services as booking
+from booking.courses import services as booking
+from booking.groups import services as groups
 from booking.models import TimeOff
 from providers import licensing, search_cache
 from providers.models import Language, License, Modality, Specialty, Therapist

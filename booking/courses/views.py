@@ -30,15 +30,9 @@ from django.utils.http import urlencode
 from django.views.decorators.http import require_http_methods, require_POST
 
 from audit.services import record_staff_view
-from booking import calendar, selectors, services, slots
-from booking.exceptions import (
-    REASONS,
-    InvalidTransition,
-    NotAcceptingClients,
-    NotLicensedInState,
-    SlotConflict,
-)
-from booking.forms import (
+from booking import calendar, slots
+from booking.courses import selectors, services
+from booking.courses.forms import (
     DEFAULT_WEEKS,
     BookCourseForm,
     CancelForm,
@@ -48,6 +42,13 @@ from booking.forms import (
     MoveForm,
     TimeOffForm,
     WeeklyHoursFormSet,
+)
+from booking.exceptions import (
+    REASONS,
+    InvalidTransition,
+    NotAcceptingClients,
+    NotLicensedInState,
+    SlotConflict,
 )
 from booking.models import AvailabilityRule, Booking, CalendarFeed, TimeOff, new_calendar_token
 from providers.models import Therapist

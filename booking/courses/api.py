@@ -17,8 +17,10 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from audit.services import record_staff_view
-from booking import calendar, groups, selectors, services, slots
+from booking import calendar, slots
+from booking.courses import selectors, services
 from booking.exceptions import InvalidTransition
+from booking.groups import services as groups
 from booking.models import AvailabilityRule, Booking, Session, TimeOff
 from providers.api import IsTherapist
 from providers.models import Format, Therapist

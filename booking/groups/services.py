@@ -26,6 +26,7 @@ from django.utils.timezone import now
 from accounts.places import STATE_NAMES
 from audit import services as audit
 from booking import slots
+from booking.courses.services import locked_therapist, opening_may_change
 from booking.exceptions import GroupFull, InvalidTransition, NotLicensedInState, SlotConflict
 from booking.models import (
     ACTIVE_SESSION_STATES,
@@ -36,7 +37,6 @@ from booking.models import (
     Group,
     Session,
 )
-from booking.services import locked_therapist, opening_may_change
 from notifications import reminders
 from notifications.email import queue_email
 from providers.models import Format, License, Modality, Therapist

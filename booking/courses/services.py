@@ -19,7 +19,8 @@ from django.utils.timezone import now
 from psycopg2.extras import execute_values
 
 from audit import services as audit
-from booking import selectors, slots
+from booking import slots
+from booking.courses import selectors
 from booking.exceptions import (
     InvalidTransition,
     NotAcceptingClients,
