@@ -84,14 +84,14 @@ def seed():
     from django.utils.timezone import now
 
     from accounts.models import User
-    from booking.courses import services
+    from booking import availability
     from booking.models import Booking, Session
 
     therapist = booking_load.make_therapist(0)
     therapist.session_minutes, therapist.slot_step_minutes = SESSION_MINUTES, STEP_MINUTES
     therapist.timezone, therapist.notice_hours = ZONE, 0
     therapist.save()
-    services.set_weekly_hours(
+    availability.set_weekly_hours(
         therapist=therapist,
         ranges=[(w, dt.time.fromisoformat(s), dt.time.fromisoformat(e)) for w, s, e in HOURS],
     )

@@ -88,7 +88,7 @@ def _connect(dbname: str):
 def _seed_stamp(therapists: int, seed: int) -> str:
     import hashlib
 
-    source = (ROOT / "providers/management/commands/seed_demo.py").read_bytes()
+    source = (ROOT / "demo/management/commands/seed_demo.py").read_bytes()
     return hashlib.sha256(source + f"|{therapists}|{seed}".encode()).hexdigest()[:16]
 
 

@@ -31,7 +31,7 @@ from hypothesis import strategies as st
 
 from accounts import services as account_services
 from accounts.models import SignupRequest
-from booking.courses import services
+from booking import availability
 from booking.groups import services as groups
 from booking.models import Session
 from providers import licensing
@@ -169,14 +169,14 @@ FORM_TARGETS: dict[str, Target] = {
     "booking.courses.forms.MarkSessionForm": Target(
         "therapist", lambda w: f"/dashboard/sessions/{w['future_session']}/mark/", ["status"]
     ),
-    "booking.courses.forms.WeeklyHoursRowForm": Target(
+    "booking.forms.WeeklyHoursRowForm": Target(
         "therapist",
         lambda w: "/dashboard/hours/",
         ["form-0-weekday", "form-0-start", "form-0-end", "form-1-weekday", "form-1-start"],
         fixed=lambda w: HOURS_MANAGEMENT,
         valid={"form-0-weekday": ["0"], "form-0-start": ["09:00"], "form-0-end": ["08:00"]},
     ),
-    "booking.courses.forms.TimeOffForm": Target(
+    "booking.forms.TimeOffForm": Target(
         "therapist",
         lambda w: "/dashboard/hours/time-off/",
         ["start_date", "end_date", "note"],
@@ -296,7 +296,7 @@ def world(db):
     licensing.reject_license(license_id=decided.pk, by=staff, reason="No such number.")
     past_session = Session.objects.filter(booking=booking).order_by("start").first()
     future = Session.objects.filter(booking=booking).order_by("-start").first()
-    services.add_time_off(
+    availability.add_time_off(
         therapist=therapist,
         start_date=monday + dt.timedelta(weeks=10),
         end_date=monday + dt.timedelta(weeks=10),

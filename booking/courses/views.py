@@ -1,8 +1,8 @@
-"""Booking pages: the course picker, a client's sessions and bookings, the private
-calendar feed, and the therapist's requests, week calendar, hours and time off.
+"""Course pages: the course picker, a course's page (cancel, move, its .ics), and the
+therapist's requests (confirm, decline) and session marks.
 
 Views parse input with a form, call one selector or service and render. The rules
-(what is free, who may cancel, what overlaps) live in ``booking.services``; the
+(what is free, who may cancel, what overlaps) live in ``booking.courses.services``; the
 domain errors it raises become messages beside the form they concern. Times are
 rendered in the viewer's zone (``accounts.middleware``), always with its label.
 """
@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from functools import wraps
 from itertools import groupby
 from zoneinfo import ZoneInfo
 
@@ -19,13 +18,11 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.db.models import Min
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.dateformat import format as format_date
 from django.utils.http import urlencode
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -40,47 +37,28 @@ from booking.courses.forms import (
     DeclineForm,
     MarkSessionForm,
     MoveForm,
-    TimeOffForm,
-    WeeklyHoursFormSet,
 )
 from booking.exceptions import (
-    REASONS,
     InvalidTransition,
     NotAcceptingClients,
     NotLicensedInState,
     SlotConflict,
 )
-from booking.models import AvailabilityRule, Booking, CalendarFeed, TimeOff, new_calendar_token
+from booking.models import Booking
+from booking.pages import (
+    add_service_errors,
+    conflict_rows,
+    dashboard,
+    error_text,
+    ics_response,
+    therapist_only,
+    when,
+)
+from booking.sessions import sessions_visible_to
 from providers.models import Therapist
 from providers.selectors import therapist_profile
 
 PICKER_DAYS = 28
-PAST_SESSIONS_PER_PAGE = 25
-# Sessions a therapist's week calendar shows: what holds time, and what happened.
-CALENDAR_STATES = ["pending", "confirmed", "completed", "no_show"]
-
-
-def _when(value: dt.datetime, fmt: str = "D Y-m-d H:i T") -> str:
-    """A time in the viewer's zone with its label, for messages (as the templates' `date`)."""
-    return format_date(timezone.localtime(value), fmt)
-
-
-def _conflict_rows(exc: SlotConflict) -> list[dict]:
-    return [{"start": start, "reason": REASONS.get(reason, reason)} for start, reason in exc.weeks]
-
-
-def _add_service_errors(form, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
-
-
-def _error_text(exc: Exception) -> str:
-    if isinstance(exc, ValidationError):
-        return " ".join(exc.messages)
-    return getattr(exc, "detail", "") or str(exc) or "That is not allowed."
 
 
 def _therapist_id(user) -> int | None:
@@ -184,13 +162,13 @@ def book(request, slug: str):
             except Therapist.DoesNotExist:
                 raise Http404 from None
             except SlotConflict as exc:
-                conflicts = _conflict_rows(exc)
+                conflicts = conflict_rows(exc)
                 status = exc.http_status
             except (NotLicensedInState, NotAcceptingClients) as exc:
                 problem = exc.detail
                 status = exc.http_status
             except ValidationError as exc:
-                _add_service_errors(form, exc)
+                add_service_errors(form, exc)
                 status = 400
             else:
                 messages.success(request, _booked_message(booking, data["start"]))
@@ -229,28 +207,16 @@ def _booked_message(booking: Booking, start: dt.datetime) -> str:
     who = booking.therapist.display_name
     course = "1 session" if booking.weeks == 1 else f"{booking.weeks} weekly sessions"
     if booking.weeks == 1:
-        when = _when(start)
+        at = when(start)
     else:
-        when = f"{_when(start, 'l')}s at {_when(start, 'H:i T')}, from {_when(start, 'D Y-m-d')}"
+        at = f"{when(start, 'l')}s at {when(start, 'H:i T')}, from {when(start, 'D Y-m-d')}"
     if booking.status == Booking.Status.CONFIRMED:
-        return f"Confirmed: {course} with {who}, {when}."
+        return f"Confirmed: {course} with {who}, {at}."
     hours = round((booking.hold_until - booking.created_at).total_seconds() / 3600)
-    return f"Requested: {course}, waiting for {who} to confirm within {hours} h ({when})."
+    return f"Requested: {course}, waiting for {who} to confirm within {hours} h ({at})."
 
 
 # --- A client's sessions and bookings -----------------------------------------------------
-
-
-@login_required
-def my_sessions(request):
-    sessions = selectors.own_sessions(request.user)
-    upcoming = list(sessions.upcoming())
-    past = Paginator(sessions.past(), PAST_SESSIONS_PER_PAGE).get_page(request.GET.get("page"))
-    return render(
-        request,
-        "booking/my_sessions.html",
-        {"upcoming": upcoming, "past": past},
-    )
 
 
 def _visible_booking(request, pk: int) -> Booking:
@@ -321,7 +287,7 @@ def booking_detail(request, pk: int):
 def booking_ics(request, pk: int):
     booking = _visible_booking(request, pk)
     record_staff_view(request, target_type="booking", seen=[(booking.client_id, booking.pk)])
-    return _ics(
+    return ics_response(
         calendar.booking_calendar(booking, request.user), f"rapport-course-{booking.pk}.ics"
     )
 
@@ -329,7 +295,7 @@ def booking_ics(request, pk: int):
 @login_required
 @require_POST
 def cancel_session(request, pk: int):
-    session = get_object_or_404(selectors.sessions_visible_to(request.user), pk=pk)
+    session = get_object_or_404(sessions_visible_to(request.user), pk=pk)
     booking = _visible_booking(request, session.booking_id)
     is_therapist = _therapist_id(request.user) == booking.therapist_id
     form = CancelForm(
@@ -341,12 +307,12 @@ def cancel_session(request, pk: int):
                 session_id=session.pk, by=request.user, reason=form.cleaned_data["reason"]
             )
         except ValidationError as exc:
-            _add_service_errors(form, exc)
+            add_service_errors(form, exc)
         except (InvalidTransition, PermissionDenied) as exc:
-            messages.error(request, _error_text(exc))
+            messages.error(request, error_text(exc))
             return redirect("booking:booking_detail", pk=booking.pk)
         else:
-            text = f"Cancelled the session on {_when(session.start)}."
+            text = f"Cancelled the session on {when(session.start)}."
             if session.late_cancellation:
                 text += (
                     f" It is a late cancellation: less than {booking.therapist.notice_hours} h "
@@ -371,9 +337,9 @@ def cancel_booking(request, pk: int):
                 booking_id=booking.pk, by=request.user, reason=form.cleaned_data["reason"]
             )
         except ValidationError as exc:
-            _add_service_errors(form, exc)
+            add_service_errors(form, exc)
         except (InvalidTransition, PermissionDenied) as exc:
-            messages.error(request, _error_text(exc))
+            messages.error(request, error_text(exc))
             return redirect("booking:booking_detail", pk=booking.pk)
         else:
             messages.success(request, "Cancelled the rest of the course. Both of you are told.")
@@ -393,18 +359,18 @@ def move_booking(request, pk: int):
         try:
             booking = services.move_booking(booking_id=booking.pk, by=request.user, start=start)
         except SlotConflict as exc:
-            conflicts = _conflict_rows(exc)
+            conflicts = conflict_rows(exc)
             status = exc.http_status
         except ValidationError as exc:
-            _add_service_errors(form, exc)
+            add_service_errors(form, exc)
         except (InvalidTransition, NotLicensedInState, PermissionDenied) as exc:
-            messages.error(request, _error_text(exc))
+            messages.error(request, error_text(exc))
             return redirect("booking:booking_detail", pk=booking.pk)
         else:
             messages.success(
                 request,
-                f"Moved the rest of the course to {_when(start, 'l')}s at "
-                f"{_when(start, 'H:i T')}, from {_when(start, 'D Y-m-d')}.",
+                f"Moved the rest of the course to {when(start, 'l')}s at "
+                f"{when(start, 'H:i T')}, from {when(start, 'D Y-m-d')}.",
             )
             return redirect("booking:booking_detail", pk=booking.pk)
     return _render_booking(
@@ -415,83 +381,7 @@ def move_booking(request, pk: int):
 # --- The private calendar feed ------------------------------------------------------------
 
 
-@login_required
-def my_calendar(request):
-    feed, _ = CalendarFeed.objects.get_or_create(user=request.user)
-    feed_url = request.build_absolute_uri(reverse("booking:calendar_feed", args=[feed.token]))
-    return render(
-        request,
-        "booking/my_calendar.html",
-        {"feed": feed, "feed_url": feed_url, "webcal_url": "webcal://" + feed_url.split("://")[1]},
-    )
-
-
-@login_required
-@require_POST
-def rotate_calendar(request):
-    feed, _ = CalendarFeed.objects.get_or_create(user=request.user)
-    feed.token = new_calendar_token()
-    feed.created_at = timezone.now()
-    feed.save(update_fields=["token", "created_at"])
-    messages.success(
-        request,
-        "Your calendar has a new address. The old one no longer works: "
-        "subscribe again with the new one.",
-    )
-    return redirect("booking:my_calendar")
-
-
-def _ics(content: bytes, filename: str) -> HttpResponse:
-    response = HttpResponse(content, content_type="text/calendar; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    response["Cache-Control"] = "private, no-store"
-    return response
-
-
-@login_required
-def my_calendar_ics(request):
-    return _ics(calendar.feed_for(request.user), "rapport-sessions.ics")
-
-
-def calendar_feed(request, token: str):
-    """The private address calendar apps poll: the token is the only credential."""
-    feed = (
-        CalendarFeed.objects.select_related("user")
-        .filter(token=token, user__is_active=True)
-        .first()
-    )
-    if feed is None:
-        raise Http404
-    response = _ics(calendar.feed_for(feed.user), "rapport-sessions.ics")
-    response["Content-Disposition"] = 'inline; filename="rapport-sessions.ics"'
-    response["X-Robots-Tag"] = "noindex"
-    return response
-
-
 # --- The therapist's dashboard -------------------------------------------------------------
-
-
-def therapist_only(view):
-    """Therapists only, with their profile as the second argument; to anyone else
-    these pages do not exist."""
-
-    @wraps(view)
-    def wrapped(request, *args, **kwargs):
-        if not getattr(request.user, "is_therapist", False):
-            raise Http404
-        therapist = get_object_or_404(Therapist, user=request.user)
-        return view(request, therapist, *args, **kwargs)
-
-    return login_required(wrapped)
-
-
-def _dashboard(therapist: Therapist, section: str, **context) -> dict:
-    return {
-        "therapist": therapist,
-        "section": section,
-        "has_valid_license": therapist.licenses.valid().exists(),
-        **context,
-    }
 
 
 @therapist_only
@@ -509,7 +399,7 @@ def booking_requests(request, therapist: Therapist):
     return render(
         request,
         "booking/requests.html",
-        _dashboard(therapist, "requests", rows=rows, now=timezone.now()),
+        dashboard(therapist, "requests", rows=rows, now=timezone.now()),
     )
 
 
@@ -557,62 +447,10 @@ def decline_request(request, therapist: Therapist, pk: int):
     return _after_decision(request, booking.pk)
 
 
-def _week_start(request, today: dt.date) -> dt.date:
-    try:
-        day = dt.date.fromisoformat(request.GET.get("week", ""))
-    except ValueError:
-        return today
-    # Far-off weeks are nonsense (and would overflow the date arithmetic).
-    return day if abs(day - today) <= dt.timedelta(days=3660) else today
-
-
-@therapist_only
-def week_calendar(request, therapist: Therapist):
-    tz = ZoneInfo(therapist.timezone)
-    current = timezone.now()
-    today = current.astimezone(tz).date()
-    first_day = _week_start(request, today)
-    days = [first_day + dt.timedelta(days=n) for n in range(7)]
-    window_start = dt.datetime.combine(days[0], dt.time(), tzinfo=tz)
-    window_end = dt.datetime.combine(days[-1] + dt.timedelta(days=1), dt.time(), tzinfo=tz)
-    sessions = (
-        selectors.own_sessions(request.user)
-        .filter(start__gte=window_start, start__lt=window_end, status__in=CALENDAR_STATES)
-        .order_by("start", "id")
-    )
-    by_day: dict[dt.date, list[dict]] = {day: [] for day in days}
-    for session in sessions:
-        marks = []
-        # A group meeting is marked per member (attendance), not as a whole.
-        if (
-            session.group_id is None
-            and session.start <= current
-            and session.status in ("confirmed", "completed", "no_show")
-        ):
-            marks = [s for s in ("completed", "no_show") if s != session.status]
-        by_day[session.start.astimezone(tz).date()].append({"session": session, "marks": marks})
-    return render(
-        request,
-        "booking/week_calendar.html",
-        _dashboard(
-            therapist,
-            "calendar",
-            days=[{"day": day, "rows": by_day[day], "is_today": day == today} for day in days],
-            first_day=first_day,
-            last_day=days[-1],
-            previous_week=first_day - dt.timedelta(days=7),
-            next_week=first_day + dt.timedelta(days=7),
-            this_week=today,
-            is_this_week=first_day == today,
-            now=current,
-        ),
-    )
-
-
 @therapist_only
 @require_POST
 def mark_session(request, therapist: Therapist, pk: int):
-    session = get_object_or_404(selectors.sessions_visible_to(request.user), pk=pk)
+    session = get_object_or_404(sessions_visible_to(request.user), pk=pk)
     form = MarkSessionForm(request.POST)
     week = request.POST.get("week", "")
     if session.group_id is not None:
@@ -623,11 +461,11 @@ def mark_session(request, therapist: Therapist, pk: int):
                 session_id=session.pk, by=request.user, status=form.cleaned_data["status"]
             )
         except (InvalidTransition, ValidationError, PermissionDenied) as exc:
-            messages.error(request, _error_text(exc))
+            messages.error(request, error_text(exc))
         else:
             messages.success(
                 request,
-                f"Marked {session.client.name}’s session on {_when(session.start)} as "
+                f"Marked {session.client.name}’s session on {when(session.start)} as "
                 f"{session.get_status_display().lower()}.",
             )
     else:
@@ -637,103 +475,3 @@ def mark_session(request, therapist: Therapist, pk: int):
         return redirect(f"{url}?{urlencode({'week': dt.date.fromisoformat(week).isoformat()})}")
     except ValueError:
         return redirect(url)
-
-
-def _hours_table(therapist: Therapist) -> list[dict]:
-    rules = list(AvailabilityRule.objects.filter(therapist=therapist).order_by("weekday", "start"))
-    return [
-        {"name": name, "ranges": [r for r in rules if r.weekday == weekday]}
-        for weekday, name in AvailabilityRule.WEEKDAYS
-    ]
-
-
-def _render_hours(
-    request,
-    therapist: Therapist,
-    *,
-    formset=None,
-    time_off_form=None,
-    hours_errors: list[str] | None = None,
-    status: int = 200,
-):
-    if formset is None:
-        initial = [
-            {"weekday": r.weekday, "start": r.start, "end": r.end}
-            for r in AvailabilityRule.objects.filter(therapist=therapist).order_by(
-                "weekday", "start"
-            )
-        ]
-        formset = WeeklyHoursFormSet(initial=initial, prefix="hours")
-    today = timezone.now().astimezone(ZoneInfo(therapist.timezone)).date()
-    time_off = TimeOff.objects.filter(therapist=therapist, end_date__gte=today).order_by(
-        "start_date", "id"
-    )
-    return render(
-        request,
-        "booking/hours.html",
-        _dashboard(
-            therapist,
-            "hours",
-            formset=formset,
-            hours_errors=hours_errors or [],
-            week=_hours_table(therapist),
-            time_off=time_off,
-            time_off_form=time_off_form or TimeOffForm(auto_id="id_time_off_%s"),
-        ),
-        status=status,
-    )
-
-
-@therapist_only
-@require_http_methods(["GET", "POST"])
-def hours(request, therapist: Therapist):
-    if request.method == "GET":
-        return _render_hours(request, therapist)
-    formset = WeeklyHoursFormSet(request.POST, prefix="hours")
-    if "add_range" in request.POST and formset.is_valid():
-        # The rows so far plus one more empty one; nothing is saved until "Save".
-        rows = [{"weekday": w, "start": s, "end": e} for w, s, e in formset.weekly_ranges()]
-        empty_rows = formset.total_form_count() - len(rows)
-        formset = WeeklyHoursFormSet(initial=rows, prefix="hours")
-        formset.extra = empty_rows + 1
-        return _render_hours(request, therapist, formset=formset)
-    if not formset.is_valid():
-        return _render_hours(request, therapist, formset=formset, status=400)
-    try:
-        services.set_weekly_hours(therapist=therapist, ranges=formset.weekly_ranges())
-    except ValidationError as exc:
-        return _render_hours(
-            request, therapist, formset=formset, hours_errors=exc.messages, status=400
-        )
-    messages.success(request, "Your weekly hours are saved. Clients see the new times now.")
-    return redirect("booking:hours")
-
-
-@therapist_only
-@require_POST
-def add_time_off(request, therapist: Therapist):
-    form = TimeOffForm(request.POST, auto_id="id_time_off_%s")
-    if form.is_valid():
-        try:
-            time_off = services.add_time_off(therapist=therapist, **form.cleaned_data)
-        except ValidationError as exc:
-            _add_service_errors(form, exc)
-        else:
-            messages.success(
-                request,
-                f"Time off from {time_off.start_date:%Y-%m-%d} to {time_off.end_date:%Y-%m-%d} "
-                "is saved. Sessions already booked on those days stay: cancel them if needed.",
-            )
-            return redirect("booking:hours")
-    return _render_hours(request, therapist, time_off_form=form, status=400)
-
-
-@therapist_only
-@require_POST
-def remove_time_off(request, therapist: Therapist, pk: int):
-    try:
-        services.remove_time_off(therapist=therapist, time_off_id=pk)
-    except TimeOff.DoesNotExist:
-        raise Http404 from None
-    messages.success(request, "The time off is removed.")
-    return redirect("booking:hours")

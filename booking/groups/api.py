@@ -14,7 +14,7 @@ from rest_framework.views import APIView
 
 from accounts.places import STATE_NAMES
 from audit.services import record_staff_view
-from booking.courses.api import IsClient
+from booking.api import IsClient
 from booking.groups import selectors, services
 from booking.models import Enrolment, Group, Session
 from providers.api import IsTherapist

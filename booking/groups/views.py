@@ -1,7 +1,7 @@
 """Group pages: browse and join groups (clients), run them (therapists).
 
-Thin, like ``booking.views``: parse with a form, call one service from
-``booking.groups``, render; domain errors become messages beside what they concern.
+Thin, like the course pages: parse with a form, call one service from
+``booking.groups.services``, render; domain errors become messages beside what they concern.
 Rosters and attendance exist only for the group's therapist; anyone else gets a 404.
 """
 
@@ -19,18 +19,18 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
-from booking.courses.views import (
-    _add_service_errors,
-    _conflict_rows,
-    _dashboard,
-    _error_text,
-    _when,
-    therapist_only,
-)
 from booking.exceptions import GroupFull, InvalidTransition, NotLicensedInState, SlotConflict
 from booking.groups import selectors, services
 from booking.groups.forms import GroupForm, ReasonForm
 from booking.models import Attendance, Enrolment, Group, Session
+from booking.pages import (
+    add_service_errors,
+    conflict_rows,
+    dashboard,
+    error_text,
+    therapist_only,
+    when,
+)
 from providers.models import License, Therapist
 from therapy_directory.pagination import filter_links
 
@@ -41,7 +41,7 @@ def _weekly_label(group: Group, start: dt.datetime | None) -> str:
     """'Wednesdays at 18:00 EST' in the viewer's zone (from the next meeting)."""
     if start is None:
         return ""
-    return f"{_when(start, 'l')}s at {_when(start, 'H:i T')}"
+    return f"{when(start, 'l')}s at {when(start, 'H:i T')}"
 
 
 # --- Browse and join --------------------------------------------------------------------------
@@ -125,7 +125,7 @@ def _client_action(view):
             PermissionDenied,
             ValidationError,
         ) as exc:
-            messages.error(request, _error_text(exc))
+            messages.error(request, error_text(exc))
         else:
             messages.success(request, text)
         return redirect("booking:group_detail", pk=group.pk)
@@ -191,7 +191,7 @@ def dashboard_groups(request, therapist: Therapist):
     return render(
         request,
         "booking/groups/dashboard_list.html",
-        _dashboard(therapist, "groups", groups=rows),
+        dashboard(therapist, "groups", groups=rows),
     )
 
 
@@ -199,7 +199,7 @@ def _render_form(request, therapist, form, *, group=None, conflicts=None, status
     return render(
         request,
         "booking/groups/form.html",
-        _dashboard(
+        dashboard(
             therapist,
             "groups",
             form=form,
@@ -223,13 +223,13 @@ def _save_group(request, therapist, form, *, group=None):
             therapist,
             form,
             group=group,
-            conflicts=_conflict_rows(exc),
+            conflicts=conflict_rows(exc),
             status=exc.http_status,
         )
     except ValidationError as exc:
-        _add_service_errors(form, exc)
+        add_service_errors(form, exc)
     except (InvalidTransition, PermissionDenied) as exc:
-        form.add_error(None, _error_text(exc))
+        form.add_error(None, error_text(exc))
     else:
         messages.success(
             request,
@@ -303,7 +303,7 @@ def dashboard_group(request, therapist: Therapist, pk: int):
     return render(
         request,
         "booking/groups/dashboard_detail.html",
-        _dashboard(
+        dashboard(
             therapist,
             "groups",
             group=group,
@@ -333,10 +333,10 @@ def cancel_meeting(request, therapist: Therapist, pk: int, session_pk: int):
                 by=request.user, session_id=meeting.pk, reason=form.cleaned_data["reason"]
             )
         except (InvalidTransition, ValidationError, PermissionDenied) as exc:
-            messages.error(request, _error_text(exc))
+            messages.error(request, error_text(exc))
         else:
             messages.success(
-                request, f"Cancelled the meeting on {_when(meeting.start)}. Members are told."
+                request, f"Cancelled the meeting on {when(meeting.start)}. Members are told."
             )
     return redirect("booking:dashboard_group", pk=group.pk)
 
@@ -352,7 +352,7 @@ def cancel_group(request, therapist: Therapist, pk: int):
         try:
             services.cancel_group(by=request.user, group_id=group.pk, **form.cleaned_data)
         except (InvalidTransition, ValidationError, PermissionDenied) as exc:
-            messages.error(request, _error_text(exc))
+            messages.error(request, error_text(exc))
         else:
             messages.success(request, f"Cancelled “{group.title}”. Members are told.")
     return redirect("booking:dashboard_group", pk=group.pk)
@@ -366,7 +366,7 @@ def remove_member(request, therapist: Therapist, pk: int, enrolment_pk: int):
     try:
         services.remove_member(by=request.user, enrolment_id=enrolment.pk)
     except (InvalidTransition, PermissionDenied) as exc:
-        messages.error(request, _error_text(exc))
+        messages.error(request, error_text(exc))
     else:
         messages.success(request, f"Removed {enrolment.client.name} from the group.")
     return redirect("booking:dashboard_group", pk=group.pk)
@@ -392,19 +392,19 @@ def attendance(request, therapist: Therapist, pk: int, session_pk: int):
         try:
             services.mark_attendance(by=request.user, session_id=meeting.pk, present=present)
         except (InvalidTransition, ValidationError, PermissionDenied) as exc:
-            messages.error(request, _error_text(exc))
+            messages.error(request, error_text(exc))
         else:
             count = sum(present.values())
             messages.success(
                 request,
-                f"Attendance saved for {_when(meeting.start)}: {count} of {len(present)} present.",
+                f"Attendance saved for {when(meeting.start)}: {count} of {len(present)} present.",
             )
             return redirect("booking:dashboard_group", pk=group.pk)
     rows = [{"client": m, "present": marked.get(m.pk)} for m in members]
     return render(
         request,
         "booking/groups/attendance.html",
-        _dashboard(
+        dashboard(
             therapist,
             "groups",
             group=group,

@@ -727,7 +727,7 @@ class DemoBuilder:
             self._license(therapist_id, state, profession, sure=sure)
 
     def _next_opening(self, hours, timezone, session_minutes, step, notice_hours):
-        """What booking.services.refresh_openings would store for a therapist with no
+        """What booking.openings.refresh_openings would store for a therapist with no
         sessions and no time off yet: the slot finder's first free start, and when it goes
         stale. Therapists share a handful of patterns, so each is computed once."""
         key = (hours, timezone, session_minutes, step, notice_hours)
@@ -748,7 +748,7 @@ class DemoBuilder:
             )
             if found:
                 stale_at = found[0] - dt.timedelta(hours=notice_hours)
-            else:  # as booking.selectors.next_opening_and_stale_at: the next local midnight
+            else:  # as booking.openings.next_opening_and_stale_at: the next local midnight
                 tomorrow = self.now.astimezone(tz).date() + dt.timedelta(days=1)
                 stale_at = dt.datetime.combine(tomorrow, dt.time()).replace(tzinfo=tz)
             self.openings[key] = (found[0] if found else None, stale_at)

@@ -187,8 +187,8 @@ def test_a_failed_write_leaves_nothing_behind(monkeypatch):
 
 
 def test_every_therapist_gets_weekly_hours_and_the_next_opening_the_slot_finder_gives(seeded):
-    from booking.courses.selectors import next_opening
     from booking.models import AvailabilityRule
+    from booking.openings import next_opening
 
     therapists = list(Therapist.objects.all())
     with_hours = set(AvailabilityRule.objects.values_list("therapist_id", flat=True))
