@@ -13,6 +13,8 @@ from collections.abc import Iterable, Sequence
 from django.db.models import Q
 from django.utils.timezone import now
 
+from booking.models import Session
+from notifications.dispatch import lease  # the dispatcher owns the lease length
 from notifications.models import Reminder
 
 DEFAULT_MINUTES_BEFORE = (24 * 60, 60)
@@ -86,8 +88,6 @@ def stop_reminders(*, recipient) -> int:
     now: changing it would not stop that message, only lose the record of it (its
     conditional mark would no longer match). Call inside the transaction that clears
     ``email_reminders``."""
-    from notifications.dispatch import lease  # the dispatcher owns the lease length
-
     at = now()
     return Reminder.objects.filter(
         Q(status=Reminder.Status.PENDING)
@@ -100,8 +100,6 @@ def upcoming_sessions_of(person):
     """The confirmed, not yet started sessions ``person`` gets reminders of: their
     courses as client, their group meetings as an enrolled member, and as therapist
     every session they hold."""
-    from booking.models import Session
-
     return (
         Session.objects.filter(status=Session.Status.CONFIRMED, start__gt=now())
         .filter(
