@@ -18,6 +18,8 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.template.response import TemplateResponse
 
+from accounts.forms import EmailAuthenticationForm
+
 
 def lockout_minutes() -> int:
     return max(1, int(settings.AXES_COOLOFF_TIME.total_seconds() // 60))
@@ -71,8 +73,6 @@ def lockout_response(request: HttpRequest, original_response=None, credentials=N
     if request.path.startswith("/api/"):
         response = JsonResponse({"detail": lockout_message()}, status=429)
     else:
-        from accounts.forms import EmailAuthenticationForm
-
         form = EmailAuthenticationForm(request, data=None)
         username = normalised_username(request, credentials)
         if username:

@@ -14,7 +14,9 @@ from django.utils.text import slugify
 from django.utils.timezone import now
 
 from accounts.models import SignupRequest, User
+from notifications import reminders
 from notifications.email import queue_email
+from providers.models import Therapist
 
 
 class SignupLinkInvalid(Exception):
@@ -26,8 +28,6 @@ class EmailAlreadyRegistered(Exception):
 
 
 def unique_therapist_slug(name: str) -> str:
-    from providers.models import Therapist
-
     base = slugify(name)[:60] or "therapist"
     slug = base
     while Therapist.objects.filter(slug=slug).exists():
@@ -40,8 +40,6 @@ def register_user(
 ) -> User:
     """Create a client or therapist account (never staff). A therapist also gets an
     empty profile, not findable until staff verify a license."""
-    from providers.models import Therapist
-
     if role not in (User.Role.CLIENT, User.Role.THERAPIST):
         raise ValueError("Only clients and therapists sign up; staff are created by admins.")
     with transaction.atomic():
@@ -159,8 +157,6 @@ def save_account(form) -> User:
     the person not yet sent, turning them back on restores those of their upcoming
     sessions (PRODUCT rule 10), in the same transaction as the flag. The user row is
     locked first, so two saves of one account apply their changes in turn."""
-    from notifications import reminders
-
     with transaction.atomic():
         was_on = (
             User.objects.select_for_update()

@@ -82,14 +82,14 @@ def seed():
     from django.utils.timezone import now
 
     from accounts.models import User
-    from booking import services
+    from booking import availability
     from booking.models import Booking, Session
 
     therapist = slot_finder.make_therapist(0)
     therapist.session_minutes, therapist.slot_step_minutes = SESSION_MINUTES, STEP_MINUTES
     therapist.timezone, therapist.notice_hours = ZONE, 0
     therapist.save()
-    services.set_weekly_hours(
+    availability.set_weekly_hours(
         therapist=therapist,
         ranges=[(w, dt.time.fromisoformat(s), dt.time.fromisoformat(e)) for w, s, e in HOURS],
     )
@@ -133,7 +133,7 @@ def seed():
 
 
 def time_ours(therapist, first_day: dt.date, runs: int, *, days: int, weeks: int):
-    from booking import selectors
+    from booking.courses import selectors
 
     found = selectors.free_slots(therapist, first_day=first_day, days=days, weeks=weeks)
     timings = []

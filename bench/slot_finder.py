@@ -45,7 +45,7 @@ def create_database(name: str) -> None:
 
 def make_therapist(n: int, *, state: str = "NY"):
     from accounts.models import User
-    from booking import services
+    from booking import availability
     from providers.models import License, Modality, Therapist
     from therapy_directory import clock
 
@@ -62,7 +62,7 @@ def make_therapist(n: int, *, state: str = "NY"):
         expires_on=clock.today() + dt.timedelta(days=3650), status="verified",
         verified_on=clock.today(),
     )  # fmt: skip
-    services.set_weekly_hours(
+    availability.set_weekly_hours(
         therapist=therapist,
         ranges=[(d, dt.time(7), dt.time(22)) for d in range(7)],
     )
@@ -74,7 +74,8 @@ def slot_finder(runs: int) -> dict:
     from django.utils.timezone import now
 
     from accounts.models import User
-    from booking import selectors, slots
+    from booking import schedules, slots
+    from booking.courses import selectors
     from booking.models import Booking, Session
 
     therapist = make_therapist(0)
@@ -103,7 +104,7 @@ def slot_finder(runs: int) -> dict:
     first_day = now().date() + dt.timedelta(days=1)
     window_start = now() - dt.timedelta(days=1)
     window_end = now() + dt.timedelta(days=62 + 16 * 7 + 2)
-    schedule = selectors.schedule_for(therapist, window_start=window_start, window_end=window_end)
+    schedule = schedules.schedule_for(therapist, window_start=window_start, window_end=window_end)
     # The pure finder with *every* one of the 10 000 sessions as busy time.
     all_busy = list(Session.objects.filter(therapist=therapist).values_list("start", "end"))
     full = slots.Schedule(

@@ -1,4 +1,5 @@
-"""iCalendar (.ics) feeds of a person's sessions, times in their own zone."""
+"""iCalendar (.ics) feeds of a person's sessions, times in their own zone, and the
+private address calendar apps poll them at (``CalendarFeed``: its only writer)."""
 
 from __future__ import annotations
 
@@ -8,10 +9,11 @@ from zoneinfo import ZoneInfo
 
 import icalendar
 from django.conf import settings
+from django.db import transaction
 from django.utils.timezone import now
 
-from booking import selectors
-from booking.models import Session
+from booking.models import CalendarFeed, Session, new_calendar_token
+from booking.sessions import own_sessions
 
 STATUS = {
     "pending": "TENTATIVE",
@@ -70,7 +72,7 @@ def _calendar(name: str, sessions: Iterable[Session], viewer) -> bytes:
 def feed_for(user) -> bytes:
     """Every session from 90 days ago on, as the client or the therapist."""
     sessions = (
-        selectors.own_sessions(user)
+        own_sessions(user)
         .filter(status__in=SHOWN, start__gte=now() - dt.timedelta(days=90))
         .select_related("therapist", "client", "booking", "group")
         .order_by("start")
@@ -85,3 +87,32 @@ def booking_calendar(booking, viewer) -> bytes:
         .order_by("start")
     )
     return _calendar("Rapport course", sessions, viewer)
+
+
+# --- The private address ---------------------------------------------------------------
+
+
+def feed_of(user) -> CalendarFeed | None:
+    """The person's private feed address, or None until they ask for one."""
+    return CalendarFeed.objects.filter(user=user).first()
+
+
+def feed_with_token(token: str) -> CalendarFeed | None:
+    """The feed of an active account at this address, with its owner, or None."""
+    return (
+        CalendarFeed.objects.select_related("user")
+        .filter(token=token, user__is_active=True)
+        .first()
+    )
+
+
+def rotate_feed(*, user) -> CalendarFeed:
+    """Give the person a new private feed address: their first, or one that replaces the
+    old, which stops working at once (the token is the address's only credential)."""
+    with transaction.atomic():
+        feed, created = CalendarFeed.objects.select_for_update().get_or_create(user=user)
+        if not created:
+            feed.token = new_calendar_token()
+            feed.created_at = now()
+            feed.save(update_fields=["token", "created_at"])
+    return feed

@@ -8,6 +8,7 @@ from django.contrib.postgres.fields import ArrayField, DateTimeRangeField, Range
 from django.contrib.postgres.indexes import GinIndex
 from django.db import models
 from django.db.models import Deferrable, Func, Q
+from django.urls import reverse
 from django.utils.timezone import now
 
 from accounts.places import US_STATES
@@ -339,8 +340,6 @@ class Group(models.Model):
         return self.title
 
     def get_absolute_url(self) -> str:
-        from django.urls import reverse
-
         return reverse("booking:group_detail", kwargs={"pk": self.pk})
 
 

@@ -1,248 +1,44 @@
-"""Booking pages: the course picker, a client's sessions and bookings, the private
-calendar feed, and the therapist's requests, week calendar, hours and time off.
+"""Booking pages that span courses and group meetings: a person's sessions and private
+calendar feed, the therapist's week calendar, weekly hours and time off.
 
-Views parse input with a form, call one selector or service and render. The rules
-(what is free, who may cancel, what overlaps) live in ``booking.services``; the
-domain errors it raises become messages beside the form they concern. Times are
-rendered in the viewer's zone (``accounts.middleware``), always with its label.
+Views parse input with a form, call one selector or service and render; every write is
+a POST (a GET writes nothing). Times are rendered in the viewer's zone
+(``accounts.middleware``), always with its label.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
-from functools import wraps
-from itertools import groupby
 from zoneinfo import ZoneInfo
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.views import redirect_to_login
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Min
-from django.http import Http404, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.http import Http404
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.dateformat import format as format_date
-from django.utils.http import urlencode
 from django.views.decorators.http import require_http_methods, require_POST
 
-from audit.services import record_staff_view
-from booking import calendar, selectors, services, slots
-from booking.exceptions import (
-    REASONS,
-    InvalidTransition,
-    NotAcceptingClients,
-    NotLicensedInState,
-    SlotConflict,
-)
-from booking.forms import (
-    DEFAULT_WEEKS,
-    BookCourseForm,
-    CancelForm,
-    CourseQueryForm,
-    DeclineForm,
-    MarkSessionForm,
-    MoveForm,
-    TimeOffForm,
-    WeeklyHoursFormSet,
-)
-from booking.models import AvailabilityRule, Booking, CalendarFeed, TimeOff, new_calendar_token
+from booking import availability, calendar
+from booking.forms import TimeOffForm, WeeklyHoursFormSet
+from booking.models import AvailabilityRule, TimeOff
+from booking.pages import add_service_errors, dashboard, ics_response, therapist_only
+from booking.sessions import own_sessions
 from providers.models import Therapist
-from providers.selectors import therapist_profile
 
-PICKER_DAYS = 28
 PAST_SESSIONS_PER_PAGE = 25
 # Sessions a therapist's week calendar shows: what holds time, and what happened.
 CALENDAR_STATES = ["pending", "confirmed", "completed", "no_show"]
 
 
-def _when(value: dt.datetime, fmt: str = "D Y-m-d H:i T") -> str:
-    """A time in the viewer's zone with its label, for messages (as the templates' `date`)."""
-    return format_date(timezone.localtime(value), fmt)
-
-
-def _conflict_rows(exc: SlotConflict) -> list[dict]:
-    return [{"start": start, "reason": REASONS.get(reason, reason)} for start, reason in exc.weeks]
-
-
-def _add_service_errors(form, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
-
-
-def _error_text(exc: Exception) -> str:
-    if isinstance(exc, ValidationError):
-        return " ".join(exc.messages)
-    return getattr(exc, "detail", "") or str(exc) or "That is not allowed."
-
-
-def _therapist_id(user) -> int | None:
-    return getattr(user, "therapist_pk", None)
-
-
-# --- The course picker ------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class WeeklyTime:
-    """One start the picker offers: free for every week of the course."""
-
-    start: dt.datetime  # first session, UTC
-    last: dt.datetime  # last session, UTC
-    moves_for_viewer: bool  # the viewer's wall-clock time shifts (daylight saving)
-    therapist_differs: bool  # the therapist's wall-clock time reads differently
-
-    @property
-    def value(self) -> str:
-        return self.start.isoformat()
-
-    @property
-    def slug(self) -> str:
-        return self.start.strftime("%Y%m%dT%H%M")
-
-
-def _weekly_times(therapist: Therapist, found, weeks: int) -> list[dict]:
-    """The free starts grouped by the viewer's local day."""
-    viewer = timezone.get_current_timezone()
-    own = ZoneInfo(therapist.timezone)
-    times = []
-    for start, _end in found:
-        occurrences = slots.local_occurrences(start, own, weeks)
-        viewer_walls = {o.astimezone(viewer).strftime("%H:%M %Z") for o in occurrences}
-        first_viewer, first_own = start.astimezone(viewer), start.astimezone(own)
-        times.append(
-            WeeklyTime(
-                start=start,
-                last=occurrences[-1].astimezone(dt.UTC),
-                moves_for_viewer=len(viewer_walls) > 1,
-                therapist_differs=first_viewer.strftime("%H:%M %Z")
-                != first_own.strftime("%H:%M %Z"),
-            )
-        )
-    return [
-        {"day": day, "times": list(group)}
-        for day, group in groupby(times, key=lambda t: t.start.astimezone(viewer).date())
-    ]
-
-
-def _book_url(therapist: Therapist, weeks: int, first_day: dt.date) -> str:
-    query = urlencode({"weeks": weeks, "from": first_day.isoformat()})
-    return f"{reverse('booking:book', kwargs={'slug': therapist.slug})}?{query}"
-
-
-@require_http_methods(["GET", "POST"])
-def book(request, slug: str):
-    """Pick a weekly time free for the whole course and book it (clients only)."""
-    therapist = get_object_or_404(therapist_profile(), slug=slug)
-    user = request.user
-    today = timezone.now().astimezone(ZoneInfo(therapist.timezone)).date()
-    source = request.POST if request.method == "POST" else request.GET
-    query = CourseQueryForm(
-        {
-            "weeks": source.get("weeks") or DEFAULT_WEEKS,
-            "from": source.get("from") or today.isoformat(),
-        },
-        today=today,
-    )
-    weeks, first_day = query.course()
-
-    can_book = user.is_authenticated and user.is_client
-    blocker = ""
-    if can_book and not Therapist.objects.findable_in(user.state).filter(pk=therapist.pk).exists():
-        # Said before the client picks a time; book_course refuses it again.
-        blocker = NotLicensedInState(therapist_name=therapist.display_name, state=user.state).detail
-    form = BookCourseForm(therapist=therapist)
-    conflicts: list[dict] = []
-    problem = ""
-    status = 200
-
-    if request.method == "POST":
-        if not user.is_authenticated:
-            return redirect_to_login(_book_url(therapist, weeks, first_day))
-        form = BookCourseForm(request.POST, therapist=therapist)
-        if not user.is_client:
-            problem = "Only client accounts can book a course."
-            status = 403
-        elif query.is_valid() and form.is_valid():
-            data = form.cleaned_data
-            try:
-                booking = services.book_course(
-                    client=user,
-                    therapist_id=therapist.pk,
-                    start=data["start"],
-                    weeks=weeks,
-                    modality=data["modality"],
-                    format=data["format"],
-                )
-            except Therapist.DoesNotExist:
-                raise Http404 from None
-            except SlotConflict as exc:
-                conflicts = _conflict_rows(exc)
-                status = exc.http_status
-            except (NotLicensedInState, NotAcceptingClients) as exc:
-                problem = exc.detail
-                status = exc.http_status
-            except ValidationError as exc:
-                _add_service_errors(form, exc)
-                status = 400
-            else:
-                messages.success(request, _booked_message(booking, data["start"]))
-                return redirect("booking:booking_detail", pk=booking.pk)
-        else:
-            status = 400
-
-    found = selectors.free_slots(therapist, first_day=first_day, days=PICKER_DAYS, weeks=weeks)
-    return render(
-        request,
-        "booking/book.html",
-        {
-            "therapist": therapist,
-            "query": query,
-            "form": form,
-            "weeks": weeks,
-            "first_day": first_day,
-            "last_day": first_day + dt.timedelta(days=PICKER_DAYS - 1),
-            "days": _weekly_times(therapist, found, weeks),
-            "can_book": can_book and not blocker,
-            "blocker": blocker,
-            "conflicts": conflicts,
-            "problem": problem,
-            "chosen": request.POST.get("start", "") if request.method == "POST" else "",
-            "login_url": redirect_to_login(_book_url(therapist, weeks, first_day)).url,
-            "earlier": first_day - dt.timedelta(days=PICKER_DAYS) if first_day > today else None,
-            "later": first_day + dt.timedelta(days=PICKER_DAYS),
-            "today": today,
-            "hold_hours": round(services.PENDING_HOLD.total_seconds() / 3600),
-        },
-        status=status,
-    )
-
-
-def _booked_message(booking: Booking, start: dt.datetime) -> str:
-    who = booking.therapist.display_name
-    course = "1 session" if booking.weeks == 1 else f"{booking.weeks} weekly sessions"
-    if booking.weeks == 1:
-        when = _when(start)
-    else:
-        when = f"{_when(start, 'l')}s at {_when(start, 'H:i T')}, from {_when(start, 'D Y-m-d')}"
-    if booking.status == Booking.Status.CONFIRMED:
-        return f"Confirmed: {course} with {who}, {when}."
-    hours = round((booking.hold_until - booking.created_at).total_seconds() / 3600)
-    return f"Requested: {course}, waiting for {who} to confirm within {hours} h ({when})."
-
-
-# --- A client's sessions and bookings -----------------------------------------------------
+# --- A person's sessions -------------------------------------------------------------------
 
 
 @login_required
 def my_sessions(request):
-    sessions = selectors.own_sessions(request.user)
+    sessions = own_sessions(request.user)
     upcoming = list(sessions.upcoming())
     past = Paginator(sessions.past(), PAST_SESSIONS_PER_PAGE).get_page(request.GET.get("page"))
     return render(
@@ -252,308 +48,54 @@ def my_sessions(request):
     )
 
 
-def _visible_booking(request, pk: int) -> Booking:
-    return get_object_or_404(selectors.bookings_visible_to(request.user), pk=pk)
-
-
-def _render_booking(
-    request,
-    booking: Booking,
-    *,
-    status: int = 200,
-    failed_session: int | None = None,
-    session_form: CancelForm | None = None,
-    cancel_form: CancelForm | None = None,
-    move_form: MoveForm | None = None,
-    move_conflicts: list[dict] | None = None,
-):
-    user = request.user
-    is_client = user.pk == booking.client_id
-    is_therapist = _therapist_id(user) == booking.therapist_id
-    sessions = list(booking.sessions.order_by("start", "id"))
-    current = timezone.now()
-    rows = []
-    for session in sessions:
-        can_cancel = (is_client or is_therapist) and session.is_active and session.start > current
-        form = None
-        if can_cancel:
-            if session_form is not None and failed_session == session.pk:
-                form = session_form
-            else:
-                form = CancelForm(
-                    auto_id=f"id_session_{session.pk}_%s", reason_required=is_therapist
-                )
-        rows.append({"session": session, "form": form})
-    remaining = sum(1 for row in rows if row["form"] is not None)
-    # The weekly time as it stands now: a moved course shows its new time.
-    upcoming = [s for s in sessions if s.is_active and s.start > current]
-    first = upcoming[0] if upcoming else (sessions[0] if sessions else None)
-    record_staff_view(request, target_type="booking", seen=[(booking.client_id, booking.pk)])
-    return render(
-        request,
-        "booking/booking_detail.html",
-        {
-            "booking": booking,
-            "rows": rows,
-            "first": first,
-            "remaining": remaining,
-            "is_client": is_client,
-            "is_therapist": is_therapist,
-            "is_party": is_client or is_therapist,
-            "therapist_zone": booking.therapist.timezone,
-            "cancel_form": cancel_form
-            or CancelForm(auto_id="id_cancel_%s", reason_required=is_therapist),
-            "move_form": move_form or MoveForm(auto_id="id_move_%s"),
-            "move_conflicts": move_conflicts or [],
-            "decline_form": DeclineForm(auto_id=f"id_decline_{booking.pk}_%s"),
-        },
-        status=status,
-    )
-
-
-@login_required
-def booking_detail(request, pk: int):
-    return _render_booking(request, _visible_booking(request, pk))
-
-
-@login_required
-def booking_ics(request, pk: int):
-    booking = _visible_booking(request, pk)
-    record_staff_view(request, target_type="booking", seen=[(booking.client_id, booking.pk)])
-    return _ics(
-        calendar.booking_calendar(booking, request.user), f"rapport-course-{booking.pk}.ics"
-    )
-
-
-@login_required
-@require_POST
-def cancel_session(request, pk: int):
-    session = get_object_or_404(selectors.sessions_visible_to(request.user), pk=pk)
-    booking = _visible_booking(request, session.booking_id)
-    is_therapist = _therapist_id(request.user) == booking.therapist_id
-    form = CancelForm(
-        request.POST, auto_id=f"id_session_{session.pk}_%s", reason_required=is_therapist
-    )
-    if form.is_valid():
-        try:
-            session = services.cancel_session(
-                session_id=session.pk, by=request.user, reason=form.cleaned_data["reason"]
-            )
-        except ValidationError as exc:
-            _add_service_errors(form, exc)
-        except (InvalidTransition, PermissionDenied) as exc:
-            messages.error(request, _error_text(exc))
-            return redirect("booking:booking_detail", pk=booking.pk)
-        else:
-            text = f"Cancelled the session on {_when(session.start)}."
-            if session.late_cancellation:
-                text += (
-                    f" It is a late cancellation: less than {booking.therapist.notice_hours} h "
-                    "before it."
-                )
-            messages.success(request, text)
-            return redirect("booking:booking_detail", pk=booking.pk)
-    return _render_booking(
-        request, booking, status=400, failed_session=session.pk, session_form=form
-    )
-
-
-@login_required
-@require_POST
-def cancel_booking(request, pk: int):
-    booking = _visible_booking(request, pk)
-    is_therapist = _therapist_id(request.user) == booking.therapist_id
-    form = CancelForm(request.POST, auto_id="id_cancel_%s", reason_required=is_therapist)
-    if form.is_valid():
-        try:
-            booking = services.cancel_booking(
-                booking_id=booking.pk, by=request.user, reason=form.cleaned_data["reason"]
-            )
-        except ValidationError as exc:
-            _add_service_errors(form, exc)
-        except (InvalidTransition, PermissionDenied) as exc:
-            messages.error(request, _error_text(exc))
-            return redirect("booking:booking_detail", pk=booking.pk)
-        else:
-            messages.success(request, "Cancelled the rest of the course. Both of you are told.")
-            return redirect("booking:booking_detail", pk=booking.pk)
-    return _render_booking(request, booking, status=400, cancel_form=form)
-
-
-@login_required
-@require_POST
-def move_booking(request, pk: int):
-    booking = _visible_booking(request, pk)
-    form = MoveForm(request.POST, auto_id="id_move_%s")
-    conflicts: list[dict] = []
-    status = 400
-    if form.is_valid():
-        start = form.cleaned_data["start"]  # made aware in the viewer's zone
-        try:
-            booking = services.move_booking(booking_id=booking.pk, by=request.user, start=start)
-        except SlotConflict as exc:
-            conflicts = _conflict_rows(exc)
-            status = exc.http_status
-        except ValidationError as exc:
-            _add_service_errors(form, exc)
-        except (InvalidTransition, NotLicensedInState, PermissionDenied) as exc:
-            messages.error(request, _error_text(exc))
-            return redirect("booking:booking_detail", pk=booking.pk)
-        else:
-            messages.success(
-                request,
-                f"Moved the rest of the course to {_when(start, 'l')}s at "
-                f"{_when(start, 'H:i T')}, from {_when(start, 'D Y-m-d')}.",
-            )
-            return redirect("booking:booking_detail", pk=booking.pk)
-    return _render_booking(
-        request, booking, status=status, move_form=form, move_conflicts=conflicts
-    )
-
-
 # --- The private calendar feed ------------------------------------------------------------
 
 
 @login_required
 def my_calendar(request):
-    feed, _ = CalendarFeed.objects.get_or_create(user=request.user)
-    feed_url = request.build_absolute_uri(reverse("booking:calendar_feed", args=[feed.token]))
-    return render(
-        request,
-        "booking/my_calendar.html",
-        {"feed": feed, "feed_url": feed_url, "webcal_url": "webcal://" + feed_url.split("://")[1]},
-    )
+    """The person's private feed address; with none yet, a button that makes one (a
+    POST: showing this page writes nothing)."""
+    feed = calendar.feed_of(request.user)
+    context: dict = {"feed": feed}
+    if feed is not None:
+        feed_url = request.build_absolute_uri(reverse("booking:calendar_feed", args=[feed.token]))
+        context |= {"feed_url": feed_url, "webcal_url": "webcal://" + feed_url.split("://")[1]}
+    return render(request, "booking/my_calendar.html", context)
 
 
 @login_required
 @require_POST
 def rotate_calendar(request):
-    feed, _ = CalendarFeed.objects.get_or_create(user=request.user)
-    feed.token = new_calendar_token()
-    feed.created_at = timezone.now()
-    feed.save(update_fields=["token", "created_at"])
-    messages.success(
-        request,
-        "Your calendar has a new address. The old one no longer works: "
-        "subscribe again with the new one.",
-    )
+    had_feed = calendar.feed_of(request.user) is not None
+    calendar.rotate_feed(user=request.user)
+    if had_feed:
+        text = (
+            "Your calendar has a new address. The old one no longer works: "
+            "subscribe again with the new one."
+        )
+    else:
+        text = "Your calendar address is ready: subscribe to it in your calendar app."
+    messages.success(request, text)
     return redirect("booking:my_calendar")
-
-
-def _ics(content: bytes, filename: str) -> HttpResponse:
-    response = HttpResponse(content, content_type="text/calendar; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    response["Cache-Control"] = "private, no-store"
-    return response
 
 
 @login_required
 def my_calendar_ics(request):
-    return _ics(calendar.feed_for(request.user), "rapport-sessions.ics")
+    return ics_response(calendar.feed_for(request.user), "rapport-sessions.ics")
 
 
 def calendar_feed(request, token: str):
     """The private address calendar apps poll: the token is the only credential."""
-    feed = (
-        CalendarFeed.objects.select_related("user")
-        .filter(token=token, user__is_active=True)
-        .first()
-    )
+    feed = calendar.feed_with_token(token)
     if feed is None:
         raise Http404
-    response = _ics(calendar.feed_for(feed.user), "rapport-sessions.ics")
+    response = ics_response(calendar.feed_for(feed.user), "rapport-sessions.ics")
     response["Content-Disposition"] = 'inline; filename="rapport-sessions.ics"'
     response["X-Robots-Tag"] = "noindex"
     return response
 
 
-# --- The therapist's dashboard -------------------------------------------------------------
-
-
-def therapist_only(view):
-    """Therapists only, with their profile as the second argument; to anyone else
-    these pages do not exist."""
-
-    @wraps(view)
-    def wrapped(request, *args, **kwargs):
-        if not getattr(request.user, "is_therapist", False):
-            raise Http404
-        therapist = get_object_or_404(Therapist, user=request.user)
-        return view(request, therapist, *args, **kwargs)
-
-    return login_required(wrapped)
-
-
-def _dashboard(therapist: Therapist, section: str, **context) -> dict:
-    return {
-        "therapist": therapist,
-        "section": section,
-        "has_valid_license": therapist.licenses.valid().exists(),
-        **context,
-    }
-
-
-@therapist_only
-def booking_requests(request, therapist: Therapist):
-    pending = (
-        selectors.bookings_visible_to(request.user)
-        .filter(status=Booking.Status.PENDING)
-        .annotate(first_start=Min("sessions__start"))
-        .order_by("hold_until", "id")
-    )
-    rows = [
-        {"booking": b, "decline_form": DeclineForm(auto_id=f"id_decline_{b.pk}_%s")}
-        for b in pending
-    ]
-    return render(
-        request,
-        "booking/requests.html",
-        _dashboard(therapist, "requests", rows=rows, now=timezone.now()),
-    )
-
-
-def _after_decision(request, booking_id: int):
-    if request.POST.get("return_to") == "booking":
-        return redirect("booking:booking_detail", pk=booking_id)
-    return redirect("booking:requests")
-
-
-@therapist_only
-@require_POST
-def confirm_request(request, therapist: Therapist, pk: int):
-    booking = _visible_booking(request, pk)
-    try:
-        booking = services.confirm_booking(booking_id=booking.pk, by=request.user)
-    except (InvalidTransition, NotLicensedInState) as exc:
-        messages.error(request, exc.detail)
-    else:
-        messages.success(
-            request,
-            f"Confirmed {booking.client.name}’s course of {booking.weeks} weekly sessions. "
-            "They are told by e-mail.",
-        )
-    return _after_decision(request, booking.pk)
-
-
-@therapist_only
-@require_POST
-def decline_request(request, therapist: Therapist, pk: int):
-    booking = _visible_booking(request, pk)
-    form = DeclineForm(request.POST, auto_id=f"id_decline_{booking.pk}_%s")
-    if not form.is_valid():
-        messages.error(request, "The reason is too long: keep it under 2000 characters.")
-        return _after_decision(request, booking.pk)
-    try:
-        booking = services.decline_booking(
-            booking_id=booking.pk, by=request.user, reason=form.cleaned_data["reason"]
-        )
-    except InvalidTransition as exc:
-        messages.error(request, exc.detail)
-    else:
-        messages.success(
-            request, f"Declined {booking.client.name}’s request. Its times are free again."
-        )
-    return _after_decision(request, booking.pk)
+# --- The therapist's week and hours ----------------------------------------------------------
 
 
 def _week_start(request, today: dt.date) -> dt.date:
@@ -575,7 +117,7 @@ def week_calendar(request, therapist: Therapist):
     window_start = dt.datetime.combine(days[0], dt.time(), tzinfo=tz)
     window_end = dt.datetime.combine(days[-1] + dt.timedelta(days=1), dt.time(), tzinfo=tz)
     sessions = (
-        selectors.own_sessions(request.user)
+        own_sessions(request.user)
         .filter(start__gte=window_start, start__lt=window_end, status__in=CALENDAR_STATES)
         .order_by("start", "id")
     )
@@ -593,7 +135,7 @@ def week_calendar(request, therapist: Therapist):
     return render(
         request,
         "booking/week_calendar.html",
-        _dashboard(
+        dashboard(
             therapist,
             "calendar",
             days=[{"day": day, "rows": by_day[day], "is_today": day == today} for day in days],
@@ -608,38 +150,8 @@ def week_calendar(request, therapist: Therapist):
     )
 
 
-@therapist_only
-@require_POST
-def mark_session(request, therapist: Therapist, pk: int):
-    session = get_object_or_404(selectors.sessions_visible_to(request.user), pk=pk)
-    form = MarkSessionForm(request.POST)
-    week = request.POST.get("week", "")
-    if session.group_id is not None:
-        messages.error(request, "A group meeting is marked per member: take its attendance.")
-    elif form.is_valid():
-        try:
-            session = services.mark_session(
-                session_id=session.pk, by=request.user, status=form.cleaned_data["status"]
-            )
-        except (InvalidTransition, ValidationError, PermissionDenied) as exc:
-            messages.error(request, _error_text(exc))
-        else:
-            messages.success(
-                request,
-                f"Marked {session.client.name}’s session on {_when(session.start)} as "
-                f"{session.get_status_display().lower()}.",
-            )
-    else:
-        messages.error(request, "Mark a session as completed or as a no-show.")
-    url = reverse("booking:calendar")
-    try:
-        return redirect(f"{url}?{urlencode({'week': dt.date.fromisoformat(week).isoformat()})}")
-    except ValueError:
-        return redirect(url)
-
-
 def _hours_table(therapist: Therapist) -> list[dict]:
-    rules = list(AvailabilityRule.objects.filter(therapist=therapist).order_by("weekday", "start"))
+    rules = list(availability.weekly_hours(therapist))
     return [
         {"name": name, "ranges": [r for r in rules if r.weekday == weekday]}
         for weekday, name in AvailabilityRule.WEEKDAYS
@@ -658,19 +170,15 @@ def _render_hours(
     if formset is None:
         initial = [
             {"weekday": r.weekday, "start": r.start, "end": r.end}
-            for r in AvailabilityRule.objects.filter(therapist=therapist).order_by(
-                "weekday", "start"
-            )
+            for r in availability.weekly_hours(therapist)
         ]
         formset = WeeklyHoursFormSet(initial=initial, prefix="hours")
     today = timezone.now().astimezone(ZoneInfo(therapist.timezone)).date()
-    time_off = TimeOff.objects.filter(therapist=therapist, end_date__gte=today).order_by(
-        "start_date", "id"
-    )
+    time_off = availability.time_off_ahead(therapist, today=today)
     return render(
         request,
         "booking/hours.html",
-        _dashboard(
+        dashboard(
             therapist,
             "hours",
             formset=formset,
@@ -699,7 +207,7 @@ def hours(request, therapist: Therapist):
     if not formset.is_valid():
         return _render_hours(request, therapist, formset=formset, status=400)
     try:
-        services.set_weekly_hours(therapist=therapist, ranges=formset.weekly_ranges())
+        availability.set_weekly_hours(therapist=therapist, ranges=formset.weekly_ranges())
     except ValidationError as exc:
         return _render_hours(
             request, therapist, formset=formset, hours_errors=exc.messages, status=400
@@ -714,9 +222,9 @@ def add_time_off(request, therapist: Therapist):
     form = TimeOffForm(request.POST, auto_id="id_time_off_%s")
     if form.is_valid():
         try:
-            time_off = services.add_time_off(therapist=therapist, **form.cleaned_data)
+            time_off = availability.add_time_off(therapist=therapist, **form.cleaned_data)
         except ValidationError as exc:
-            _add_service_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(
                 request,
@@ -731,7 +239,7 @@ def add_time_off(request, therapist: Therapist):
 @require_POST
 def remove_time_off(request, therapist: Therapist, pk: int):
     try:
-        services.remove_time_off(therapist=therapist, time_off_id=pk)
+        availability.remove_time_off(therapist=therapist, time_off_id=pk)
     except TimeOff.DoesNotExist:
         raise Http404 from None
     messages.success(request, "The time off is removed.")

@@ -5,13 +5,13 @@ from django.conf import settings
 from django.db import transaction
 from django.template.loader import render_to_string
 
+from notifications.tasks import send_email
+
 
 def queue_email(*, to: list[str], subject: str, template: str, context: dict) -> None:
     body = render_to_string(template, {**context, "site_url": settings.SITE_URL})
 
     def enqueue() -> None:
-        from notifications.tasks import send_email
-
         send_email.delay(to=to, subject=subject, body=body)
 
     transaction.on_commit(enqueue)

@@ -13,7 +13,8 @@ from collections.abc import Iterable, Sequence
 from django.db.models import Q
 from django.utils.timezone import now
 
-from notifications.dispatch import lease
+from booking.models import Session
+from notifications.dispatch import lease  # the dispatcher owns the lease length
 from notifications.models import Reminder
 
 DEFAULT_MINUTES_BEFORE = (24 * 60, 60)
@@ -99,8 +100,6 @@ def upcoming_sessions_of(person):
     """The confirmed, not yet started sessions ``person`` gets reminders of: their
     courses as client, their group meetings as an enrolled member, and as therapist
     every session they hold."""
-    from booking.models import Session
-
     return (
         Session.objects.filter(status=Session.Status.CONFIRMED, start__gt=now())
         .filter(

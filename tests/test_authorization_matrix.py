@@ -40,7 +40,8 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from booking import groups, services
+from booking import availability
+from booking.groups import services as groups
 from booking.models import CalendarFeed
 from providers.models import License
 from tests.booking.group_helpers import group_therapist, make_group
@@ -107,7 +108,7 @@ NO_OBJECT = {
     "api-v1:my-calendar": "the caller's own feed",
     "api-v1:my-groups": "the caller's own groups (therapists)",
     "api-v1:groups": "public group list",
-    "api-v1:booking-list": "scoped by the caller (selectors.bookings_visible_to)",
+    "api-v1:booking-list": "scoped by the caller (courses.selectors.bookings_visible_to)",
     "api-v1:my-record-access": "the caller's own record access",
     "api-v1:schema": "public OpenAPI schema",
     "api-v1:docs": "public API docs",
@@ -157,7 +158,7 @@ def make_world() -> World:
         group=group,
         meeting=group.meetings.order_by("start").first(),
         enrolment=enrolment,
-        time_off=services.add_time_off(therapist=therapist, start_date=start, end_date=start),
+        time_off=availability.add_time_off(therapist=therapist, start_date=start, end_date=start),
         license=LicenseFactory(therapist=therapist, state="NJ"),
         feed=CalendarFeed.objects.create(user=owner),
     )

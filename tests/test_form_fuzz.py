@@ -31,7 +31,8 @@ from hypothesis import strategies as st
 
 from accounts import services as account_services
 from accounts.models import SignupRequest
-from booking import groups, services
+from booking import availability
+from booking.groups import services as groups
 from booking.models import Session
 from providers import licensing
 from providers.forms import TherapistProfileForm
@@ -147,25 +148,25 @@ FORM_TARGETS: dict[str, Target] = {
     "providers.forms.RejectLicenseForm": Target(
         "staff", lambda w: f"/staff/licenses/{w['decided_license']}/reject/", ["reason"]
     ),
-    "booking.forms.CourseQueryForm": Target(
+    "booking.courses.forms.CourseQueryForm": Target(
         "client", lambda w: f"/therapists/{w['slug']}/book/", ["weeks", "from"], method="get"
     ),
-    "booking.forms.BookCourseForm": Target(
+    "booking.courses.forms.BookCourseForm": Target(
         "client",
         lambda w: f"/therapists/{w['slug']}/book/",
         ["start", "modality", "format"],
         valid={"modality": ["ipt"], "format": ["telehealth"]},
     ),
-    "booking.forms.CancelForm": Target(
+    "booking.courses.forms.CancelForm": Target(
         "client", lambda w: f"/my/sessions/{w['past_session']}/cancel/", ["reason"]
     ),
-    "booking.forms.MoveForm": Target(
+    "booking.courses.forms.MoveForm": Target(
         "client", lambda w: f"/my/bookings/{w['booking']}/move/", ["start"]
     ),
-    "booking.forms.DeclineForm": Target(
+    "booking.courses.forms.DeclineForm": Target(
         "therapist", lambda w: f"/dashboard/requests/{w['booking']}/decline/", ["reason"]
     ),
-    "booking.forms.MarkSessionForm": Target(
+    "booking.courses.forms.MarkSessionForm": Target(
         "therapist", lambda w: f"/dashboard/sessions/{w['future_session']}/mark/", ["status"]
     ),
     "booking.forms.WeeklyHoursRowForm": Target(
@@ -181,7 +182,7 @@ FORM_TARGETS: dict[str, Target] = {
         ["start_date", "end_date", "note"],
         valid={"start_date": ["2027-01-10"], "end_date": ["2027-01-01"]},
     ),
-    "booking.group_forms.GroupForm": Target(
+    "booking.groups.forms.GroupForm": Target(
         "therapist",
         lambda w: "/dashboard/groups/new/",
         [
@@ -233,7 +234,7 @@ FORM_TARGETS: dict[str, Target] = {
         method="get",
         valid={"state": ["NY"], "modality": ["ipt"], "ordering": ["fee"]},
     ),
-    "booking.group_selectors.GroupFilter": Target(
+    "booking.groups.selectors.GroupFilter": Target(
         "client",
         lambda w: "/groups/",
         ["state", "modality", "kind", "format", "starts_after"],
@@ -247,7 +248,7 @@ FORM_TARGETS: dict[str, Target] = {
         method="get",
         valid={"status": ["pending"]},
     ),
-    "booking.group_forms.ReasonForm": Target(
+    "booking.groups.forms.ReasonForm": Target(
         "therapist", lambda w: f"/dashboard/groups/{w['cancelled_group']}/cancel/", ["reason"]
     ),
 }
@@ -295,7 +296,7 @@ def world(db):
     licensing.reject_license(license_id=decided.pk, by=staff, reason="No such number.")
     past_session = Session.objects.filter(booking=booking).order_by("start").first()
     future = Session.objects.filter(booking=booking).order_by("-start").first()
-    services.add_time_off(
+    availability.add_time_off(
         therapist=therapist,
         start_date=monday + dt.timedelta(weeks=10),
         end_date=monday + dt.timedelta(weeks=10),

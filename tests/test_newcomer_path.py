@@ -52,7 +52,7 @@ def _call(url: str, body: dict | None = None, token: str = "") -> tuple[int, dic
 def _book_a_course_as_the_demo_client(api: str) -> None:
     """The demo books for real: a 12-week course through the API, on the embedded server
     whose exclusion constraint guards the therapist's calendar."""
-    from providers.management.commands.seed_demo import DEMO_CLIENTS, DEMO_PASSWORD
+    from demo.management.commands.seed_demo import DEMO_CLIENTS, DEMO_PASSWORD
 
     status, body = _call(
         f"{api}/auth/token/", {"email": DEMO_CLIENTS[0][0], "password": DEMO_PASSWORD}

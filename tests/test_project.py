@@ -63,6 +63,7 @@ RUNTIME_PACKAGES = [
     "accounts",
     "audit",
     "booking",
+    "demo",
     "notifications",
     "providers",
     "therapy_directory",

@@ -15,6 +15,8 @@ from rest_framework.renderers import BaseRenderer
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from therapy_directory.errors import DomainError
+
 
 class StrictPageNumberPagination(PageNumberPagination):
     """``{count, next, previous, results}``; a bad ``page`` is a 400 naming the field."""
@@ -85,8 +87,6 @@ class ICalendarRenderer(BaseRenderer):
 
 def exception_handler(exc, context):
     """DRF's handler, plus domain conflicts: 409 with a machine-readable body."""
-    from therapy_directory.errors import DomainError
-
     if isinstance(exc, DomainError):
         return Response(exc.as_dict(), status=exc.http_status)
     if isinstance(exc, DjangoValidationError):

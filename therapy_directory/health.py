@@ -9,6 +9,8 @@ from django.db import connection
 from django.http import JsonResponse
 from django.utils.timezone import now
 
+from notifications.models import DispatcherHeartbeat
+
 DISPATCHER_MAX_SILENCE = dt.timedelta(minutes=5)
 
 
@@ -38,8 +40,6 @@ def _redis() -> str:
 
 
 def _dispatcher() -> str:
-    from notifications.models import DispatcherHeartbeat
-
     try:
         beat = DispatcherHeartbeat.objects.filter(name="reminders").first()
     except Exception as exc:  # noqa: BLE001

@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "booking",
     "notifications",
     "audit",
+    "demo",
 ]
 
 MIDDLEWARE = [

@@ -8,7 +8,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from booking import groups
+from booking.groups import services as groups
 from booking.models import Enrolment, Group
 from tests.booking.group_helpers import WEDNESDAY, group_therapist, make_group
 from tests.booking.helpers import at, book, client_in, next_weekday

@@ -22,7 +22,8 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from booking import groups, services
+from booking import availability
+from booking.groups import services as groups
 from booking.models import Session
 from tests.booking.group_helpers import group_therapist, make_group
 from tests.booking.helpers import at, book, client_in, next_weekday
@@ -67,7 +68,7 @@ def world(db):
     booking = book(client, therapist, at(monday, 10), weeks=4)
     group = make_group(therapist)
     groups.enrol(client=client, group_id=group.pk, waitlist=True)
-    services.add_time_off(
+    availability.add_time_off(
         therapist=therapist,
         start_date=monday + dt.timedelta(weeks=8),
         end_date=monday + dt.timedelta(weeks=8, days=2),

@@ -12,7 +12,8 @@ from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from audit.models import AuditEvent
-from booking import groups, services
+from booking.courses import services
+from booking.groups import services as groups
 from notifications.models import Reminder
 from providers import licensing
 from providers.models import License

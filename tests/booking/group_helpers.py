@@ -1,6 +1,6 @@
 import datetime as dt
 
-from booking import groups
+from booking.groups import services as groups
 from tests.booking.helpers import bookable_therapist, next_weekday
 
 WEDNESDAY = 2

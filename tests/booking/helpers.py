@@ -4,7 +4,8 @@ from zoneinfo import ZoneInfo
 from django.test import TestCase
 from django.utils.timezone import localdate
 
-from booking import services
+from booking import availability
+from booking.courses import services
 from tests.factories import TherapistFactory, UserFactory, verified_license
 
 NY = ZoneInfo("America/New_York")
@@ -26,7 +27,7 @@ def bookable_therapist(*, state="NY", tz="America/New_York", hours=None, **kwarg
     therapist = TherapistFactory(timezone=tz, notice_hours=24, **kwargs)
     verified_license(therapist=therapist, state=state)
     with committed():
-        services.set_weekly_hours(
+        availability.set_weekly_hours(
             therapist=therapist,
             ranges=hours if hours is not None else [(d, dt.time(9), dt.time(17)) for d in range(5)],
         )
@@ -36,7 +37,7 @@ def bookable_therapist(*, state="NY", tz="America/New_York", hours=None, **kwarg
 
 def committed():
     """Run the on-commit callbacks of the writes inside, as their commit would (a test's
-    own transaction never commits): ``with committed(): services.add_time_off(...)``."""
+    own transaction never commits): ``with committed(): availability.add_time_off(...)``."""
     return TestCase.captureOnCommitCallbacks(execute=True)
 
 

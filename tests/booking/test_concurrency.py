@@ -9,8 +9,8 @@ import time
 import pytest
 from django.db import connection, transaction
 
-from booking import groups
 from booking.exceptions import SlotConflict
+from booking.groups import services as groups
 from booking.models import Group, Session
 from providers.models import Therapist
 from tests.booking.group_helpers import group_therapist, make_group

@@ -5,7 +5,8 @@ import pytest
 import time_machine
 from django.core.exceptions import ValidationError
 
-from booking import selectors, services
+from booking import availability, openings
+from booking.courses import services
 from booking.exceptions import NotAcceptingClients, NotLicensedInState, SlotConflict
 from booking.models import Booking, Session
 from tests.booking.helpers import NY, at, book, bookable_therapist, client_in, next_weekday
@@ -68,7 +69,7 @@ def test_time_off_blocks_the_weeks_that_fall_in_it():
     therapist = bookable_therapist()
     start = at(next_weekday(3), 9)
     away = (start + dt.timedelta(weeks=2)).date()
-    services.add_time_off(therapist=therapist, start_date=away, end_date=away)
+    availability.add_time_off(therapist=therapist, start_date=away, end_date=away)
     with pytest.raises(SlotConflict) as exc:
         book(client_in(), therapist, start, weeks=4)
     assert exc.value.extra["conflicts"] == [
@@ -157,7 +158,7 @@ def test_booking_updates_the_therapists_next_opening(django_capture_on_commit_ca
         book(client_in(), therapist, opening, weeks=1)
     therapist.refresh_from_db()
     assert therapist.next_opening > opening
-    assert therapist.next_opening == selectors.next_opening(therapist)
+    assert therapist.next_opening == openings.next_opening(therapist)
 
 
 def test_a_course_whose_week_9_collides_leaves_no_session_behind():

@@ -9,7 +9,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from booking import groups
+from booking.groups import services as groups
 from booking.models import Attendance, Enrolment, Group
 from tests.booking.group_helpers import WEDNESDAY, group_therapist, make_group
 from tests.booking.helpers import at, book, client_in, next_weekday
@@ -90,7 +90,7 @@ def test_the_group_list_runs_a_constant_number_of_queries(client, therapist):
 
 
 def test_page_links_keep_a_blank_state_and_drop_other_blank_filters(client, therapist, monkeypatch):
-    from booking import group_views
+    from booking.groups import views as group_views
 
     monkeypatch.setattr(group_views, "GROUPS_PER_PAGE", 1)
     make_group(therapist, title="First group")

@@ -14,9 +14,10 @@ from django.db import IntegrityError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.utils.timezone import now
 
-from booking import groups
 from booking.exceptions import GroupFull, InvalidTransition, NotLicensedInState, SlotConflict
+from booking.groups import services as groups
 from booking.models import Attendance, Enrolment, Group, Session
+from booking.sessions import own_sessions
 from booking.tasks import expire_group_offers
 from notifications.models import Reminder
 from tests.booking.group_helpers import WEDNESDAY, group_therapist, make_group
@@ -156,9 +157,7 @@ def test_enrolment_books_the_client_into_every_remaining_meeting(group):
     client = client_in()
     enrolment = groups.enrol(client=client, group_id=group.pk)
     assert enrolment.status == "enrolled"
-    from booking import selectors
-
-    mine = list(selectors.own_sessions(client).filter(group=group))
+    mine = list(own_sessions(client).filter(group=group))
     assert len(mine) == 8
 
 

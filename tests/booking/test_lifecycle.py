@@ -7,7 +7,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from booking import services
+from booking import openings
+from booking.courses import services
 from booking.exceptions import InvalidTransition, NotLicensedInState, SlotConflict
 from booking.models import Booking, Session
 from tests.booking.helpers import NY, at, book, bookable_therapist, client_in, next_weekday
@@ -213,7 +214,7 @@ def test_stale_next_openings_are_refreshed_as_time_passes():
     therapist = bookable_therapist()
     first = therapist.next_opening
     with time_machine.travel(first + dt.timedelta(days=2), tick=False):
-        assert services.refresh_stale_openings() == 1
+        assert openings.refresh_stale_openings() == 1
         therapist.refresh_from_db()
         assert therapist.next_opening > first + dt.timedelta(days=2)
 

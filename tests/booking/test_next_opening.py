@@ -15,7 +15,9 @@ from django.utils.timezone import now
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from booking import groups, selectors, services, slots
+from booking import availability, openings, schedules, slots
+from booking.courses import services
+from booking.groups import services as groups
 from booking.models import AvailabilityRule, TimeOff
 from providers.models import Therapist
 from tests.booking.group_helpers import group_therapist, make_group
@@ -42,7 +44,7 @@ def stored(therapist):
 def test_a_refresh_stores_when_the_opening_falls_inside_the_notice_period():
     therapist = bookable_therapist()  # 24 hours' notice
     opening, stale_at = stored(therapist)
-    assert opening == selectors.next_opening(therapist)
+    assert opening == openings.next_opening(therapist)
     assert stale_at == opening - dt.timedelta(hours=24)
 
 
@@ -60,7 +62,7 @@ def test_booking_the_opening_marks_it_stale_until_the_commit_recomputes_it(
         callback()
     fresh_opening, fresh_stale_at = stored(therapist)
     assert fresh_opening > opening
-    assert fresh_opening == selectors.next_opening(therapist)
+    assert fresh_opening == openings.next_opening(therapist)
     assert fresh_stale_at > now()
 
 
@@ -72,7 +74,7 @@ def test_a_booking_that_leaves_the_opening_free_does_not_touch_it(
     with django_capture_on_commit_callbacks(execute=True):
         book(client_in(), therapist, at(next_weekday(2, weeks_ahead=3), 11), weeks=4)
     assert stored(therapist) == before
-    assert before[0] == selectors.next_opening(therapist)
+    assert before[0] == openings.next_opening(therapist)
 
 
 def test_cancelling_gives_the_opening_back_after_commit(django_capture_on_commit_callbacks):
@@ -95,7 +97,7 @@ def test_moving_a_course_onto_the_opening_moves_the_opening(django_capture_on_co
         booking = book(client, therapist, at(next_weekday(2, weeks_ahead=3), 11), weeks=2)
         services.move_booking(booking_id=booking.pk, by=client, start=opening)
     assert stored(therapist)[0] > opening
-    assert stored(therapist)[0] == selectors.next_opening(therapist)
+    assert stored(therapist)[0] == openings.next_opening(therapist)
 
 
 def test_the_sweep_reads_only_therapists_whose_opening_is_due():
@@ -105,46 +107,46 @@ def test_the_sweep_reads_only_therapists_whose_opening_is_due():
         next_opening=None, next_opening_stale_at=now() - dt.timedelta(seconds=1)
     )
     before = stored(fresh)
-    assert services.refresh_stale_openings() == 1
+    assert openings.refresh_stale_openings() == 1
     assert stored(fresh) == before
     opening, stale_at = stored(due)
-    assert opening == selectors.next_opening(due)
+    assert opening == openings.next_opening(due)
     assert stale_at > now()
-    assert services.refresh_stale_openings() == 0
+    assert openings.refresh_stale_openings() == 0
 
 
 def test_the_sweep_works_through_many_therapists_in_batches():
     therapists = [bookable_therapist() for _ in range(5)]
     Therapist.objects.update(next_opening=None, next_opening_stale_at=now())
-    assert services.refresh_stale_openings(batch=2) == 5
+    assert openings.refresh_stale_openings(batch=2) == 5
     for therapist in therapists:
-        assert stored(therapist)[0] == selectors.next_opening(therapist) is not None
+        assert stored(therapist)[0] == openings.next_opening(therapist) is not None
 
 
 def test_the_sweep_recomputes_openings_that_time_has_overtaken():
     therapist = bookable_therapist()
     opening, stale_at = stored(therapist)
     with time_machine.travel(stale_at - dt.timedelta(minutes=1), tick=False):
-        assert services.refresh_stale_openings() == 0
+        assert openings.refresh_stale_openings() == 0
     with time_machine.travel(stale_at + dt.timedelta(minutes=1), tick=False):
-        assert services.refresh_stale_openings() == 1
+        assert openings.refresh_stale_openings() == 1
         assert stored(therapist)[0] > opening
-        assert stored(therapist)[0] == selectors.next_opening(therapist)
+        assert stored(therapist)[0] == openings.next_opening(therapist)
 
 
 def test_a_therapist_without_weekly_hours_is_never_due():
     therapist = TherapistFactory()
     with committed():
-        services.set_weekly_hours(therapist=therapist, ranges=[])
+        availability.set_weekly_hours(therapist=therapist, ranges=[])
     assert stored(therapist) == (None, None)
-    assert services.refresh_stale_openings() == 0
+    assert openings.refresh_stale_openings() == 0
 
 
 def test_with_no_opening_in_62_days_it_is_looked_at_again_at_the_next_local_midnight():
     therapist = bookable_therapist()
     today = now().astimezone(NY).date()
     with committed():
-        services.add_time_off(
+        availability.add_time_off(
             therapist=therapist, start_date=today, end_date=today + dt.timedelta(days=70)
         )
     opening, stale_at = stored(therapist)
@@ -155,10 +157,10 @@ def test_with_no_opening_in_62_days_it_is_looked_at_again_at_the_next_local_midn
 def test_a_recompute_never_overwrites_a_mark_made_after_it_read_the_therapist():
     therapist = bookable_therapist()
     Therapist.objects.filter(pk=therapist.pk).update(next_opening=None, next_opening_stale_at=now())
-    read = list(Therapist.objects.filter(pk=therapist.pk).only(*services.OPENING_FIELDS))
+    read = list(Therapist.objects.filter(pk=therapist.pk).only(*openings.OPENING_FIELDS))
     later = now() + dt.timedelta(microseconds=5)
     Therapist.objects.filter(pk=therapist.pk).update(next_opening_stale_at=later)
-    assert services.refresh_openings(read) == 0
+    assert openings.refresh_openings(read) == 0
     assert stored(therapist) == (None, later)
 
 
@@ -168,10 +170,10 @@ def test_the_bulk_recompute_matches_the_one_at_a_time_answer_for_mixed_calendars
     busy = bookable_therapist()
     with time_machine.travel(now(), tick=False):
         book(client_in(), busy, stored(busy)[0], weeks=3)
-        found = selectors.next_openings([plain, la, busy])
+        found = openings.next_openings([plain, la, busy])
         for therapist in (plain, la, busy):
             therapist.refresh_from_db()
-            assert found[therapist.pk] == selectors.next_opening_and_stale_at(therapist)
+            assert found[therapist.pk] == openings.next_opening_and_stale_at(therapist)
 
 
 def test_a_failed_recompute_after_commit_keeps_the_booking_and_the_mark(
@@ -183,14 +185,14 @@ def test_a_failed_recompute_after_commit_keeps_the_booking_and_the_mark(
     def broken(*args, **kwargs):
         raise RuntimeError("recompute failed")
 
-    monkeypatch.setattr(selectors, "next_openings", broken)
+    monkeypatch.setattr(openings, "next_openings", broken)
     with django_capture_on_commit_callbacks(execute=True):
         booking = book(client_in(), therapist, opening, weeks=1)
     assert booking.pk is not None
     assert stored(therapist)[1] <= now()  # still marked: the sweep will see it
     monkeypatch.undo()
-    assert services.refresh_stale_openings() == 1
-    assert stored(therapist)[0] == selectors.next_opening(therapist) > opening
+    assert openings.refresh_stale_openings() == 1
+    assert stored(therapist)[0] == openings.next_opening(therapist) > opening
 
 
 def test_a_profile_change_marks_the_opening_stale_and_the_sweep_applies_it():
@@ -199,10 +201,10 @@ def test_a_profile_change_marks_the_opening_stale_and_the_sweep_applies_it():
     therapist.notice_hours = 24 * 7
     therapist.save(update_fields=["notice_hours"])
     assert stored(therapist)[1] <= now()
-    assert services.refresh_stale_openings() == 1
+    assert openings.refresh_stale_openings() == 1
     later, _ = stored(therapist)
     assert later >= now() + dt.timedelta(days=7) > opening
-    assert later == selectors.next_opening(therapist)
+    assert later == openings.next_opening(therapist)
 
 
 def test_saving_fields_the_opening_does_not_depend_on_leaves_it_fresh():
@@ -245,7 +247,7 @@ def test_the_time_off_read_for_a_window_covers_every_local_date_in_it_in_every_z
     zone, minutes, given_in, length, fraction
 ):
     start = (EPOCH + dt.timedelta(minutes=minutes)).astimezone(ZoneInfo(given_in))
-    first_day, last_day = selectors.time_off_dates(start, start + length)
+    first_day, last_day = schedules.time_off_dates(start, start + length)
     instant = start + length * fraction
     assert first_day <= instant.astimezone(ZoneInfo(zone)).date() <= last_day
 
@@ -273,9 +275,9 @@ def test_one_therapist_and_the_sweep_give_the_slot_finder_the_same_schedule(monk
     monkeypatch.setattr(slots, "free_course_starts", spy)
     alone = []
     for therapist in therapists:
-        selectors.next_opening_and_stale_at(therapist, at=at_)
+        openings.next_opening_and_stale_at(therapist, at=at_)
         alone.append(seen.pop())
-    selectors.next_openings(therapists, at=at_)
+    openings.next_openings(therapists, at=at_)
     assert seen == alone
 
 
@@ -366,9 +368,9 @@ def test_one_therapist_alone_and_many_together_get_the_same_opening_in_any_zone(
             for first, days in calendar["off"]
         )
         therapists.append(therapist)
-    together = selectors.next_openings(therapists, at=at_)
+    together = openings.next_openings(therapists, at=at_)
     for therapist in therapists:
-        alone = selectors.next_opening_and_stale_at(therapist, at=at_)
+        alone = openings.next_opening_and_stale_at(therapist, at=at_)
         assert together[therapist.pk] == alone
         assert alone[0] == _everything_in_view(therapist, at_)
 
@@ -392,7 +394,7 @@ def _group_over(therapist, opening, **fields):
 
 def _day_off_on(therapist, opening):
     day = opening.astimezone(NY).date()
-    return services.add_time_off(therapist=therapist, start_date=day, end_date=day)
+    return availability.add_time_off(therapist=therapist, start_date=day, end_date=day)
 
 
 def _group_committed(therapist, opening):
@@ -403,7 +405,7 @@ def _group_committed(therapist, opening):
 # Each takes a therapist and its opening, commits what the change needs first, and
 # returns the change: one that moves the opening.
 def _new_hours(therapist, opening):
-    return lambda: services.set_weekly_hours(therapist=therapist, ranges=[])
+    return lambda: availability.set_weekly_hours(therapist=therapist, ranges=[])
 
 
 def _time_off(therapist, opening):
@@ -413,7 +415,7 @@ def _time_off(therapist, opening):
 def _time_off_removed(therapist, opening):
     with committed():
         off = _day_off_on(therapist, opening)
-    return lambda: services.remove_time_off(therapist=therapist, time_off_id=off.pk)
+    return lambda: availability.remove_time_off(therapist=therapist, time_off_id=off.pk)
 
 
 def _new_group(therapist, opening):
@@ -462,7 +464,7 @@ def test_a_calendar_change_marks_the_opening_and_the_commit_recomputes_it(
     assert marked_at <= now()  # but due at once
     for callback in callbacks:
         callback()
-    assert stored(therapist) == selectors.next_opening_and_stale_at(therapist)
+    assert stored(therapist) == openings.next_opening_and_stale_at(therapist)
     assert stored(therapist)[0] != before[0]
 
 
@@ -477,13 +479,13 @@ def test_a_failed_recompute_never_fails_a_calendar_change_and_leaves_the_mark(
     def broken(*args, **kwargs):
         raise RuntimeError("recompute failed")
 
-    monkeypatch.setattr(selectors, "next_openings", broken)
+    monkeypatch.setattr(openings, "next_openings", broken)
     with django_capture_on_commit_callbacks(execute=True):
         act()
     assert stored(therapist)[1] <= now()  # still marked: the sweep will see it
     monkeypatch.undo()
-    assert services.refresh_stale_openings() == 1
-    assert stored(therapist)[0] == selectors.next_opening(therapist) != before[0]
+    assert openings.refresh_stale_openings() == 1
+    assert stored(therapist)[0] == openings.next_opening(therapist) != before[0]
 
 
 def test_a_group_that_leaves_the_opening_free_does_not_touch_it(
@@ -500,7 +502,7 @@ def test_a_group_that_leaves_the_opening_free_does_not_touch_it(
     assert not [c for c in callbacks if c.__name__ == "refresh_after_commit"]
     # Not recomputed in place either (to the same answer): the therapist row is not written.
     assert not [q for q in queries if q["sql"].startswith('UPDATE "providers_therapist"')]
-    assert before[0] == selectors.next_opening(therapist)
+    assert before[0] == openings.next_opening(therapist)
 
 
 def test_cancelling_a_group_with_no_meeting_to_come_leaves_the_opening_alone(
@@ -512,7 +514,7 @@ def test_cancelling_a_group_with_no_meeting_to_come_leaves_the_opening_alone(
     meeting = group.meetings.get()
     with time_machine.travel(meeting.end + dt.timedelta(hours=1), tick=False):
         with committed():
-            services.refresh_stale_openings()  # whatever time alone made due
+            openings.refresh_stale_openings()  # whatever time alone made due
         before = stored(therapist)
         with django_capture_on_commit_callbacks(execute=False) as callbacks:
             groups.cancel_group(by=therapist.user, group_id=group.pk, reason="Ending early")

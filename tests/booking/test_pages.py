@@ -12,7 +12,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils.timezone import localdate
 
-from booking import services
+from booking import calendar
+from booking.courses import services
 from booking.models import AvailabilityRule, Booking, CalendarFeed, Session, TimeOff
 from tests.booking.helpers import at, book, bookable_therapist, client_in
 from tests.factories import UserFactory
@@ -606,6 +607,7 @@ def test_the_calendar_feed_serves_the_persons_sessions_by_token_without_login(cl
     person = client_in()
     book(person, bookable_therapist(), at(TUESDAY_DEC_1, 10), weeks=3)
     client.force_login(person)
+    client.post(reverse("booking:rotate_calendar"))  # "Create calendar link"
     page = client.get(reverse("booking:my_calendar")).content.decode()
     feed_url = reverse("booking:calendar_feed", args=[CalendarFeed.objects.get(user=person).token])
     assert feed_url in page
@@ -621,7 +623,7 @@ def test_the_calendar_feed_serves_the_persons_sessions_by_token_without_login(cl
 def test_making_a_new_address_stops_the_old_one(client):
     person = client_in()
     client.force_login(person)
-    client.get(reverse("booking:my_calendar"))
+    client.post(reverse("booking:rotate_calendar"))
     old = CalendarFeed.objects.get(user=person).token
 
     client.post(reverse("booking:rotate_calendar"))
@@ -630,6 +632,53 @@ def test_making_a_new_address_stops_the_old_one(client):
     assert new != old
     assert client.get(reverse("booking:calendar_feed", args=[old])).status_code == 404
     assert client.get(reverse("booking:calendar_feed", args=[new])).status_code == 200
+
+
+def test_the_calendar_page_makes_no_address_until_the_person_asks_for_one(client):
+    person = client_in()
+    client.force_login(person)
+
+    page = client.get(reverse("booking:my_calendar")).content.decode()
+
+    assert not CalendarFeed.objects.filter(user=person).exists()
+    assert f'action="{reverse("booking:rotate_calendar")}"' in page
+    assert "Create calendar link" in page
+    response = client.post(reverse("booking:rotate_calendar"), follow=True)
+    feed = CalendarFeed.objects.get(user=person)
+    assert reverse("booking:calendar_feed", args=[feed.token]) in response.content.decode()
+    assert "Your calendar address is ready" in response.content.decode()
+
+
+def test_the_rotation_page_goes_through_the_feed_service(client, monkeypatch):
+    person = client_in()
+    client.force_login(person)
+    calls = []
+    real = calendar.rotate_feed
+
+    def recording(*, user):
+        calls.append(user.pk)
+        return real(user=user)
+
+    monkeypatch.setattr(calendar, "rotate_feed", recording)
+
+    client.post(reverse("booking:rotate_calendar"))
+    client.post(reverse("booking:rotate_calendar"))
+
+    assert calls == [person.pk, person.pk]
+    assert CalendarFeed.objects.filter(user=person).count() == 1
+
+
+def test_rotating_a_feed_replaces_its_token_and_keeps_one_feed_per_person():
+    person = client_in()
+
+    first = calendar.rotate_feed(user=person)
+    second = calendar.rotate_feed(user=person)
+
+    assert second.pk == first.pk
+    assert second.token != first.token
+    assert calendar.feed_with_token(first.token) is None
+    assert calendar.feed_with_token(second.token).user == person
+    assert calendar.feed_of(person).token == second.token
 
 
 @frozen

@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from booking import groups, services
+from booking.courses import services
+from booking.groups import services as groups
 from providers.models import Therapist
 from tests.booking.group_helpers import group_therapist, make_group
 from tests.booking.helpers import at, book, client_in, next_weekday

@@ -7,7 +7,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from booking import groups
+from booking.groups import services as groups
 from booking.models import Enrolment
 from tests.booking.group_helpers import group_therapist, make_group
 from tests.booking.helpers import client_in

@@ -11,7 +11,8 @@ from django.core import mail
 from django.urls import reverse
 from django.utils.timezone import now
 
-from booking import groups, services
+from booking.courses import services
+from booking.groups import services as groups
 from notifications import dispatch
 from notifications.models import Reminder
 from tests.booking.group_helpers import group_therapist, make_group

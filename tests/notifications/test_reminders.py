@@ -4,7 +4,7 @@ import pytest
 import time_machine
 from django.core import mail
 
-from booking import services
+from booking.courses import services
 from notifications import dispatch
 from notifications.models import Reminder
 from tests.booking.helpers import NY, at, book, bookable_therapist, client_in, next_weekday

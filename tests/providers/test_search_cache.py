@@ -15,8 +15,8 @@ from django.urls import reverse
 from django.utils.timezone import now
 from rest_framework.test import APIClient
 
-from booking import groups
-from booking import services as booking
+from booking import availability, openings
+from booking.groups import services as groups
 from booking.models import TimeOff
 from providers import licensing, search_cache
 from providers.models import Language, License, Modality, Specialty, Therapist
@@ -312,11 +312,11 @@ def test_weekly_hours_and_time_off_change_the_next_opening(api, committed):
     assert first is not None
     day = Therapist.objects.get(pk=therapist.pk).next_opening.date()
     with committed():
-        booking.add_time_off(therapist=therapist, start_date=day, end_date=day)
+        availability.add_time_off(therapist=therapist, start_date=day, end_date=day)
     second = _opening(api, therapist)
     assert second != first
     with committed():
-        booking.set_weekly_hours(therapist=therapist, ranges=[])
+        availability.set_weekly_hours(therapist=therapist, ranges=[])
     assert _opening(api, therapist) is None
 
 
@@ -363,7 +363,7 @@ def test_the_sweep_of_stale_openings_changes_the_answer(api, committed):
     Therapist.objects.filter(pk=therapist.pk).update(next_opening_stale_at=now())
     assert _opening(api, therapist) == first  # the sweep has not run: still cached
     with committed():
-        assert booking.refresh_stale_openings() == 1
+        assert openings.refresh_stale_openings() == 1
     assert _opening(api, therapist) != first
 
 

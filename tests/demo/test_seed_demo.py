@@ -8,8 +8,8 @@ from django.utils.timezone import localdate
 
 from accounts.models import User
 from accounts.places import STATE_TIMEZONES, US_STATES
-from providers.management.commands import seed_demo as seed_demo_command
-from providers.management.commands.seed_demo import (
+from demo.management.commands import seed_demo as seed_demo_command
+from demo.management.commands.seed_demo import (
     DEMO_CLIENTS,
     DEMO_PASSWORD,
     DEMO_THERAPIST_EMAIL,
@@ -188,7 +188,7 @@ def test_a_failed_write_leaves_nothing_behind(monkeypatch):
 
 def test_every_therapist_gets_weekly_hours_and_the_next_opening_the_slot_finder_gives(seeded):
     from booking.models import AvailabilityRule
-    from booking.selectors import next_opening
+    from booking.openings import next_opening
 
     therapists = list(Therapist.objects.all())
     with_hours = set(AvailabilityRule.objects.values_list("therapist_id", flat=True))

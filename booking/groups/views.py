@@ -1,7 +1,7 @@
 """Group pages: browse and join groups (clients), run them (therapists).
 
-Thin, like ``booking.views``: parse with a form, call one service from
-``booking.groups``, render; domain errors become messages beside what they concern.
+Thin, like the course pages: parse with a form, call one service from
+``booking.groups.services``, render; domain errors become messages beside what they concern.
 Rosters and attendance exist only for the group's therapist; anyone else gets a 404.
 """
 
@@ -19,17 +19,17 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
-from booking import group_selectors, groups
 from booking.exceptions import GroupFull, InvalidTransition, NotLicensedInState, SlotConflict
-from booking.group_forms import GroupForm, ReasonForm
+from booking.groups import selectors, services
+from booking.groups.forms import GroupForm, ReasonForm
 from booking.models import Attendance, Enrolment, Group, Session
-from booking.views import (
-    _add_service_errors,
-    _conflict_rows,
-    _dashboard,
-    _error_text,
-    _when,
+from booking.pages import (
+    add_service_errors,
+    conflict_rows,
+    dashboard,
+    error_text,
     therapist_only,
+    when,
 )
 from providers.models import License, Therapist
 from therapy_directory.pagination import filter_links
@@ -41,7 +41,7 @@ def _weekly_label(group: Group, start: dt.datetime | None) -> str:
     """'Wednesdays at 18:00 EST' in the viewer's zone (from the next meeting)."""
     if start is None:
         return ""
-    return f"{_when(start, 'l')}s at {_when(start, 'H:i T')}"
+    return f"{when(start, 'l')}s at {when(start, 'H:i T')}"
 
 
 # --- Browse and join --------------------------------------------------------------------------
@@ -52,13 +52,13 @@ def group_list(request):
     user = request.user
     if "state" not in params and getattr(user, "is_client", False) and user.state:
         params["state"] = user.state  # licensure follows the client: start with theirs
-    search, qs = group_selectors.listed_groups(user, params)
+    search, qs = selectors.listed_groups(user, params)
     page = None
     if search.is_valid():
         page = Paginator(qs, GROUPS_PER_PAGE).get_page(request.GET.get("page"))
         page.object_list = list(page.object_list)
         for group in page.object_list:
-            group.seats_left = group_selectors.seats_left(group)
+            group.seats_left = selectors.seats_left(group)
             group.weekly = _weekly_label(group, group.next_meeting)
     return render(
         request,
@@ -74,8 +74,8 @@ def group_list(request):
 
 
 def _visible_group(request, pk: int) -> Group:
-    visible = group_selectors.groups_visible_to(request.user).filter(pk=pk)
-    group = group_selectors.with_seats(visible, request.user).first()
+    visible = selectors.groups_visible_to(request.user).filter(pk=pk)
+    group = selectors.with_seats(visible, request.user).first()
     if group is None:
         raise Http404
     return group
@@ -88,7 +88,7 @@ def group_detail(request, pk: int):
     blocker = ""
     if getattr(user, "is_client", False) and group.my_status is None:
         try:
-            groups.check_licensure(group, user)
+            services.check_licensure(group, user)
         except NotLicensedInState as exc:
             blocker = exc.detail
     meetings = list(group.meetings.order_by("start"))
@@ -98,7 +98,7 @@ def group_detail(request, pk: int):
         {
             "group": group,
             "meetings": meetings,
-            "seats_left": group_selectors.seats_left(group),
+            "seats_left": selectors.seats_left(group),
             "weekly": _weekly_label(group, group.next_meeting or group.first_meeting),
             "is_own": is_own,
             "can_join": getattr(user, "is_client", False)
@@ -125,7 +125,7 @@ def _client_action(view):
             PermissionDenied,
             ValidationError,
         ) as exc:
-            messages.error(request, _error_text(exc))
+            messages.error(request, error_text(exc))
         else:
             messages.success(request, text)
         return redirect("booking:group_detail", pk=group.pk)
@@ -136,12 +136,12 @@ def _client_action(view):
 
 @_client_action
 def enrol(request, group: Group) -> str:
-    enrolment = groups.enrol(
+    enrolment = services.enrol(
         client=request.user, group_id=group.pk, waitlist=request.POST.get("waitlist") != "0"
     )
     if enrolment.status == Enrolment.Status.ENROLLED:
         return f"You joined “{group.title}”. Its meetings are in your sessions."
-    position = groups.waitlist_position(enrolment)
+    position = services.waitlist_position(enrolment)
     return (
         f"“{group.title}” is full: you are number {position} on the waitlist. "
         "We e-mail you if a seat frees up."
@@ -150,19 +150,19 @@ def enrol(request, group: Group) -> str:
 
 @_client_action
 def leave(request, group: Group) -> str:
-    enrolment = groups.leave(client=request.user, group_id=group.pk)
+    enrolment = services.leave(client=request.user, group_id=group.pk)
     return f"You left “{group.title}”." if enrolment else ""
 
 
 @_client_action
 def accept_offer(request, group: Group) -> str:
-    groups.accept_offer(client=request.user, group_id=group.pk)
+    services.accept_offer(client=request.user, group_id=group.pk)
     return f"The seat is yours: you joined “{group.title}”."
 
 
 @_client_action
 def decline_offer(request, group: Group) -> str:
-    groups.decline_offer(client=request.user, group_id=group.pk)
+    services.decline_offer(client=request.user, group_id=group.pk)
     return "You turned down the seat; it goes to the next person in line."
 
 
@@ -176,22 +176,22 @@ def _licensed_states(therapist: Therapist) -> list[str]:
 
 def _own_group(therapist: Therapist, pk: int) -> Group:
     return get_object_or_404(
-        group_selectors.with_seats(Group.objects.filter(therapist=therapist, pk=pk)), pk=pk
+        selectors.with_seats(Group.objects.filter(therapist=therapist, pk=pk)), pk=pk
     )
 
 
 @therapist_only
 def dashboard_groups(request, therapist: Therapist):
-    own = group_selectors.with_seats(Group.objects.filter(therapist=therapist)).order_by(
+    own = selectors.with_seats(Group.objects.filter(therapist=therapist)).order_by(
         "-start_date", "-id"
     )
     rows = list(own)
     for group in rows:
-        group.seats_left = group_selectors.seats_left(group)
+        group.seats_left = selectors.seats_left(group)
     return render(
         request,
         "booking/groups/dashboard_list.html",
-        _dashboard(therapist, "groups", groups=rows),
+        dashboard(therapist, "groups", groups=rows),
     )
 
 
@@ -199,7 +199,7 @@ def _render_form(request, therapist, form, *, group=None, conflicts=None, status
     return render(
         request,
         "booking/groups/form.html",
-        _dashboard(
+        dashboard(
             therapist,
             "groups",
             form=form,
@@ -214,22 +214,22 @@ def _render_form(request, therapist, form, *, group=None, conflicts=None, status
 def _save_group(request, therapist, form, *, group=None):
     try:
         if group is None:
-            saved = groups.create_group(therapist=therapist, **form.group_fields())
+            saved = services.create_group(therapist=therapist, **form.group_fields())
         else:
-            saved = groups.update_group(group_id=group.pk, by=request.user, **form.group_fields())
+            saved = services.update_group(group_id=group.pk, by=request.user, **form.group_fields())
     except SlotConflict as exc:
         return _render_form(
             request,
             therapist,
             form,
             group=group,
-            conflicts=_conflict_rows(exc),
+            conflicts=conflict_rows(exc),
             status=exc.http_status,
         )
     except ValidationError as exc:
-        _add_service_errors(form, exc)
+        add_service_errors(form, exc)
     except (InvalidTransition, PermissionDenied) as exc:
-        form.add_error(None, _error_text(exc))
+        form.add_error(None, error_text(exc))
     else:
         messages.success(
             request,
@@ -266,7 +266,7 @@ def edit_group(request, therapist: Therapist, pk: int):
     group = _own_group(therapist, pk)
     kwargs = {"therapist": therapist, "licensed_states": _licensed_states(therapist)}
     if request.method == "GET":
-        initial = {f: getattr(group, f) for f in groups.EDITABLE_FIELDS}
+        initial = {f: getattr(group, f) for f in services.EDITABLE_FIELDS}
         initial["modality"] = group.modality.slug
         return _render_form(request, therapist, GroupForm(initial=initial, **kwargs), group=group)
     form = GroupForm(request.POST, **kwargs)
@@ -293,7 +293,7 @@ def dashboard_group(request, therapist: Therapist, pk: int):
         }
         for m in meetings
     ]
-    roster = list(group_selectors.roster(group))
+    roster = list(selectors.roster(group))
     positions = {}
     waiting = [e for e in roster if e.status == "waitlisted"]
     for n, e in enumerate(waiting, start=1):
@@ -303,11 +303,11 @@ def dashboard_group(request, therapist: Therapist, pk: int):
     return render(
         request,
         "booking/groups/dashboard_detail.html",
-        _dashboard(
+        dashboard(
             therapist,
             "groups",
             group=group,
-            seats_left=group_selectors.seats_left(group),
+            seats_left=selectors.seats_left(group),
             rows=rows,
             roster=roster,
             cancel_form=ReasonForm(auto_id="id_cancel_group_%s"),
@@ -329,14 +329,14 @@ def cancel_meeting(request, therapist: Therapist, pk: int, session_pk: int):
         messages.error(request, "Give a reason: the members are told why.")
     else:
         try:
-            groups.cancel_meeting(
+            services.cancel_meeting(
                 by=request.user, session_id=meeting.pk, reason=form.cleaned_data["reason"]
             )
         except (InvalidTransition, ValidationError, PermissionDenied) as exc:
-            messages.error(request, _error_text(exc))
+            messages.error(request, error_text(exc))
         else:
             messages.success(
-                request, f"Cancelled the meeting on {_when(meeting.start)}. Members are told."
+                request, f"Cancelled the meeting on {when(meeting.start)}. Members are told."
             )
     return redirect("booking:dashboard_group", pk=group.pk)
 
@@ -350,9 +350,9 @@ def cancel_group(request, therapist: Therapist, pk: int):
         messages.error(request, "Give a reason: the members are told why.")
     else:
         try:
-            groups.cancel_group(by=request.user, group_id=group.pk, **form.cleaned_data)
+            services.cancel_group(by=request.user, group_id=group.pk, **form.cleaned_data)
         except (InvalidTransition, ValidationError, PermissionDenied) as exc:
-            messages.error(request, _error_text(exc))
+            messages.error(request, error_text(exc))
         else:
             messages.success(request, f"Cancelled “{group.title}”. Members are told.")
     return redirect("booking:dashboard_group", pk=group.pk)
@@ -364,9 +364,9 @@ def remove_member(request, therapist: Therapist, pk: int, enrolment_pk: int):
     group = get_object_or_404(Group, therapist=therapist, pk=pk)
     enrolment = get_object_or_404(Enrolment, group=group, pk=enrolment_pk)
     try:
-        groups.remove_member(by=request.user, enrolment_id=enrolment.pk)
+        services.remove_member(by=request.user, enrolment_id=enrolment.pk)
     except (InvalidTransition, PermissionDenied) as exc:
-        messages.error(request, _error_text(exc))
+        messages.error(request, error_text(exc))
     else:
         messages.success(request, f"Removed {enrolment.client.name} from the group.")
     return redirect("booking:dashboard_group", pk=group.pk)
@@ -390,21 +390,21 @@ def attendance(request, therapist: Therapist, pk: int, session_pk: int):
     if request.method == "POST":
         present = {m.pk: request.POST.get(f"present_{m.pk}") == "1" for m in members}
         try:
-            groups.mark_attendance(by=request.user, session_id=meeting.pk, present=present)
+            services.mark_attendance(by=request.user, session_id=meeting.pk, present=present)
         except (InvalidTransition, ValidationError, PermissionDenied) as exc:
-            messages.error(request, _error_text(exc))
+            messages.error(request, error_text(exc))
         else:
             count = sum(present.values())
             messages.success(
                 request,
-                f"Attendance saved for {_when(meeting.start)}: {count} of {len(present)} present.",
+                f"Attendance saved for {when(meeting.start)}: {count} of {len(present)} present.",
             )
             return redirect("booking:dashboard_group", pk=group.pk)
     rows = [{"client": m, "present": marked.get(m.pk)} for m in members]
     return render(
         request,
         "booking/groups/attendance.html",
-        _dashboard(
+        dashboard(
             therapist,
             "groups",
             group=group,

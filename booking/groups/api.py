@@ -14,8 +14,8 @@ from rest_framework.views import APIView
 
 from accounts.places import STATE_NAMES
 from audit.services import record_staff_view
-from booking import group_selectors, groups
 from booking.api import IsClient
+from booking.groups import selectors, services
 from booking.models import Enrolment, Group, Session
 from providers.api import IsTherapist
 from providers.models import Format, Modality
@@ -88,7 +88,7 @@ class GroupSerializer(serializers.ModelSerializer):
         ]  # fmt: skip
 
     def get_seats_left(self, obj: Group) -> int:
-        return group_selectors.seats_left(obj)
+        return selectors.seats_left(obj)
 
     @extend_schema_field(
         serializers.ChoiceField(choices=["enrolled", "waitlisted", "offered"], allow_null=True)
@@ -133,7 +133,7 @@ class EnrolmentSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(serializers.IntegerField(allow_null=True))
     def get_position(self, obj: Enrolment) -> int | None:
-        return groups.waitlist_position(obj)
+        return services.waitlist_position(obj)
 
 
 class RosterEntrySerializer(serializers.ModelSerializer):
@@ -159,7 +159,7 @@ def _own(request):
 
 
 def _annotated(request, pk: int) -> Group:
-    return group_selectors.with_seats(Group.objects.filter(pk=pk), request.user).get()
+    return selectors.with_seats(Group.objects.filter(pk=pk), request.user).get()
 
 
 class MyGroups(generics.ListCreateAPIView):
@@ -168,7 +168,7 @@ class MyGroups(generics.ListCreateAPIView):
     filter_backends: list = []
 
     def get_queryset(self):
-        return group_selectors.with_seats(_own(self.request), self.request.user).order_by(
+        return selectors.with_seats(_own(self.request), self.request.user).order_by(
             "-start_date", "-id"
         )
 
@@ -176,7 +176,7 @@ class MyGroups(generics.ListCreateAPIView):
     def post(self, request):
         body = GroupWriteSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        group = groups.create_group(therapist=request.user.therapist, **body.validated_data)
+        group = services.create_group(therapist=request.user.therapist, **body.validated_data)
         return Response(
             GroupSerializer(_annotated(request, group.pk)).data, status=status.HTTP_201_CREATED
         )
@@ -197,7 +197,7 @@ class MyGroupItem(APIView):
         self._get(request, pk)
         body = GroupWriteSerializer(data=request.data, partial=partial)
         body.is_valid(raise_exception=True)
-        groups.update_group(group_id=pk, by=request.user, **body.validated_data)
+        services.update_group(group_id=pk, by=request.user, **body.validated_data)
         return Response(GroupDetailSerializer(_annotated(request, pk)).data)
 
     @extend_schema(request=GroupWriteSerializer, responses={200: GroupDetailSerializer})
@@ -230,14 +230,14 @@ class Groups(generics.ListAPIView):
         return super().get(request, *args, **kwargs)
 
     def get_queryset(self):
-        search, qs = group_selectors.listed_groups(self.request.user, self.request.query_params)
+        search, qs = selectors.listed_groups(self.request.user, self.request.query_params)
         if not search.is_valid():
             raise ApiValidationError(search.errors)
         return qs
 
 
 def _visible(request, pk: int) -> Group:
-    group = group_selectors.groups_visible_to(request.user).filter(pk=pk).first()
+    group = selectors.groups_visible_to(request.user).filter(pk=pk).first()
     if group is None:
         raise NotFound("No such group.")
     return group
@@ -258,9 +258,9 @@ class GroupRoster(APIView):
     @extend_schema(responses={200: RosterEntrySerializer(many=True)})
     def get(self, request, pk: int):
         group = Group.objects.filter(pk=pk).first()
-        if group is None or not group_selectors.roster_visible_to(request.user, group):
+        if group is None or not selectors.roster_visible_to(request.user, group):
             raise NotFound("No such group.")
-        roster = list(group_selectors.roster(group))
+        roster = list(selectors.roster(group))
         record_staff_view(
             request, target_type="group", seen=[(e.client_id, group.pk) for e in roster]
         )
@@ -280,7 +280,7 @@ class GroupEnrol(_ClientAction):
         group = _visible(request, pk)
         body = EnrolRequestSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        enrolment = groups.enrol(
+        enrolment = services.enrol(
             client=request.user, group_id=group.pk, waitlist=body.validated_data["waitlist"]
         )
         return Response(EnrolmentSerializer(enrolment).data, status=status.HTTP_201_CREATED)
@@ -290,7 +290,7 @@ class GroupLeave(_ClientAction):
     @extend_schema(request=None, responses={200: EnrolmentSerializer})
     def post(self, request, pk: int):
         group = _visible(request, pk)
-        enrolment = groups.leave(client=request.user, group_id=group.pk)
+        enrolment = services.leave(client=request.user, group_id=group.pk)
         return Response(EnrolmentSerializer(enrolment).data)
 
 
@@ -298,7 +298,7 @@ class GroupAcceptOffer(_ClientAction):
     @extend_schema(request=None, responses={200: EnrolmentSerializer})
     def post(self, request, pk: int):
         group = _visible(request, pk)
-        enrolment = groups.accept_offer(client=request.user, group_id=group.pk)
+        enrolment = services.accept_offer(client=request.user, group_id=group.pk)
         return Response(EnrolmentSerializer(enrolment).data)
 
 
@@ -306,5 +306,5 @@ class GroupDeclineOffer(_ClientAction):
     @extend_schema(request=None, responses={200: EnrolmentSerializer})
     def post(self, request, pk: int):
         group = _visible(request, pk)
-        enrolment = groups.decline_offer(client=request.user, group_id=group.pk)
+        enrolment = services.decline_offer(client=request.user, group_id=group.pk)
         return Response(EnrolmentSerializer(enrolment).data)

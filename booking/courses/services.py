@@ -1,4 +1,5 @@
-"""The only code that changes weekly hours, time off, bookings and sessions.
+"""The only code that changes courses: a client's weekly sessions with one therapist
+(booking, confirming, declining, expiring, cancelling, moving, marking).
 
 Every function is one transaction. Booking locks the therapist row first, so two
 clients racing for one slot are served one after the other and the loser gets a
@@ -8,205 +9,30 @@ clean ``SlotConflict``; the exclusion constraint on ``Session`` is the last line
 from __future__ import annotations
 
 import datetime as dt
-import time
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, connection, transaction
-from django.db.models import DateTimeField, Exists, Func, OuterRef
+from django.db.models import Exists, OuterRef
 from django.utils.timezone import now
-from psycopg2.extras import execute_values
 
 from audit import services as audit
-from booking import selectors, slots
+from booking import openings, slots
 from booking.exceptions import (
     InvalidTransition,
     NotAcceptingClients,
     NotLicensedInState,
     SlotConflict,
 )
-from booking.models import AvailabilityRule, Booking, Session, TimeOff
+from booking.locking import locked_therapist
+from booking.models import Booking, Session
+from booking.schedules import earliest_start, schedule_for
 from notifications import reminders
 from notifications.email import queue_email
-from providers import search_cache
 from providers.models import License, Therapist
 
 PENDING_HOLD = dt.timedelta(hours=getattr(settings, "BOOKING_PENDING_HOLD_HOURS", 48))
-
-
-# --- Weekly hours and time off ------------------------------------------------------
-
-
-def locked_therapist(therapist_id: int) -> Therapist:
-    return Therapist.objects.select_for_update().get(pk=therapist_id)
-
-
-def set_weekly_hours(
-    *, therapist: Therapist, ranges: list[tuple[int, dt.time, dt.time]]
-) -> list[AvailabilityRule]:
-    """Replace all weekly hours. Inverted or overlapping ranges are refused whole."""
-    errors = []
-    by_day: dict[int, list[tuple[dt.time, dt.time]]] = {}
-    for weekday, start, end in ranges:
-        day = dict(AvailabilityRule.WEEKDAYS).get(weekday)
-        if day is None:
-            errors.append(f"{weekday} is not a weekday (0 = Monday … 6 = Sunday).")
-            continue
-        if start >= end:
-            errors.append(f"{day} {start:%H:%M}–{end:%H:%M}: the end must be after the start.")
-            continue
-        by_day.setdefault(weekday, []).append((start, end))
-    for weekday, day_ranges in by_day.items():
-        day_ranges.sort()
-        for (s1, e1), (s2, e2) in zip(day_ranges, day_ranges[1:], strict=False):
-            if s2 < e1:
-                day = dict(AvailabilityRule.WEEKDAYS)[weekday]
-                errors.append(
-                    f"{day} {s1:%H:%M}–{e1:%H:%M} overlaps {s2:%H:%M}–{e2:%H:%M}: "
-                    "merge them into one range."
-                )
-    if errors:
-        raise ValidationError(errors)
-    with transaction.atomic():
-        therapist = locked_therapist(therapist.pk)
-        AvailabilityRule.objects.filter(therapist=therapist).delete()
-        rules = AvailabilityRule.objects.bulk_create(
-            [AvailabilityRule(therapist=therapist, weekday=w, start=s, end=e) for w, s, e in ranges]
-        )
-        opening_may_change(therapist)
-    return sorted(rules, key=lambda r: (r.weekday, r.start))
-
-
-def add_time_off(
-    *, therapist: Therapist, start_date: dt.date, end_date: dt.date, note: str = ""
-) -> TimeOff:
-    """Whole days off. Sessions already booked in them stay: the therapist decides."""
-    if end_date < start_date:
-        raise ValidationError({"end_date": "The last day off cannot be before the first."})
-    if (end_date - start_date).days > 366:
-        raise ValidationError({"end_date": "Time off longer than a year: split it up."})
-    with transaction.atomic():
-        therapist = locked_therapist(therapist.pk)
-        time_off = TimeOff.objects.create(
-            therapist=therapist, start_date=start_date, end_date=end_date, note=note
-        )
-        opening_may_change(therapist)
-    return time_off
-
-
-def remove_time_off(*, therapist: Therapist, time_off_id: int) -> None:
-    with transaction.atomic():
-        therapist = locked_therapist(therapist.pk)
-        deleted, _ = TimeOff.objects.filter(therapist=therapist, pk=time_off_id).delete()
-        if not deleted:
-            raise TimeOff.DoesNotExist
-        opening_may_change(therapist)
-
-
-class _ClockTimestamp(Func):
-    """The real time when the statement runs (not the transaction's start): two marks of
-    one therapist's row, serialised by its lock, never get the same value."""
-
-    function = "clock_timestamp"
-    template = "clock_timestamp()"
-    output_field = DateTimeField()
-
-
-def opening_may_change(therapist: Therapist, *, taken: list[Session] | None = None) -> None:
-    """Inside a transaction that changed the therapist's calendar (hours, time off,
-    sessions, group meetings): mark the stored next opening stale and recompute it after
-    commit, outside every lock. The one way every writer keeps the opening right: the
-    recompute stores its answer only if the mark is still the one it read, and a failed
-    recompute leaves the mark for the beat's sweep without failing the change.
-
-    ``taken``: the new sessions of a booking or a group, with ``therapist`` read under
-    its lock.
-    Taking time can only move the opening when a new session covers it, so a fresh
-    opening (or a fresh "none") that none of them covers is left alone."""
-    if taken is not None and therapist.next_opening_stale_at is not None:
-        fresh = therapist.next_opening_stale_at > now()
-        opening = therapist.next_opening
-        length = dt.timedelta(minutes=therapist.session_minutes)
-        if fresh and (
-            opening is None
-            or not any(s.start < opening + length and opening < s.end for s in taken)
-        ):
-            return
-    Therapist.objects.filter(pk=therapist.pk).update(next_opening_stale_at=_ClockTimestamp())
-    # robust: a failure here must not fail the request whose change has committed; the
-    # mark stays, and the beat's sweep recomputes it.
-    therapist_id = therapist.pk
-
-    def refresh_after_commit() -> None:  # a function: Django logs a failure by its name
-        refresh_stale_opening(therapist_id)
-
-    transaction.on_commit(refresh_after_commit, robust=True)
-
-
-def refresh_stale_opening(therapist_id: int) -> None:
-    """Recompute one therapist's opening after the change that marked it has committed.
-    A change marked while this runs keeps the row stale: its own call recomputes it."""
-    refresh_openings(list(Therapist.objects.filter(pk=therapist_id).only(*OPENING_FIELDS)))
-
-
-def refresh_openings(therapists: list[Therapist]) -> int:
-    """Recompute the openings of these therapists (read with at least ``OPENING_FIELDS``)
-    in bulk: three reads for all of them, then one UPDATE that only touches a row still
-    marked as it was when it was read. Returns how many were stored."""
-    if not therapists:
-        return 0
-    found = selectors.next_openings(therapists)
-    rows = [
-        (t.pk, *found[t.pk], t.next_opening_stale_at)
-        for t in therapists  # (id, opening, stale_at, the stale_at read)
-    ]
-    with connection.cursor() as cursor:
-        execute_values(
-            cursor.cursor,  # psycopg2's own: one statement for the whole batch
-            "UPDATE providers_therapist AS t "
-            "SET next_opening = v.opening, next_opening_stale_at = v.stale_at "
-            "FROM (VALUES %s) AS v (id, opening, stale_at, was) "
-            "WHERE t.id = v.id AND t.next_opening_stale_at IS NOT DISTINCT FROM v.was",
-            rows,
-            template="(%s, %s::timestamptz, %s::timestamptz, %s::timestamptz)",
-            page_size=len(rows),
-        )
-        stored = cursor.cursor.rowcount
-    # No signal for execute_values: a changed opening changes the cards and the order.
-    if stored and any(found[t.pk][0] != t.next_opening for t in therapists):
-        search_cache.bump_directory_version()
-    return stored
-
-
-OPENING_FIELDS = (
-    "id", "timezone", "session_minutes", "slot_step_minutes", "notice_hours",
-    "next_opening", "next_opening_stale_at",
-)  # fmt: skip
-
-
-def refresh_stale_openings(*, batch: int = 1000, seconds: float = 200) -> int:
-    """The beat's sweep: recompute, in bulk batches, every therapist whose opening is due
-    (a calendar change marked it, or time has moved past it); the rest are not read.
-    Stops starting new batches after ``seconds`` (the task's time limit is 300 s); the
-    next run goes on with the rest, oldest mark first."""
-    due_by = now()
-    until = time.monotonic() + seconds
-    done = 0
-    while time.monotonic() < until:
-        ids = list(
-            Therapist.objects.filter(next_opening_stale_at__lte=due_by)
-            .order_by("next_opening_stale_at")
-            .values_list("id", flat=True)[:batch]
-        )
-        if not ids:
-            break
-        done += refresh_openings(list(Therapist.objects.filter(pk__in=ids).only(*OPENING_FIELDS)))
-        # A row changed meanwhile keeps its new mark; a recomputed one is due later
-        # than due_by: neither is picked again by this run.
-        if len(ids) < batch:
-            break
-    return done
 
 
 # --- Booking a course ----------------------------------------------------------------
@@ -276,11 +102,9 @@ def book_course(
         if not therapist.accepting_new_clients and not _is_returning(client, therapist):
             raise NotAcceptingClients(therapist_name=therapist.display_name)
         window_start, window_end = _course_window(start, weeks)
-        schedule = selectors.schedule_for(
-            therapist, window_start=window_start, window_end=window_end
-        )
+        schedule = schedule_for(therapist, window_start=window_start, window_end=window_end)
         conflicts = slots.course_conflicts(
-            schedule, start, weeks, earliest=selectors.earliest_start(therapist)
+            schedule, start, weeks, earliest=earliest_start(therapist)
         )
         if conflicts:
             raise SlotConflict(conflicts)
@@ -323,7 +147,7 @@ def book_course(
             if "session_no_double_booking" not in str(exc):
                 raise
             raise SlotConflict([(start, "taken")]) from exc
-        opening_may_change(therapist, taken=sessions)
+        openings.mark_stale(therapist, taken=sessions)
         if confirmed:
             _schedule_reminders(booking)
         _notify(booking, "requested" if not confirmed else "confirmed", first=sessions[0])
@@ -445,7 +269,7 @@ def decline_booking(*, booking_id: int, by, reason: str = "") -> Booking:
         booking.sessions.filter(status=Session.Status.PENDING).update(
             status=Session.Status.DECLINED
         )
-        opening_may_change(booking.therapist)
+        openings.mark_stale(booking.therapist)
         _notify(booking, "declined")
         _audit(audit.Action.BOOKING_DECLINED, booking, by=by)
     return booking
@@ -477,7 +301,7 @@ def expire_pending_bookings(*, at: dt.datetime | None = None) -> int:
             if booking is None:
                 continue
             _expire(booking)
-            opening_may_change(booking.therapist)
+            openings.mark_stale(booking.therapist)
             _notify(booking, "expired")
             _audit(audit.Action.BOOKING_EXPIRED, booking, by=None)
             expired += 1
@@ -532,7 +356,7 @@ def cancel_session(*, session_id: int, by, reason: str = "") -> Session:
                 "This session has already started; it cannot be cancelled.", status=session.status
             )
         _cancel_sessions(booking, [session], by=by, reason=reason)
-        opening_may_change(booking.therapist)
+        openings.mark_stale(booking.therapist)
         _notify(booking, "session_cancelled", sessions=[session], by=by)
         _audit(audit.Action.SESSION_CANCELLED, session, by=by, late=session.late_cancellation)
     return session
@@ -552,7 +376,7 @@ def cancel_booking(*, booking_id: int, by, reason: str = "") -> Booking:
                 "This course has no upcoming sessions left to cancel.", status=booking.status
             )
         _cancel_sessions(booking, remaining, by=by, reason=reason)
-        opening_may_change(booking.therapist)
+        openings.mark_stale(booking.therapist)
         _notify(booking, "booking_cancelled", sessions=remaining, by=by)
         _audit(audit.Action.BOOKING_CANCELLED, booking, by=by, sessions=[s.pk for s in remaining])
     return booking
@@ -577,14 +401,14 @@ def move_booking(*, booking_id: int, by, start: dt.datetime) -> Booking:
             )
         weeks = len(remaining)
         window_start, window_end = _course_window(start, weeks)
-        schedule = selectors.schedule_for(
+        schedule = schedule_for(
             therapist,
             window_start=window_start,
             window_end=window_end,
             ignore_booking_id=booking.pk,
         )
         conflicts = slots.course_conflicts(
-            schedule, start, weeks, earliest=selectors.earliest_start(therapist)
+            schedule, start, weeks, earliest=earliest_start(therapist)
         )
         if conflicts:
             raise SlotConflict(conflicts)
@@ -604,7 +428,7 @@ def move_booking(*, booking_id: int, by, start: dt.datetime) -> Booking:
                 cursor.execute("SET CONSTRAINTS session_no_double_booking IMMEDIATE")
         except IntegrityError as exc:
             raise SlotConflict([(start, "taken")]) from exc
-        opening_may_change(therapist)
+        openings.mark_stale(therapist)
         _notify(booking, "moved", sessions=remaining, by=by)
         _audit(audit.Action.BOOKING_MOVED, booking, by=by, sessions=[s.pk for s in remaining])
     return booking

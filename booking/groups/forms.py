@@ -1,4 +1,4 @@
-"""Forms for the group pages. They only parse input; ``booking.groups`` decides."""
+"""Forms for the group pages. They only parse input; ``booking.groups.services`` decides."""
 
 from __future__ import annotations
 

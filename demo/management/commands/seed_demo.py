@@ -37,12 +37,14 @@ from django.db import connection, transaction
 from django.db.models import NOT_PROVIDED
 from django.utils.text import slugify
 from django.utils.timezone import localdate, now
+from faker import Faker
 
 from accounts.models import User
 from accounts.places import STATE_NAMES, STATE_TIMEZONES, US_STATES
-from booking import services as booking_services
 from booking import slots
-from booking.exceptions import NotAcceptingClients, SlotConflict
+from booking.courses import services as courses
+from booking.exceptions import GroupFull, NotAcceptingClients, NotLicensedInState, SlotConflict
+from booking.groups import services as groups
 from booking.models import AvailabilityRule
 from providers import search_cache
 from providers.models import (
@@ -518,8 +520,6 @@ HOURS_TEMPLATES = _Picker(
 def _name_pools(seed: int) -> dict[str, list[str]]:
     """Names drawn once per run from Faker (seeded): repeats are kept, so common names stay
     common when therapists pick from the pools."""
-    from faker import Faker
-
     en, es = Faker("en_US"), Faker("es_MX")
     en.seed_instance(seed)
     es.seed_instance(seed)
@@ -727,7 +727,7 @@ class DemoBuilder:
             self._license(therapist_id, state, profession, sure=sure)
 
     def _next_opening(self, hours, timezone, session_minutes, step, notice_hours):
-        """What booking.services.refresh_openings would store for a therapist with no
+        """What booking.openings.refresh_openings would store for a therapist with no
         sessions and no time off yet: the slot finder's first free start, and when it goes
         stale. Therapists share a handful of patterns, so each is computed once."""
         key = (hours, timezone, session_minutes, step, notice_hours)
@@ -748,7 +748,7 @@ class DemoBuilder:
             )
             if found:
                 stale_at = found[0] - dt.timedelta(hours=notice_hours)
-            else:  # as booking.selectors.next_opening_and_stale_at: the next local midnight
+            else:  # as booking.openings.next_opening_and_stale_at: the next local midnight
                 tomorrow = self.now.astimezone(tz).date() + dt.timedelta(days=1)
                 stale_at = dt.datetime.combine(tomorrow, dt.time()).replace(tzinfo=tz)
             self.openings[key] = (found[0] if found else None, stale_at)
@@ -925,7 +925,7 @@ def _book_demo_courses() -> list[str]:
             continue
         modality = "ipt" if who.modalities.filter(slug="ipt").exists() else who.modalities.first()
         try:
-            booking = booking_services.book_course(
+            booking = courses.book_course(
                 client=client,
                 therapist_id=who.pk,
                 start=who.next_opening,
@@ -936,7 +936,7 @@ def _book_demo_courses() -> list[str]:
         except (SlotConflict, NotAcceptingClients):
             continue
         if confirm and booking.status == "pending":
-            booking_services.confirm_booking(booking_id=booking.pk, by=who.user)
+            courses.confirm_booking(booking_id=booking.pk, by=who.user)
         done.append(f"{client.email}: {weeks} week(s) with {who.display_name}")
     done += _demo_group(therapist, ny_client)
     return done
@@ -945,9 +945,6 @@ def _book_demo_courses() -> list[str]:
 def _demo_group(therapist: Therapist, client: User) -> list[str]:
     """A weekly grief group the demo therapist runs (evenings, by video) with the NY
     demo client enrolled, created through the group services like any other."""
-    from booking import groups
-    from booking.exceptions import GroupFull, NotLicensedInState
-
     tz = ZoneInfo(therapist.timezone)
     today = now().astimezone(tz).date()
     start_date = today + dt.timedelta(days=(2 - today.weekday()) % 7 + 7)  # a Wednesday

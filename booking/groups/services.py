@@ -25,8 +25,9 @@ from django.utils.timezone import now
 
 from accounts.places import STATE_NAMES
 from audit import services as audit
-from booking import slots
+from booking import openings, slots
 from booking.exceptions import GroupFull, InvalidTransition, NotLicensedInState, SlotConflict
+from booking.locking import locked_therapist
 from booking.models import (
     ACTIVE_SESSION_STATES,
     LIVE_ENROLMENT_STATES,
@@ -36,7 +37,6 @@ from booking.models import (
     Group,
     Session,
 )
-from booking.services import locked_therapist, opening_may_change
 from notifications import reminders
 from notifications.email import queue_email
 from providers.models import Format, License, Modality, Therapist
@@ -223,7 +223,7 @@ def create_group(*, therapist: Therapist, **fields) -> Group:
         for meeting in meetings:
             meeting.therapist = therapist
         reminders.schedule_reminders(sessions=meetings, recipient=therapist.user)
-        opening_may_change(therapist, taken=meetings)
+        openings.mark_stale(therapist, taken=meetings)
     return group
 
 
@@ -351,7 +351,7 @@ def _reschedule(group: Group, therapist: Therapist) -> None:
     members = _members(group)
     for member in members:
         reminders.schedule_reminders(sessions=fresh, recipient=member)
-    opening_may_change(therapist)  # moved or dropped meetings free time: always
+    openings.mark_stale(therapist)  # moved or dropped meetings free time: always
     _notify_members(
         group, "rescheduled", members=members, meetings=sorted(moved + fresh, key=lambda m: m.start)
     )
@@ -653,7 +653,7 @@ def cancel_meeting(*, by, session_id: int, reason: str) -> Session:
         if meeting.start <= now():
             raise InvalidTransition("This meeting has already started.", status=meeting.status)
         _cancel_meetings([meeting], by=by, reason=reason)
-        opening_may_change(group.therapist)
+        openings.mark_stale(group.therapist)
         _notify_members(group, "meeting_cancelled", meetings=[meeting], reason=reason)
         audit.record(action=audit.Action.MEETING_CANCELLED, actor=by, target=meeting)
     return meeting
@@ -705,7 +705,7 @@ def cancel_group(*, by, group_id: int, reason: str) -> Group:
             enrolment.group = group
             _end(enrolment, Enrolment.Status.REMOVED, by=by)
         if upcoming:  # only meetings still to come held the therapist's time
-            opening_may_change(therapist)
+            openings.mark_stale(therapist)
         _notify_members(group, "group_cancelled", members=members, meetings=upcoming, reason=reason)
         audit.record(
             action=audit.Action.GROUP_CANCELLED,

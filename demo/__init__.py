@@ -1,0 +1,1 @@
+"""Realistic demo data for every app: ``manage.py seed_demo``."""
