@@ -626,33 +626,3 @@ def test_the_cached_api_answer_has_the_uncached_headers(api, settings):
     assert indented.content.startswith(b'{\n  "count"')  # another media type, another entry
     browsable = api.get(API, {"state": "CA"}, HTTP_ACCEPT="text/html")
     assert browsable.status_code == 200 and b"<html" in browsable.content
-
-
-@pytest.mark.parametrize(
-    "zone", ["America/New_York", "America/Los_Angeles", "Pacific/Honolulu", "Asia/Kolkata"]
-)
-def test_the_cards_opening_labels_are_what_the_date_filters_gave(zone):
-    from django.template import Context, Template
-
-    from providers.views import _with_opening_labels
-
-    filters = Template(
-        "{% load tz %}{% timezone zone %}<time datetime=\"{{ d|utc|date:'c' }}\">"
-        '{{ d|date:"D M j, H:i T" }}</time>{% endtimezone %}'
-    )
-    for moment in [
-        dt.datetime(2031, 1, 6, 15, 0, tzinfo=dt.UTC),
-        dt.datetime(2031, 3, 9, 6, 30, tzinfo=dt.UTC),  # around the spring change
-        dt.datetime(2031, 7, 4, 23, 45, tzinfo=dt.UTC),
-        dt.datetime(2031, 11, 2, 5, 15, 30, 120000, tzinfo=dt.UTC),  # seconds and micros
-    ]:
-        therapist = Therapist(next_opening=moment)
-        (labelled,) = _with_opening_labels([therapist], zone)
-        ours = f'<time datetime="{labelled.opening_utc}">{labelled.opening_label}</time>'
-        theirs = filters.render(Context({"d": moment, "zone": zone}))
-        if theirs.endswith(" </time>"):
-            # Django's "T" is empty in the repeated hour of a fall-back night (01:15 on
-            # 2 November in New York, ambiguous): the card keeps the zone's label there.
-            assert zone == "America/New_York" and moment.month == 11
-            theirs = theirs.replace(" </time>", " EDT</time>")
-        assert ours == theirs
