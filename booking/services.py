@@ -175,7 +175,7 @@ def refresh_openings(therapists: list[Therapist]) -> int:
         stored = cursor.cursor.rowcount
     # No signal for execute_values: a changed opening changes the cards and the order.
     if stored and any(found[t.pk][0] != t.next_opening for t in therapists):
-        search_cache.bump_directory_version()
+        search_cache.directory_changed()
     return stored
 
 
