@@ -90,9 +90,9 @@ def refresh_openings(therapists: list[Therapist]) -> int:
             page_size=len(rows),
         )
         stored = cursor.cursor.rowcount
-    # No signal for execute_values: a changed opening changes the cards and the order.
+    # A changed opening changes the cards and the order of a search.
     if stored and any(found[t.pk][0] != t.next_opening for t in therapists):
-        search_cache.bump_directory_version()
+        search_cache.directory_changed()
     return stored
 
 

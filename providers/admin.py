@@ -2,25 +2,43 @@ from django.contrib import admin
 from django.urls import reverse
 from django.utils.html import format_html
 
+from providers import search_cache
 from providers.models import Language, License, LicenseDecision, Modality, Specialty, Therapist
 
 
+class ReferenceListAdmin(admin.ModelAdmin):
+    """A list the search filters offer and the result cards name: an edit here changes
+    search answers (the admin runs each change in one transaction)."""
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        search_cache.directory_changed()
+
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        search_cache.directory_changed()
+
+    def delete_queryset(self, request, queryset):
+        super().delete_queryset(request, queryset)
+        search_cache.directory_changed()
+
+
 @admin.register(Modality)
-class ModalityAdmin(admin.ModelAdmin):
+class ModalityAdmin(ReferenceListAdmin):
     list_display = ("name", "slug")
     search_fields = ("name", "slug")
     prepopulated_fields = {"slug": ("name",)}
 
 
 @admin.register(Specialty)
-class SpecialtyAdmin(admin.ModelAdmin):
+class SpecialtyAdmin(ReferenceListAdmin):
     list_display = ("name", "slug")
     search_fields = ("name", "slug")
     prepopulated_fields = {"slug": ("name",)}
 
 
 @admin.register(Language)
-class LanguageAdmin(admin.ModelAdmin):
+class LanguageAdmin(ReferenceListAdmin):
     list_display = ("name", "code")
     search_fields = ("name", "code")
 

@@ -17,7 +17,6 @@ from django_filters.fields import ModelChoiceField, ModelChoiceIterator
 
 from accounts.places import US_STATES
 from providers.models import Format, Language, Modality, Specialty, Therapist
-from providers.widgets import PythonFormRenderer, PythonRenderedSelect
 
 
 class ListedModelChoiceIterator(ModelChoiceIterator):
@@ -68,17 +67,11 @@ class ListedModelChoiceFilter(django_filters.ModelChoiceFilter):
     field_class = ListedModelChoiceField
 
 
-# The filters' form renders its labels and inputs in Python (``providers.widgets``): one
-# renderer for the process, as Django's default renderer is.
-SEARCH_FORM_RENDERER = PythonFormRenderer()
-
-
 class TherapistFilter(django_filters.FilterSet):
     """Narrows any therapist queryset to the findable ones (a verified, unexpired license:
     in the chosen state, or anywhere) and applies the chosen filters."""
 
     state = django_filters.ChoiceFilter(
-        widget=PythonRenderedSelect,
         label="State you live in",
         choices=US_STATES,
         method="filter_state",
@@ -86,7 +79,6 @@ class TherapistFilter(django_filters.FilterSet):
         help_text="Therapists licensed (and verified) to treat clients in this state.",
     )
     modality = ListedModelChoiceFilter(
-        widget=PythonRenderedSelect,
         label="Therapy",
         queryset=Modality.objects.all(),
         to_field_name="slug",
@@ -94,7 +86,6 @@ class TherapistFilter(django_filters.FilterSet):
         empty_label="Any therapy",
     )
     specialty = ListedModelChoiceFilter(
-        widget=PythonRenderedSelect,
         label="Focus",
         queryset=Specialty.objects.all(),
         to_field_name="slug",
@@ -102,14 +93,12 @@ class TherapistFilter(django_filters.FilterSet):
         empty_label="Any focus",
     )
     format = django_filters.ChoiceFilter(
-        widget=PythonRenderedSelect,
         label="Format",
         choices=Format.choices,
         method="filter_format",
         empty_label="Any format",
     )
     language = ListedModelChoiceFilter(
-        widget=PythonRenderedSelect,
         label="Language",
         queryset=Language.objects.all(),
         to_field_name="code",
@@ -127,7 +116,6 @@ class TherapistFilter(django_filters.FilterSet):
     )
     q = django_filters.CharFilter(label="Name or keywords", method="filter_q", max_length=100)
     ordering = django_filters.ChoiceFilter(
-        widget=PythonRenderedSelect,
         label="Sort by",
         choices=[
             ("name", "Name"),
@@ -180,8 +168,7 @@ class TherapistFilter(django_filters.FilterSet):
             # A filter's field is built from its copy (a list filter's queryset is not
             # callable here: no request is needed), leaving the declared filters as they are.
             fields = {name: copy.deepcopy(f).field for name, f in cls.base_filters.items()}
-            attrs = {**fields, "default_renderer": SEARCH_FORM_RENDERER}
-            form_class = type(f"{cls.__name__}Form", (cls._meta.form,), attrs)
+            form_class = type(f"{cls.__name__}Form", (cls._meta.form,), fields)
             cls._shared_form_class = form_class
         return form_class
 

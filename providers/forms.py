@@ -15,7 +15,6 @@ from providers.models import (
     License,
     Therapist,
 )
-from providers.widgets import PythonRenderedSelectMixin
 
 # The search panel, in the order a person narrows things down: where they live first.
 SEARCH_FIELD_ORDER = [
@@ -32,7 +31,7 @@ SEARCH_FIELD_ORDER = [
 ]
 
 
-class AcceptingSelect(PythonRenderedSelectMixin, forms.NullBooleanSelect):
+class AcceptingSelect(forms.NullBooleanSelect):
     """Yes / no / either, with an empty value for "either" so it stays out of the URL."""
 
     def __init__(self, attrs=None):

@@ -49,13 +49,15 @@ def submit_license(
         raise ValidationError(errors)
     try:
         with transaction.atomic():
-            return License.objects.create(
+            license = License.objects.create(
                 therapist=therapist,
                 state=state,
                 license_type=license_type,
                 number=number,
                 expires_on=expires_on,
             )
+            search_cache.directory_changed()
+            return license
     except IntegrityError as exc:
         if "license_one_pending_per_state_type" not in str(exc):
             raise
@@ -90,6 +92,7 @@ def verify_license(*, license_id: int, by, source: str) -> License:
         license.status = License.Status.VERIFIED
         license.verified_on = today
         license.save(update_fields=["status", "verified_on"])
+        search_cache.directory_changed()
         LicenseDecision.objects.create(
             license=license,
             action=LicenseDecision.Action.VERIFIED,
@@ -122,6 +125,7 @@ def reject_license(*, license_id: int, by, reason: str) -> License:
             )
         license.status = License.Status.REJECTED
         license.save(update_fields=["status"])
+        search_cache.directory_changed()
         LicenseDecision.objects.create(
             license=license,
             action=LicenseDecision.Action.REJECTED,
@@ -152,7 +156,7 @@ def expire_licenses(*, today: dt.date | None = None) -> int:
         if not ids:
             return 0
         License.objects.filter(id__in=ids).update(status=License.Status.EXPIRED)
-        search_cache.bump_directory_version()  # .update() sends no signal
+        search_cache.directory_changed()
         at = now()
         LicenseDecision.objects.bulk_create(
             [

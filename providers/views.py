@@ -3,7 +3,6 @@ license queue. Views parse input, call one selector or service, and render."""
 
 from __future__ import annotations
 
-import datetime as dt
 import zoneinfo
 
 from django.conf import settings
@@ -13,11 +12,9 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import Prefetch
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
-from django.utils.dates import MONTHS_3, WEEKDAYS_ABBR
-from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.decorators import staff_required
@@ -31,7 +28,6 @@ from providers.forms import (
     prepare_search_form,
 )
 from providers.models import License, LicenseDecision, Therapist
-from providers.search_page import render_cards, render_fields
 from providers.selectors import search_therapists, therapist_profile
 from therapy_directory import clock
 from therapy_directory.pagination import filter_links
@@ -55,61 +51,20 @@ def _viewer_timezone(request) -> str:
 
 
 def search(request):
-    """The directory search. Its filters and results (the same for every viewer in one
-    zone) come from the search cache when an identical search was answered since the
-    directory last changed; anonymous visitors with no messages waiting get the whole
-    cached page (their page chrome is the same for all). Signed-in visitors get their own
-    chrome around the cached part. Invalid filters are never cached."""
+    """The directory search. Its filters and results are the same for every viewer in one
+    zone: they come from the search cache when an identical search was answered since the
+    directory last changed. Invalid filters are never cached."""
     viewer_tz = _viewer_timezone(request)
-    parts = [("tz", viewer_tz), *search_cache.query_parts(request.GET)]
-    whole_page = search_cache.enabled() and _same_chrome_for_all(request)
-    if whole_page:
-        page_key, cached_page = search_cache.lookup("html-page", parts)
-        if cached_page is not None:
-            return HttpResponse(cached_page)
-    key, cached = search_cache.lookup("html-results", parts)
+    key, cached = search_cache.lookup(
+        "page", [("tz", viewer_tz), *search_cache.query_parts(request.GET)]
+    )
     if cached is None:
         content, state_name, valid = _search_results(request.GET, viewer_tz)
         if valid:
-            search_cache.store(key, (str(content), state_name))
+            search_cache.store(key, (content, state_name))
     else:
-        (content, state_name), valid = cached, True
-    response = render(
-        request,
-        "providers/search.html",
-        # ``content`` is our own template's output (autoescaped), kept as text in the cache.
-        {"content": mark_safe(content), "state_name": state_name},  # noqa: S308  # nosec B308 B703
-    )
-    if whole_page and valid and not request.META.get("CSRF_COOKIE_NEEDS_UPDATE"):
-        search_cache.store(page_key, response.content)
-    return response
-
-
-def _same_chrome_for_all(request) -> bool:
-    """Anonymous, with no message waiting: the page around the results is the same for
-    every such visitor (no user nav, no CSRF token, no messages)."""
-    if request.user.is_authenticated:
-        return False
-    storage = getattr(request, "_messages", None)
-    return storage is None or len(storage) == 0  # len() peeks: it does not consume them
-
-
-def _with_opening_labels(therapists: list, viewer_tz: str) -> list:
-    """Each card's next opening as the template showed it with ``|utc|date:'c'`` and, in
-    the viewer's zone, ``|date:"D M j, H:i T"`` (tested equal): formatted here, the 20
-    cards' two date filters were ~2 ms of a search's Python (BENCHMARKS.md, "Search")."""
-    zone = zoneinfo.ZoneInfo(viewer_tz)
-    for therapist in therapists:
-        opening = therapist.next_opening
-        if opening is None:
-            continue
-        therapist.opening_utc = opening.astimezone(dt.UTC).isoformat()
-        local = opening.astimezone(zone)
-        therapist.opening_label = (
-            f"{WEEKDAYS_ABBR[local.weekday()]} {MONTHS_3[local.month].title()} {local.day}, "
-            f"{local:%H:%M} {local.tzname()}"
-        )
-    return therapists
+        content, state_name = cached  # a SafeString stays one through the cache
+    return render(request, "providers/search.html", {"content": content, "state_name": state_name})
 
 
 def _search_results(params, viewer_tz: str) -> tuple[str, str, bool]:
@@ -123,7 +78,6 @@ def _search_results(params, viewer_tz: str) -> tuple[str, str, bool]:
     if form.is_valid():
         paginator = Paginator(filterset.qs, SEARCH_PAGE_SIZE)
         page = paginator.get_page(params.get("page"))
-        page.object_list = _with_opening_labels(list(page.object_list), viewer_tz)
         state_name = STATE_NAMES.get(form.cleaned_data.get("state") or "", "")
     content = render_to_string(
         "providers/_search_content.html",
@@ -131,9 +85,7 @@ def _search_results(params, viewer_tz: str) -> tuple[str, str, bool]:
             "filterset": filterset,
             "form": form,
             "fields": fields,
-            "filter_fields": render_fields(fields),
             "page": page,
-            "cards": render_cards(page.object_list) if page else "",
             "page_range": (
                 page.paginator.get_elided_page_range(page.number, on_each_side=1, on_ends=1)
                 if page

@@ -45,9 +45,9 @@ def _reference_data(request):
 def _fast_and_inline(settings):
     # Argon2 is slow by design; tests hash many passwords.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    # Writes inside a test's transaction never commit, so never bump the search cache's
-    # directory version: the cache is off unless a test turns it on
-    # (tests/providers/test_search_cache.py).
+    # Writes inside a test's transaction never commit, so never move the search cache's
+    # directory version on: the cache is off unless a test turns it on
+    # (tests/providers/test_search_cache.py, test_directory_changed.py).
     settings.SEARCH_CACHE_SECONDS = 0
     from therapy_directory.celery import app
 

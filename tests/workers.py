@@ -70,7 +70,9 @@ class CeleryProcesses:
         }
         self.processes: list[subprocess.Popen] = []
         self.logs: list[Path] = []
-        self.sender = Celery(broker=broker)
+        # Not the current app: tasks the code under test queues afterwards stay on
+        # the project's app (eager in tests), not on this broker that the test stops.
+        self.sender = Celery(broker=broker, set_as_current=False)
 
     def _start(self, args: list[str]) -> subprocess.Popen:
         log = ROOT / ".data" / f"{self.queue}-{len(self.logs)}.log"

@@ -143,11 +143,6 @@ else:
 # Search answers (page and API) cached for this long, keyed by a directory version that
 # every write to the directory bumps on commit (providers/search_cache.py); 0: off.
 SEARCH_CACHE_SECONDS = env.int("SEARCH_CACHE_SECONDS", default=60)
-# With Redis, each process answers a repeated search from its own memory (up to this many
-# bytes of answers) under the directory version it read less than this many seconds ago:
-# another process's write reaches its searches within that time (0: ask Redis every time).
-SEARCH_CACHE_LOCAL_SECONDS = env.float("SEARCH_CACHE_LOCAL_SECONDS", default=1.0)
-SEARCH_CACHE_LOCAL_BYTES = env.int("SEARCH_CACHE_LOCAL_BYTES", default=32 * 1024 * 1024)
 
 # --- Accounts --------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"

@@ -1031,7 +1031,7 @@ class Command(BaseCommand):
                 with connection.cursor() as cursor:
                     cursor.execute(f"SET CONSTRAINTS {foreign_keys} DEFERRED")
             booked = _book_demo_courses() if builder.demo_therapist else []
-            search_cache.bump_directory_version()  # COPY sends no signals
+            search_cache.directory_changed()
         with connection.cursor() as cursor:
             # Fresh planner statistics, so the directory's searches are fast right away.
             for table in tables:
