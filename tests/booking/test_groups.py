@@ -139,8 +139,9 @@ def test_capacity_is_one_to_fifty(therapist):
         make_group(therapist, capacity=0)
     with pytest.raises(ValidationError):
         make_group(therapist, capacity=51)
+    full = make_group(therapist, capacity=50)
     with pytest.raises(IntegrityError), transaction.atomic():
-        Group.objects.filter(pk=make_group(therapist, capacity=50).pk).update(capacity=51)
+        Group.objects.filter(pk=full.pk).update(capacity=51)
 
 
 @pytest.mark.django_db
