@@ -784,7 +784,7 @@ def mark_attendance(*, by, session_id: int, present: dict[int, bool]) -> list[At
 SUBJECTS = {
     "enrolled": "You joined a group",
     "waitlisted": "You are on a group's waitlist",
-    "offered": "A seat in your group is free: 24 h to take it",
+    "offered": "A seat in your group is free: {hold_hours} h to take it",
     "offer_expired": "Your offered group seat has expired",
     "removed": "You were removed from a group",
     "meeting_cancelled": "A group meeting is cancelled",
@@ -799,9 +799,10 @@ def _notify(
     """E-mail one client after commit: times in their zone, no clinical detail.
     ``next_start``: the group's next meeting, read by the caller once for all its e-mails."""
     client = enrolment.client
+    hold_hours = round(offer_hold().total_seconds() / 3600)
     queue_email(
         to=[client.email],
-        subject=f"Rapport: {SUBJECTS[event]}",
+        subject=f"Rapport: {SUBJECTS[event].format(hold_hours=hold_hours)}",
         template="booking/groups/email/group_event.txt",
         context={
             "event": event,
@@ -811,7 +812,7 @@ def _notify(
             "enrolment": enrolment,
             "position": waitlist_position(enrolment),
             "first_start": next_start,
-            "hold_hours": round(offer_hold().total_seconds() / 3600),
+            "hold_hours": hold_hours,
             "tz": ZoneInfo(client.timezone),
             **extra,
         },

@@ -242,6 +242,24 @@ def test_a_full_group_waitlists_or_answers_group_full(group):
 
 
 @pytest.mark.django_db
+def test_an_offered_seat_is_held_as_long_as_the_setting_says(
+    settings, group, django_capture_on_commit_callbacks
+):
+    settings.GROUP_OFFER_HOLD_HOURS = 6
+    member, first = client_in(), client_in()
+    groups.enrol(client=member, group_id=group.pk)
+    for _ in range(group.capacity - 1):
+        groups.enrol(client=client_in(), group_id=group.pk)
+    groups.enrol(client=first, group_id=group.pk)
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        groups.leave(client=member, group_id=group.pk)
+    offer = Enrolment.objects.get(client=first, group=group)
+    assert abs(offer.offered_until - (now() + dt.timedelta(hours=6))) < dt.timedelta(minutes=1)
+    assert "6 h" in mail.outbox[0].subject
+
+
+@pytest.mark.django_db
 def test_leaving_offers_the_seat_to_the_first_in_line_by_email(
     group, django_capture_on_commit_callbacks
 ):
