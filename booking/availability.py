@@ -7,13 +7,13 @@ from __future__ import annotations
 import datetime as dt
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.db.models import QuerySet
 
 from booking import openings
 from booking.locking import locked_therapist
 from booking.models import AvailabilityRule, TimeOff
 from providers.models import Therapist
+from therapy_directory.transactions import service_transaction
 
 
 def weekly_hours(therapist: Therapist) -> QuerySet[AvailabilityRule]:
@@ -54,7 +54,7 @@ def set_weekly_hours(
                 )
     if errors:
         raise ValidationError(errors)
-    with transaction.atomic():
+    with service_transaction():
         therapist = locked_therapist(therapist.pk)
         AvailabilityRule.objects.filter(therapist=therapist).delete()
         rules = AvailabilityRule.objects.bulk_create(
@@ -72,7 +72,7 @@ def add_time_off(
         raise ValidationError({"end_date": "The last day off cannot be before the first."})
     if (end_date - start_date).days > 366:
         raise ValidationError({"end_date": "Time off longer than a year: split it up."})
-    with transaction.atomic():
+    with service_transaction():
         therapist = locked_therapist(therapist.pk)
         time_off = TimeOff.objects.create(
             therapist=therapist, start_date=start_date, end_date=end_date, note=note
@@ -83,7 +83,7 @@ def add_time_off(
 
 def remove_time_off(*, therapist: Therapist, time_off_id: int) -> None:
     """Delete one of the therapist's own time off; another's is TimeOff.DoesNotExist."""
-    with transaction.atomic():
+    with service_transaction():
         therapist = locked_therapist(therapist.pk)
         deleted, _ = TimeOff.objects.filter(therapist=therapist, pk=time_off_id).delete()
         if not deleted:

@@ -9,11 +9,11 @@ from zoneinfo import ZoneInfo
 
 import icalendar
 from django.conf import settings
-from django.db import transaction
 from django.utils.timezone import now
 
 from booking.models import CalendarFeed, Session, new_calendar_token
 from booking.sessions import own_sessions
+from therapy_directory.transactions import service_transaction
 
 STATUS = {
     "pending": "TENTATIVE",
@@ -109,7 +109,7 @@ def feed_with_token(token: str) -> CalendarFeed | None:
 def rotate_feed(*, user) -> CalendarFeed:
     """Give the person a new private feed address: their first, or one that replaces the
     old, which stops working at once (the token is the address's only credential)."""
-    with transaction.atomic():
+    with service_transaction():
         feed, created = CalendarFeed.objects.select_for_update().get_or_create(user=user)
         if not created:
             feed.token = new_calendar_token()

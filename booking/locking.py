@@ -8,5 +8,6 @@ from providers.models import Therapist
 
 
 def locked_therapist(therapist_id: int) -> Therapist:
-    """The therapist's row, locked until the end of the caller's transaction."""
+    """The therapist's row, locked until the end of the caller's transaction (a
+    ``service_transaction``: the wait ends with ``Busy`` after ``LOCK_TIMEOUT_MS``)."""
     return Therapist.objects.select_for_update().get(pk=therapist_id)

@@ -27,6 +27,7 @@ from booking.models import AvailabilityRule, TimeOff
 from booking.pages import add_service_errors, dashboard, ics_response, therapist_only
 from booking.sessions import own_sessions
 from providers.models import Therapist
+from therapy_directory.transactions import Busy
 
 PAST_SESSIONS_PER_PAGE = 25
 # Sessions a therapist's week calendar shows: what holds time, and what happened.
@@ -211,6 +212,10 @@ def hours(request, therapist: Therapist):
     except ValidationError as exc:
         return _render_hours(
             request, therapist, formset=formset, hours_errors=exc.messages, status=400
+        )
+    except Busy as exc:  # the hours as typed stay in the form, to save again
+        return _render_hours(
+            request, therapist, formset=formset, hours_errors=[exc.detail], status=503
         )
     messages.success(request, "Your weekly hours are saved. Clients see the new times now.")
     return redirect("booking:hours")

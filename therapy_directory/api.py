@@ -16,6 +16,7 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from therapy_directory.errors import DomainError
+from therapy_directory.transactions import Busy
 
 
 class StrictPageNumberPagination(PageNumberPagination):
@@ -86,7 +87,14 @@ class ICalendarRenderer(BaseRenderer):
 
 
 def exception_handler(exc, context):
-    """DRF's handler, plus domain conflicts: 409 with a machine-readable body."""
+    """DRF's handler, plus domain errors: their status (409 mostly) with a machine-readable
+    body; ``Busy`` (a lock not granted in time) is 503 with ``Retry-After``."""
+    if isinstance(exc, Busy):
+        return Response(
+            exc.as_dict(),
+            status=exc.http_status,
+            headers={"Retry-After": str(exc.retry_after_seconds)},
+        )
     if isinstance(exc, DomainError):
         return Response(exc.as_dict(), status=exc.http_status)
     if isinstance(exc, DjangoValidationError):

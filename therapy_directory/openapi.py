@@ -1,6 +1,7 @@
 """The OpenAPI schema documents the errors every operation can answer (PRODUCT.md,
 JSON API: 400 field errors, 401/403 for auth, 404 for what the caller may not see,
-409 for conflicts), so that clients, and schemathesis, can check them."""
+409 for conflicts, 503 when a lock was not granted in time), so that clients, and
+schemathesis, can check them."""
 
 from __future__ import annotations
 
@@ -11,6 +12,8 @@ UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
 # Writes that touch no booking, group or license state never answer 409.
 NO_CONFLICT_PATHS = ("/api/v1/auth/", "/api/v1/me/availability/", "/api/v1/me/time-off/")
 NO_CONFLICT_EXACT = {"/api/v1/me/", "/api/v1/me/profile/", "/api/v1/me/licenses/"}
+# Writes that take no row lock never answer 503 ("busy, try again").
+LOCK_FREE_PATHS = ("/api/v1/auth/",)
 # Signed in is all these permissions ask; anything else can answer 403.
 OPEN_PERMISSIONS = (permissions.AllowAny, permissions.IsAuthenticated)
 
@@ -69,6 +72,10 @@ class RapportAutoSchema(AutoSchema):
             and self.path not in NO_CONFLICT_EXACT
         ):
             codes["409"] = ConflictSerializer
+        if method in UNSAFE and not self.path.startswith(LOCK_FREE_PATHS):
+            # Busy: a row the change needs stayed locked by another change
+            # (therapy_directory/transactions.py); nothing was written, retry shortly.
+            codes["503"] = ErrorSerializer
         return codes
 
     def _get_response_bodies(self, direction="response"):

@@ -75,6 +75,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
+    # A page whose change met a held lock answers 503 "try again", not 500.
+    "therapy_directory.busy.BusyMiddleware",
     # Last: turns a locked-out log-in into the lockout page / 429 (accounts/lockout.py).
     "axes.middleware.AxesMiddleware",
 ]
@@ -317,6 +319,9 @@ REMINDER_LEASE_SECONDS = env.int("REMINDER_LEASE_SECONDS", default=300, minimum=
 BOOKING_PENDING_HOLD_HOURS = env.int("BOOKING_PENDING_HOLD_HOURS", default=48, minimum=1)
 # A group place offered from the waitlist is held for the client this long.
 GROUP_OFFER_HOLD_HOURS = env.int("GROUP_OFFER_HOLD_HOURS", default=24, minimum=1)
+# A service waits at most this long for a row another change holds locked, then answers
+# "busy, try again" (therapy_directory/transactions.py) instead of holding a worker.
+LOCK_TIMEOUT_MS = env.int("LOCK_TIMEOUT_MS", default=3000, minimum=1)
 # Therapists are e-mailed this many days before a license expires.
 LICENSE_EXPIRY_NOTICE_DAYS = env.int("LICENSE_EXPIRY_NOTICE_DAYS", default=30, minimum=1)
 # Staff's license queue lists licenses expiring within this many days.

@@ -1,9 +1,11 @@
 """The only code that changes courses: a client's weekly sessions with one therapist
 (booking, confirming, declining, expiring, cancelling, moving, marking).
 
-Every function is one transaction. Booking locks the therapist row first, so two
-clients racing for one slot are served one after the other and the loser gets a
-clean ``SlotConflict``; the exclusion constraint on ``Session`` is the last line.
+Every function is one transaction of its own (``service_transaction``: never inside a
+caller's). Booking locks the therapist row first, so two clients racing for one slot are
+served one after the other and the loser gets a clean ``SlotConflict``; the exclusion
+constraint on ``Session`` is the last line. No lock is waited for longer than
+``LOCK_TIMEOUT_MS``: past it the change raises ``Busy`` and writes nothing.
 """
 
 from __future__ import annotations
@@ -31,8 +33,12 @@ from booking.schedules import earliest_start, schedule_for
 from notifications import reminders
 from notifications.email import queue_email
 from providers.models import License, Therapist
+from therapy_directory.transactions import Busy, service_transaction
 
-PENDING_HOLD = dt.timedelta(hours=getattr(settings, "BOOKING_PENDING_HOLD_HOURS", 48))
+
+def pending_hold() -> dt.timedelta:
+    """How long a request waits for the therapist before it expires (read at call time)."""
+    return dt.timedelta(hours=settings.BOOKING_PENDING_HOLD_HOURS)
 
 
 # --- Booking a course ----------------------------------------------------------------
@@ -92,7 +98,7 @@ def book_course(
     if not therapist.licensed_here:
         raise NotLicensedInState(therapist_name=therapist.display_name, state=client.state)
 
-    with transaction.atomic():
+    with service_transaction():
         # With its user, for the e-mails (locking only the therapist's row).
         therapist = (
             Therapist.objects.select_for_update(of=("self",))
@@ -118,7 +124,7 @@ def book_course(
             weeks=weeks,
             status=Booking.Status.CONFIRMED if confirmed else Booking.Status.PENDING,
             created_at=created,
-            hold_until=None if confirmed else created + PENDING_HOLD,
+            hold_until=None if confirmed else created + pending_hold(),
             decided_at=created if confirmed else None,
         )
         length = dt.timedelta(minutes=therapist.session_minutes)
@@ -223,7 +229,7 @@ def confirm_booking(*, booking_id: int, by) -> Booking:
     lapsed since the request; the request then stays pending, holding its times until the
     therapist declines it or it expires, so a license renewed within the hold can still
     confirm it."""
-    with transaction.atomic():
+    with service_transaction():
         booking = _locked_booking(booking_id)
         _require_therapist(booking, by)
         if booking.status != Booking.Status.PENDING:
@@ -254,7 +260,7 @@ def confirm_booking(*, booking_id: int, by) -> Booking:
 
 def decline_booking(*, booking_id: int, by, reason: str = "") -> Booking:
     """The therapist declines a pending course; its times are free again."""
-    with transaction.atomic():
+    with service_transaction():
         booking = _locked_booking(booking_id)
         _require_therapist(booking, by)
         if booking.status != Booking.Status.PENDING:
@@ -282,7 +288,9 @@ def _expire(booking: Booking) -> None:
 
 
 def expire_pending_bookings(*, at: dt.datetime | None = None) -> int:
-    """Pending requests past their hold expire and free their times. Idempotent."""
+    """Pending requests past their hold expire and free their times, each in its own
+    transaction. Idempotent; a request whose rows stay locked (``Busy``) or that another
+    run holds is left for the next run."""
     at = at or now()
     expired = 0
     ids = list(
@@ -291,21 +299,30 @@ def expire_pending_bookings(*, at: dt.datetime | None = None) -> int:
         )[:1000]
     )
     for booking_id in ids:
-        with transaction.atomic():
-            booking = (
-                Booking.objects.select_for_update(skip_locked=True, of=("self",))
-                .select_related("therapist", "client")
-                .filter(pk=booking_id, status=Booking.Status.PENDING, hold_until__lt=at)
-                .first()
-            )
-            if booking is None:
-                continue
-            _expire(booking)
-            openings.mark_stale(booking.therapist)
-            _notify(booking, "expired")
-            _audit(audit.Action.BOOKING_EXPIRED, booking, by=None)
-            expired += 1
+        try:
+            expired += _expire_one(booking_id, at=at)
+        except Busy:
+            continue  # its therapist's calendar is being changed: the next run expires it
     return expired
+
+
+def _expire_one(booking_id: int, *, at: dt.datetime) -> bool:
+    """Expire one request in its own transaction; False when it is no longer due or
+    another run holds it."""
+    with service_transaction():
+        booking = (
+            Booking.objects.select_for_update(skip_locked=True, of=("self",))
+            .select_related("therapist", "client")
+            .filter(pk=booking_id, status=Booking.Status.PENDING, hold_until__lt=at)
+            .first()
+        )
+        if booking is None:
+            return False
+        _expire(booking)
+        openings.mark_stale(booking.therapist)
+        _notify(booking, "expired")
+        _audit(audit.Action.BOOKING_EXPIRED, booking, by=None)
+    return True
 
 
 # --- Cancelling -------------------------------------------------------------------------
@@ -341,7 +358,7 @@ def _check_cancel_reason(booking: Booking, by, reason: str) -> str:
 def cancel_session(*, session_id: int, by, reason: str = "") -> Session:
     """Cancel one upcoming session, by the client or the therapist (with a reason).
     Inside the therapist's notice period it is kept as a late cancellation."""
-    with transaction.atomic():
+    with service_transaction():
         # Lock order everywhere: booking, then its sessions.
         booking = _locked_booking(_course_of(session_id))
         session = Session.objects.select_for_update().get(pk=session_id)
@@ -364,7 +381,7 @@ def cancel_session(*, session_id: int, by, reason: str = "") -> Session:
 
 def cancel_booking(*, booking_id: int, by, reason: str = "") -> Booking:
     """Cancel every upcoming session of the course (the rest of the course)."""
-    with transaction.atomic():
+    with service_transaction():
         booking = _locked_booking(booking_id)
         _require_party(booking, by)
         reason = _check_cancel_reason(booking, by, reason)
@@ -387,7 +404,7 @@ def move_booking(*, booking_id: int, by, start: dt.datetime) -> Booking:
     ``start``), all or none. Raises SlotConflict naming the weeks that fail, or
     NotLicensedInState when the therapist's license in the client's state has lapsed."""
     _check_start(start)
-    with transaction.atomic():
+    with service_transaction():
         booking = _locked_booking(booking_id)
         _require_party(booking, by)
         _require_licensed(booking, by, doing="move these sessions")
@@ -438,7 +455,7 @@ def mark_session(*, session_id: int, by, status: str) -> Session:
     """After a session: the therapist records it as completed or a no-show."""
     if status not in (Session.Status.COMPLETED, Session.Status.NO_SHOW):
         raise ValidationError({"status": "Mark a session completed or no_show."})
-    with transaction.atomic():
+    with service_transaction():
         booking = _locked_booking(_course_of(session_id))
         session = Session.objects.select_for_update().get(pk=session_id)
         _require_therapist(booking, by)

@@ -57,6 +57,7 @@ from booking.pages import (
 from booking.sessions import sessions_visible_to
 from providers.models import Therapist
 from providers.selectors import therapist_profile
+from therapy_directory.transactions import Busy
 
 PICKER_DAYS = 28
 
@@ -164,7 +165,7 @@ def book(request, slug: str):
             except SlotConflict as exc:
                 conflicts = conflict_rows(exc)
                 status = exc.http_status
-            except (NotLicensedInState, NotAcceptingClients) as exc:
+            except (NotLicensedInState, NotAcceptingClients, Busy) as exc:
                 problem = exc.detail
                 status = exc.http_status
             except ValidationError as exc:
@@ -197,7 +198,7 @@ def book(request, slug: str):
             "earlier": first_day - dt.timedelta(days=PICKER_DAYS) if first_day > today else None,
             "later": first_day + dt.timedelta(days=PICKER_DAYS),
             "today": today,
-            "hold_hours": round(services.PENDING_HOLD.total_seconds() / 3600),
+            "hold_hours": round(services.pending_hold().total_seconds() / 3600),
         },
         status=status,
     )

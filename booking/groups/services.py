@@ -8,7 +8,9 @@ whichever is written first and however many requests race.
 Capacity (PRODUCT rule 6) is kept by locking the group row, counting and inserting in
 one transaction: enrolments of one group are served one after the other. Each enrolment
 takes the next ``queue_number`` under that lock, so the waitlist is in commit order.
-Lock order: therapist, then group, then enrolments.
+Lock order: therapist, then group, then enrolments. Every change is one transaction of
+its own (``service_transaction``); a lock not granted within ``LOCK_TIMEOUT_MS`` raises
+``Busy`` and writes nothing.
 """
 
 from __future__ import annotations
@@ -40,8 +42,14 @@ from booking.models import (
 from notifications import reminders
 from notifications.email import queue_email
 from providers.models import Format, License, Modality, Therapist
+from therapy_directory.transactions import Busy, service_transaction
 
-OFFER_HOLD = dt.timedelta(hours=getattr(settings, "GROUP_OFFER_HOLD_HOURS", 24))
+
+def offer_hold() -> dt.timedelta:
+    """How long a seat offered from the waitlist is held (read at call time)."""
+    return dt.timedelta(hours=settings.GROUP_OFFER_HOLD_HOURS)
+
+
 # Changing any of these moves the meetings.
 SCHEDULE_FIELDS = ("weekday", "start_time", "start_date", "meeting_minutes", "weeks")
 EDITABLE_FIELDS = (
@@ -197,7 +205,7 @@ def create_group(*, therapist: Therapist, **fields) -> Group:
     unknown = set(data) - set(EDITABLE_FIELDS)
     if unknown:
         raise TypeError(f"Unknown group fields: {sorted(unknown)}")
-    with transaction.atomic():
+    with service_transaction():
         therapist = locked_therapist(therapist.pk)
         data = _clean(therapist, data)
         tz = ZoneInfo(therapist.timezone)
@@ -263,7 +271,7 @@ def update_group(*, group_id: int, by, **fields) -> Group:
     unknown = set(fields) - set(EDITABLE_FIELDS)
     if unknown:
         raise TypeError(f"Unknown group fields: {sorted(unknown)}")
-    with transaction.atomic():
+    with service_transaction():
         therapist = _locked_therapist_of(group_id, by)
         group = _locked_group(group_id)
         _require_therapist(group, by)
@@ -406,7 +414,7 @@ def enrol(*, client, group_id: int, waitlist: bool = True) -> Enrolment:
     NotLicensedInState, InvalidTransition (already in, cancelled or ended)."""
     if not getattr(client, "is_client", False):
         raise PermissionDenied("Only clients join groups.")
-    with transaction.atomic():
+    with service_transaction():
         group = _locked_group(group_id)
         _require_active(group)
         check_licensure(group, client)
@@ -494,7 +502,7 @@ def _fill_seats(group: Group, *, next_start: dt.datetime | None) -> list[Enrolme
         .select_related("client")
         .order_by("queue_number")[:free]
     )
-    until = now() + OFFER_HOLD
+    until = now() + offer_hold()
     for enrolment in offered:
         enrolment.status = Enrolment.Status.OFFERED
         enrolment.offered_until = until
@@ -507,7 +515,7 @@ def _fill_seats(group: Group, *, next_start: dt.datetime | None) -> list[Enrolme
 def leave(*, client, group_id: int) -> Enrolment:
     """A member leaves (or a client leaves the waitlist, or turns down an offer); a
     freed seat is offered to the first in line."""
-    with transaction.atomic():
+    with service_transaction():
         group = _locked_group(group_id)
         enrolment = _live_enrolment(group, client)
         enrolment.group = group
@@ -519,7 +527,7 @@ def leave(*, client, group_id: int) -> Enrolment:
 def accept_offer(*, client, group_id: int) -> Enrolment:
     """Take the offered seat within its 24 h: enrolled in every remaining meeting.
     Raises NotLicensedInState as ``enrol`` does; the offer is then left as it was."""
-    with transaction.atomic():
+    with service_transaction():
         group = _locked_group(group_id)
         _require_active(group)
         enrolment = _live_enrolment(group, client)
@@ -549,7 +557,7 @@ def accept_offer(*, client, group_id: int) -> Enrolment:
 
 
 def decline_offer(*, client, group_id: int) -> Enrolment:
-    with transaction.atomic():
+    with service_transaction():
         group = _locked_group(group_id)
         enrolment = _live_enrolment(group, client)
         if enrolment.status != Enrolment.Status.OFFERED:
@@ -574,33 +582,42 @@ def expire_offers(*, at: dt.datetime | None = None) -> int:
     )
     expired = 0
     for group_id in group_ids:
-        with transaction.atomic():
-            group = (
-                Group.objects.select_for_update(skip_locked=True, of=("self",))
-                .select_related("therapist", "therapist__user")
-                .filter(pk=group_id)
-                .first()
-            )
-            if group is None:
-                continue  # another run holds it
-            lapsed = list(
-                group.enrolments.select_for_update()
-                .filter(status=Enrolment.Status.OFFERED, offered_until__lte=at)
-                .select_related("client")
-            )
-            next_start = _next_start(group)
-            for enrolment in lapsed:
-                enrolment.group = group
-                _end(enrolment, Enrolment.Status.EXPIRED_OFFER, by=None)
-                _notify(enrolment, "offer_expired", group=group, next_start=next_start)
-            expired += len(lapsed)
-            _fill_seats(group, next_start=next_start)
+        try:
+            expired += _expire_offers_of(group_id, at=at)
+        except Busy:
+            continue  # a row of the group stays locked: the next run hands its seats on
     return expired
+
+
+def _expire_offers_of(group_id: int, *, at: dt.datetime) -> int:
+    """One group's lapsed offers, in its own transaction: how many lapsed (0 when
+    another run holds the group)."""
+    with service_transaction():
+        group = (
+            Group.objects.select_for_update(skip_locked=True, of=("self",))
+            .select_related("therapist", "therapist__user")
+            .filter(pk=group_id)
+            .first()
+        )
+        if group is None:
+            return 0  # another run holds it
+        lapsed = list(
+            group.enrolments.select_for_update()
+            .filter(status=Enrolment.Status.OFFERED, offered_until__lte=at)
+            .select_related("client")
+        )
+        next_start = _next_start(group)
+        for enrolment in lapsed:
+            enrolment.group = group
+            _end(enrolment, Enrolment.Status.EXPIRED_OFFER, by=None)
+            _notify(enrolment, "offer_expired", group=group, next_start=next_start)
+        _fill_seats(group, next_start=next_start)
+    return len(lapsed)
 
 
 def remove_member(*, by, enrolment_id: int, reason: str = "") -> Enrolment:
     """The therapist removes a member (or someone waiting); the seat is offered on."""
-    with transaction.atomic():
+    with service_transaction():
         group_id = Enrolment.objects.values_list("group_id", flat=True).get(pk=enrolment_id)
         group = _locked_group(group_id)
         _require_therapist(group, by)
@@ -644,7 +661,7 @@ def cancel_meeting(*, by, session_id: int, reason: str) -> Session:
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError({"reason": "Tell the members why the meeting is cancelled."})
-    with transaction.atomic():
+    with service_transaction():
         group, meeting = _locked_meeting(session_id, by, lock_therapist=True)
         if not meeting.is_active:
             raise InvalidTransition(
@@ -678,7 +695,7 @@ def cancel_group(*, by, group_id: int, reason: str) -> Group:
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError({"reason": "Tell the members why the group is cancelled."})
-    with transaction.atomic():
+    with service_transaction():
         therapist = _locked_therapist_of(group_id, by)
         group = _locked_group(group_id)
         _require_therapist(group, by)
@@ -719,7 +736,7 @@ def cancel_group(*, by, group_id: int, reason: str) -> Group:
 def mark_attendance(*, by, session_id: int, present: dict[int, bool]) -> list[Attendance]:
     """After a meeting: present / absent per member (client id → bool). Marking makes
     the meeting completed. Only members of the group can be marked."""
-    with transaction.atomic():
+    with service_transaction():
         group, meeting = _locked_meeting(session_id, by)
         if meeting.start > now():
             raise InvalidTransition("This meeting has not happened yet.", status=meeting.status)
@@ -767,7 +784,7 @@ def mark_attendance(*, by, session_id: int, present: dict[int, bool]) -> list[At
 SUBJECTS = {
     "enrolled": "You joined a group",
     "waitlisted": "You are on a group's waitlist",
-    "offered": "A seat in your group is free: 24 h to take it",
+    "offered": "A seat in your group is free: {hold_hours} h to take it",
     "offer_expired": "Your offered group seat has expired",
     "removed": "You were removed from a group",
     "meeting_cancelled": "A group meeting is cancelled",
@@ -782,9 +799,10 @@ def _notify(
     """E-mail one client after commit: times in their zone, no clinical detail.
     ``next_start``: the group's next meeting, read by the caller once for all its e-mails."""
     client = enrolment.client
+    hold_hours = round(offer_hold().total_seconds() / 3600)
     queue_email(
         to=[client.email],
-        subject=f"Rapport: {SUBJECTS[event]}",
+        subject=f"Rapport: {SUBJECTS[event].format(hold_hours=hold_hours)}",
         template="booking/groups/email/group_event.txt",
         context={
             "event": event,
@@ -794,7 +812,7 @@ def _notify(
             "enrolment": enrolment,
             "position": waitlist_position(enrolment),
             "first_start": next_start,
-            "hold_hours": round(OFFER_HOLD.total_seconds() / 3600),
+            "hold_hours": hold_hours,
             "tz": ZoneInfo(client.timezone),
             **extra,
         },

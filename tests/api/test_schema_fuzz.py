@@ -149,7 +149,7 @@ def test_the_schema_documents_the_errors_each_operation_answers(client):
     def codes(path, method):
         return set(paths[path][method]["responses"])
 
-    assert codes("/api/v1/bookings/", "post") == {"201", "400", "401", "403", "409", "415"}
+    assert codes("/api/v1/bookings/", "post") == {"201", "400", "401", "403", "409", "415", "503"}
     conflict = paths["/api/v1/bookings/"]["post"]["responses"]["409"]
     assert conflict["content"]["application/json"]["schema"]["$ref"].endswith("/Conflict")
     assert codes("/api/v1/bookings/{id}/", "get") == {"200", "401", "404"}

@@ -1,6 +1,9 @@
+import contextlib
 import datetime as dt
+import threading
 from zoneinfo import ZoneInfo
 
+from django.db import connection, transaction
 from django.test import TestCase
 from django.utils.timezone import localdate
 
@@ -55,3 +58,29 @@ def book(client, therapist, start, weeks=12, **kwargs):
         format=kwargs.pop("format", "telehealth"),
         **kwargs,
     )
+
+
+@contextlib.contextmanager
+def row_locked(model, pk: int):
+    """Another connection (a thread of its own) holds ``model``'s row ``pk`` locked
+    (SELECT … FOR UPDATE) until the block ends. Needs ``django_db(transaction=True)``:
+    the row must be committed for the other connection to see it."""
+    holding, release = threading.Event(), threading.Event()
+
+    def hold():
+        try:
+            with transaction.atomic():
+                model.objects.select_for_update().get(pk=pk)
+                holding.set()
+                release.wait(30)
+        finally:
+            connection.close()
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    assert holding.wait(10)
+    try:
+        yield
+    finally:
+        release.set()
+        holder.join(30)

@@ -1,7 +1,6 @@
 """Double booking and lock order under real concurrency: parallel connections, one per
 thread."""
 
-import contextlib
 import datetime as dt
 import threading
 import time
@@ -14,9 +13,23 @@ from booking.groups import services as groups
 from booking.models import Group, Session
 from providers.models import Therapist
 from tests.booking.group_helpers import group_therapist, make_group
-from tests.booking.helpers import at, book, bookable_therapist, client_in, next_weekday
+from tests.booking.helpers import (
+    at,
+    book,
+    bookable_therapist,
+    client_in,
+    next_weekday,
+    row_locked,
+)
 
 pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture(autouse=True)
+def _patient_locks(settings):
+    """These tests are about changes waiting their turn, on a shared machine; the bound
+    on a wait is tested in test_busy.py."""
+    settings.LOCK_TIMEOUT_MS = 30_000
 
 
 def _race(jobs):
@@ -91,28 +104,9 @@ def _someone_waits_for_a_lock(timeout: float = 10) -> bool:
     return False
 
 
-@contextlib.contextmanager
 def _therapist_locked(therapist):
     """Another connection holds the therapist's row lock until the block ends."""
-    holding, release = threading.Event(), threading.Event()
-
-    def hold():
-        try:
-            with transaction.atomic():
-                Therapist.objects.select_for_update().get(pk=therapist.pk)
-                holding.set()
-                release.wait(30)
-        finally:
-            connection.close()
-
-    holder = threading.Thread(target=hold)
-    holder.start()
-    assert holding.wait(10)
-    try:
-        yield
-    finally:
-        release.set()
-        holder.join(30)
+    return row_locked(Therapist, therapist.pk)
 
 
 def _start(action, outcome: dict) -> threading.Thread:

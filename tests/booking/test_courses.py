@@ -129,6 +129,13 @@ def test_a_course_the_therapist_does_not_offer_is_a_validation_error(kwargs, fie
     assert field in exc.value.message_dict
 
 
+def test_a_request_is_held_as_long_as_the_setting_says(settings):
+    settings.BOOKING_PENDING_HOLD_HOURS = 5
+    booking = book(client_in(), bookable_therapist(), at(next_weekday(1), 10), weeks=1)
+    assert booking.status == "pending"
+    assert booking.hold_until - booking.created_at == dt.timedelta(hours=5)
+
+
 def test_auto_confirm_confirms_at_once():
     therapist = bookable_therapist(auto_confirm=True)
     booking = book(client_in(), therapist, at(next_weekday(1), 10), weeks=3)

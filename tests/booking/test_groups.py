@@ -139,8 +139,9 @@ def test_capacity_is_one_to_fifty(therapist):
         make_group(therapist, capacity=0)
     with pytest.raises(ValidationError):
         make_group(therapist, capacity=51)
+    full = make_group(therapist, capacity=50)
     with pytest.raises(IntegrityError), transaction.atomic():
-        Group.objects.filter(pk=make_group(therapist, capacity=50).pk).update(capacity=51)
+        Group.objects.filter(pk=full.pk).update(capacity=51)
 
 
 @pytest.mark.django_db
@@ -238,6 +239,24 @@ def test_a_full_group_waitlists_or_answers_group_full(group):
 
 
 # --- The waitlist ----------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_an_offered_seat_is_held_as_long_as_the_setting_says(
+    settings, group, django_capture_on_commit_callbacks
+):
+    settings.GROUP_OFFER_HOLD_HOURS = 6
+    member, first = client_in(), client_in()
+    groups.enrol(client=member, group_id=group.pk)
+    for _ in range(group.capacity - 1):
+        groups.enrol(client=client_in(), group_id=group.pk)
+    groups.enrol(client=first, group_id=group.pk)
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        groups.leave(client=member, group_id=group.pk)
+    offer = Enrolment.objects.get(client=first, group=group)
+    assert abs(offer.offered_until - (now() + dt.timedelta(hours=6))) < dt.timedelta(minutes=1)
+    assert "6 h" in mail.outbox[0].subject
 
 
 @pytest.mark.django_db

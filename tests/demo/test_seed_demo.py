@@ -216,3 +216,14 @@ def test_the_demo_therapist_runs_a_grief_group_the_demo_client_belongs_to(seeded
     assert enrolment.status == "enrolled"
     assert enrolment.group.therapist.user.email == DEMO_THERAPIST_EMAIL
     assert enrolment.group.kind == "grief"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_demo_course_and_group_are_booked_after_the_bulk_rows_commit():
+    """The booking services run in transactions of their own (durable), so seed_demo calls
+    them once its bulk transaction has committed; nested, they would refuse to run."""
+    from booking.models import Booking, Enrolment
+
+    seed("--therapists", "10", "--seed", "3")
+    assert Booking.objects.filter(client__email=DEMO_CLIENTS[0][0], status="confirmed").exists()
+    assert Enrolment.objects.filter(client__email=DEMO_CLIENTS[0][0], status="enrolled").exists()

@@ -1030,8 +1030,9 @@ class Command(BaseCommand):
             if foreign_keys:
                 with connection.cursor() as cursor:
                     cursor.execute(f"SET CONSTRAINTS {foreign_keys} DEFERRED")
-            booked = _book_demo_courses() if builder.demo_therapist else []
-            search_cache.directory_changed()
+            search_cache.directory_changed()  # the bulk rows above went in by COPY
+        # After the commit: the booking services run each in a transaction of its own.
+        booked = _book_demo_courses() if builder.demo_therapist else []
         with connection.cursor() as cursor:
             # Fresh planner statistics, so the directory's searches are fast right away.
             for table in tables:
