@@ -10,14 +10,17 @@ from booking.models import Attendance, Enrolment, Session
 
 def _as_client(user) -> Q:
     """A client's own course sessions, and the meetings of groups they are enrolled in
-    (or were marked at, once they have left)."""
-    return (
-        Q(client=user)
-        | Q(
-            group_id__in=Enrolment.objects.filter(client=user, status="enrolled").values("group_id")
-        )
-        | Q(pk__in=Attendance.objects.filter(client=user).values("session_id"))
+    (or were marked at, once they have left).
+
+    The group and attendance ids are read first (two small indexed reads) and given as
+    lists: with subqueries inside the OR, PostgreSQL can use no index and reads every
+    session of every client (a year of sessions: ~150 ms a page); with lists it combines
+    the indexes on client, group and id."""
+    group_ids = list(
+        Enrolment.objects.filter(client=user, status="enrolled").values_list("group_id", flat=True)
     )
+    attended = list(Attendance.objects.filter(client=user).values_list("session_id", flat=True))
+    return Q(client=user) | Q(group_id__in=group_ids) | Q(pk__in=attended)
 
 
 def sessions_visible_to(user) -> QuerySet[Session]:

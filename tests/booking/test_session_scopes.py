@@ -1,0 +1,48 @@
+"""A client's sessions (course sessions and group meetings) are read through indexes:
+"my sessions", the API's me/sessions/ and the calendar feed must not read every session
+of every client (a year of sessions at 100 000 therapists is hundreds of thousands)."""
+
+import pytest
+from django.db import connection
+
+from booking.groups import services as groups
+from booking.models import Attendance
+from booking.sessions import own_sessions, sessions_visible_to
+from tests.booking.group_helpers import group_therapist, make_group
+from tests.booking.helpers import at, book, bookable_therapist, client_in, next_weekday
+
+pytestmark = pytest.mark.django_db
+
+
+def plan(queryset) -> str:
+    sql, params = queryset.query.sql_with_params()
+    with connection.cursor() as cursor:
+        # Tiny test tables: forbid a sequential scan wherever another plan exists, so the
+        # plan shows which indexes the query can use.
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute(f"EXPLAIN {sql}", params)  # noqa: S608  (Django's own SQL)
+        return "\n".join(row[0] for row in cursor.fetchall())
+
+
+@pytest.fixture
+def member():
+    """A client with a course, a group they are enrolled in, and an attended meeting."""
+    client = client_in()
+    book(client, bookable_therapist(), at(next_weekday(1), 10), weeks=2)
+    group = make_group(group_therapist())
+    groups.enrol(client=client, group_id=group.pk)
+    meeting = group.meetings.order_by("start").first()
+    Attendance.objects.create(session=meeting, client=client, present=True)
+    return client
+
+
+@pytest.mark.parametrize("scope", [own_sessions, sessions_visible_to])
+def test_a_clients_sessions_are_found_through_indexes(member, scope):
+    sessions = scope(member)
+    assert sessions.filter(group__isnull=False).exists()
+    assert sessions.filter(booking__isnull=False).exists()
+    found = plan(sessions)
+    # A subquery inside the OR is a filter run on every session row; the ids as lists
+    # let each branch use its index.
+    assert "SubPlan" not in found
+    assert "Index Cond: (client_id = " in found
