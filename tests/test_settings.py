@@ -279,7 +279,6 @@ def test_every_setting_the_code_reads_is_defined():
     assert not missing, f"read but defined nowhere: {missing}"
 
 
-@pytest.mark.xfail(strict=True, reason="call sites fixed at merge")
 def test_no_setting_is_read_with_a_fallback_default():
     fallbacks = {
         f"{path.relative_to(ROOT)}: {match.group(1)}"
