@@ -9,12 +9,11 @@ import secrets
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.urls import reverse
-from django.utils.crypto import get_random_string
-from django.utils.text import slugify
 from django.utils.timezone import now
 
 from accounts.models import SignupRequest, User
 from notifications.email import queue_email
+from providers import profiles
 
 
 class SignupLinkInvalid(Exception):
@@ -25,23 +24,11 @@ class EmailAlreadyRegistered(Exception):
     """The address got an account after the link was sent."""
 
 
-def unique_therapist_slug(name: str) -> str:
-    from providers.models import Therapist
-
-    base = slugify(name)[:60] or "therapist"
-    slug = base
-    while Therapist.objects.filter(slug=slug).exists():
-        slug = f"{base}-{get_random_string(5, 'abcdefghijkmnpqrstuvwxyz23456789')}"
-    return slug
-
-
 def register_user(
     *, email: str, password: str, name: str, role: str, state: str = "", timezone: str
 ) -> User:
     """Create a client or therapist account (never staff). A therapist also gets an
     empty profile, not findable until staff verify a license."""
-    from providers.models import Therapist
-
     if role not in (User.Role.CLIENT, User.Role.THERAPIST):
         raise ValueError("Only clients and therapists sign up; staff are created by admins.")
     with transaction.atomic():
@@ -49,12 +36,8 @@ def register_user(
             email=email, password=password, name=name, role=role, state=state, timezone=timezone
         )
         if role == User.Role.THERAPIST:
-            Therapist.objects.create(
-                user=user,
-                display_name=name,
-                slug=unique_therapist_slug(name),
-                timezone=timezone,
-                formats=["telehealth"],
+            profiles.create_profile(
+                user=user, display_name=name, timezone=timezone, formats=["telehealth"]
             )
     return user
 
