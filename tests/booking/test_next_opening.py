@@ -197,9 +197,7 @@ def test_a_failed_recompute_after_commit_keeps_the_booking_and_the_mark(
 def test_a_profile_change_marks_the_opening_stale_and_the_sweep_applies_it():
     therapist = bookable_therapist()  # 24 hours' notice
     opening, _ = stored(therapist)
-    therapist = profiles.update_profile(
-        therapist=therapist, by=therapist.user, notice_hours=24 * 7
-    )
+    therapist = profiles.update_profile(therapist=therapist, by=therapist.user, notice_hours=24 * 7)
     assert stored(therapist)[1] <= now()
     assert services.refresh_stale_openings() == 1
     later, _ = stored(therapist)
