@@ -46,6 +46,9 @@ FIELDS = frozenset(
         "reminder_minutes",
     }
 )
+# What no search filters on and no result card shows: a change of only these leaves the
+# cached search answers alone. Everything else (a field added later too) makes them stale.
+PRIVATE = frozenset({"npi", "office_address", "video_url", "auto_confirm", "reminder_minutes"})
 # Everything a writer may hand in.
 EDITABLE = FIELDS | LINKS
 # What the next opening is computed from besides the calendar (booking.selectors
@@ -62,9 +65,9 @@ def update_profile(*, therapist: Therapist, by, **fields: Any) -> Therapist:
     be, and a refusal is a ``ValidationError`` keyed by field with nothing written; the
     row and its links are written in one transaction; if the change touched what the next
     opening is computed from, the opening is marked stale (and recomputed after commit);
-    any change makes cached search answers stale once it commits (profile edits are rare:
-    no field-by-field bookkeeping of what a card shows). An edit that changes nothing
-    writes nothing."""
+    a change of anything but the ``PRIVATE`` fields makes cached search answers stale once
+    it commits (a short list of what no search reads, so a new field errs on the side of
+    fresh answers). An edit that changes nothing writes nothing."""
     unknown = set(fields) - EDITABLE
     if unknown:
         raise TypeError(f"Not profile fields: {', '.join(sorted(unknown))}")
@@ -88,7 +91,7 @@ def update_profile(*, therapist: Therapist, by, **fields: Any) -> Therapist:
                 changed.add(name)
         if changed & OPENING_INPUTS:
             openings.mark_stale(current)
-        if changed:
+        if changed - PRIVATE:
             search_cache.directory_changed()
     return current
 
