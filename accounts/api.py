@@ -4,13 +4,12 @@ from django.contrib.auth import authenticate, password_validation, user_logged_i
 from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import generics, permissions, serializers, status
-from rest_framework.authtoken.models import Token
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.models import User
 from accounts.places import US_STATES, validate_timezone
-from accounts.services import register_user
+from accounts.services import api_token, register_user, update_account
 
 
 def iana_timezone(value: str) -> str:
@@ -73,8 +72,8 @@ class RegisterView(APIView):
         serializer = RegisterSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         user = register_user(**serializer.validated_data)
-        token = Token.objects.create(user=user)
-        return Response({"id": user.pk, "token": token.key}, status=status.HTTP_201_CREATED)
+        token = api_token(user=user, new=True)
+        return Response({"id": user.pk, "token": token}, status=status.HTTP_201_CREATED)
 
 
 class TokenRequestSerializer(serializers.Serializer):
@@ -111,8 +110,7 @@ class TokenView(APIView):
             )
         # A token is a log-in: last_login is updated and the failed-attempt count reset.
         user_logged_in.send(sender=user.__class__, request=request._request, user=user)
-        token, _ = Token.objects.get_or_create(user=user)
-        return Response({"token": token.key})
+        return Response({"token": api_token(user=user)})
 
 
 class MeSerializer(serializers.ModelSerializer):
@@ -136,3 +134,6 @@ class MeView(generics.RetrieveUpdateAPIView):
 
     def get_object(self):
         return self.request.user
+
+    def perform_update(self, serializer) -> None:
+        serializer.instance = update_account(user=self.request.user, **serializer.validated_data)

@@ -60,10 +60,14 @@ def timezone_choices() -> list[tuple[str, str]]:
     return [(z, z) for z in COMMON_TIMEZONES + rest]
 
 
+# Also the words of a time-zone menu refusing a value (Django fills in %(value)s).
+TIMEZONE_INVALID = "“%(value)s” is not an IANA time zone (for example America/New_York)."
+
+
 def validate_timezone(value: str) -> None:
     if value not in _iana_zones():
         raise ValidationError(
-            "“%(value)s” is not an IANA time zone (for example America/New_York).",
+            TIMEZONE_INVALID,
             params={"value": value},
             code="invalid_timezone",
         )

@@ -5,18 +5,18 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import secrets
+from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.urls import reverse
-from django.utils.crypto import get_random_string
-from django.utils.text import slugify
 from django.utils.timezone import now
+from rest_framework.authtoken.models import Token
 
 from accounts.models import SignupRequest, User
 from notifications import reminders
 from notifications.email import queue_email
-from providers.models import Therapist
+from providers import profiles
 
 
 class SignupLinkInvalid(Exception):
@@ -25,14 +25,6 @@ class SignupLinkInvalid(Exception):
 
 class EmailAlreadyRegistered(Exception):
     """The address got an account after the link was sent."""
-
-
-def unique_therapist_slug(name: str) -> str:
-    base = slugify(name)[:60] or "therapist"
-    slug = base
-    while Therapist.objects.filter(slug=slug).exists():
-        slug = f"{base}-{get_random_string(5, 'abcdefghijkmnpqrstuvwxyz23456789')}"
-    return slug
 
 
 def register_user(
@@ -47,12 +39,8 @@ def register_user(
             email=email, password=password, name=name, role=role, state=state, timezone=timezone
         )
         if role == User.Role.THERAPIST:
-            Therapist.objects.create(
-                user=user,
-                display_name=name,
-                slug=unique_therapist_slug(name),
-                timezone=timezone,
-                formats=["telehealth"],
+            profiles.create_profile(
+                user=user, display_name=name, timezone=timezone, formats=["telehealth"]
             )
     return user
 
@@ -152,20 +140,37 @@ def complete_signup(*, token: str, password: str) -> User:
     raise EmailAlreadyRegistered
 
 
-def save_account(form) -> User:
-    """Save the account form; turning e-mail reminders off cancels every reminder of
-    the person not yet sent, turning them back on restores those of their upcoming
-    sessions (PRODUCT rule 10), in the same transaction as the flag. The user row is
-    locked first, so two saves of one account apply their changes in turn."""
+ACCOUNT_FIELDS = frozenset({"name", "state", "timezone", "email_reminders"})
+
+
+def update_account(*, user: User, **fields: Any) -> User:
+    """Change the given fields of ``user``'s own account (name, state, time zone, e-mail
+    reminders) and return it as stored. Turning e-mail reminders off cancels every
+    reminder of the person not yet sent, turning them back on restores those of their
+    upcoming sessions (PRODUCT rule 10), in the same transaction as the flag. The user
+    row is locked first, so two saves of one account apply their changes in turn. The
+    model's rules are checked first (``ValidationError``, nothing written)."""
+    unknown = set(fields) - ACCOUNT_FIELDS
+    if unknown:
+        raise TypeError(f"Not account fields: {', '.join(sorted(unknown))}")
     with transaction.atomic():
-        was_on = (
-            User.objects.select_for_update()
-            .values_list("email_reminders", flat=True)
-            .get(pk=form.instance.pk)
-        )
-        user = form.save()
-        if was_on and not user.email_reminders:
-            reminders.stop_reminders(recipient=user)
-        elif user.email_reminders and not was_on:
-            reminders.restore_reminders(recipient=user)
-    return user
+        stored = User.objects.select_for_update().get(pk=user.pk)
+        was_on = stored.email_reminders
+        for name, value in fields.items():
+            setattr(stored, name, value)
+        stored.full_clean(exclude=["password"])
+        stored.save(update_fields=list(fields))
+        if was_on and not stored.email_reminders:
+            reminders.stop_reminders(recipient=stored)
+        elif stored.email_reminders and not was_on:
+            reminders.restore_reminders(recipient=stored)
+    return stored
+
+
+def api_token(*, user: User, new: bool = False) -> str:
+    """The key of ``user``'s API token: their existing one, or a new one when ``new``
+    (a registration); a log-out or a password change deletes it."""
+    if new:
+        return Token.objects.create(user=user).key
+    token, _ = Token.objects.get_or_create(user=user)
+    return token.key

@@ -23,7 +23,7 @@ from accounts.services import (
     complete_signup,
     pending_signup,
     request_signup,
-    save_account,
+    update_account,
 )
 
 
@@ -109,7 +109,7 @@ def home(request):
 def account(request):
     form = AccountForm(request.POST if request.method == "POST" else None, instance=request.user)
     if request.method == "POST" and form.is_valid():
-        save_account(form)
+        update_account(user=request.user, **form.cleaned_data)
         messages.success(request, "Your account is saved.")
         return redirect("accounts:account")
     return render(request, "accounts/account.html", {"form": form})

@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.urls import reverse
 from django.utils.html import format_html
 
-from providers import search_cache
+from providers import profiles, search_cache
 from providers.models import Language, License, LicenseDecision, Modality, Specialty, Therapist
 
 
@@ -84,6 +84,27 @@ class TherapistAdmin(admin.ModelAdmin):
     readonly_fields = ("next_opening", "created_at", "updated_at")
     list_select_related = ("user",)
     inlines = [LicenseInline]
+
+    def get_readonly_fields(self, request, obj=None):
+        # A profile belongs to its user for good.
+        fields = super().get_readonly_fields(request, obj)
+        return (*fields, "user") if obj is not None else fields
+
+    def save_model(self, request, obj, form, change):
+        """Through the one writer of a profile (its rules, the next opening, the search
+        cache), links included: ``save_related`` leaves them alone."""
+        data = form.cleaned_data
+        changes = {name: data[name] for name in form.fields if name in profiles.EDITABLE}
+        if change:
+            saved = profiles.update_profile(therapist=obj, by=request.user, **changes)
+        else:
+            saved = profiles.create_profile(user=data["user"], **changes)
+        # The admin goes on with ``obj`` (its log entry, its redirect).
+        obj.pk, obj._state.adding = saved.pk, False
+
+    def save_related(self, request, form, formsets, change):
+        for formset in formsets:
+            self.save_formset(request, form, formset, change=change)
 
 
 @admin.register(License)

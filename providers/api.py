@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import django_filters
-from django.db import transaction
 from django.http import Http404, HttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, extend_schema_field
@@ -11,9 +10,8 @@ from rest_framework import generics, mixins, permissions, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from accounts.api import iana_timezone
 from accounts.places import US_STATES
-from providers import licensing, search_cache, selectors
+from providers import licensing, profiles, search_cache, selectors
 from providers.filters import TherapistFilter
 from providers.models import (
     Format,
@@ -23,6 +21,7 @@ from providers.models import (
     Modality,
     Specialty,
     Therapist,
+    field_message,
 )
 from therapy_directory import clock
 
@@ -162,6 +161,9 @@ class IsTherapist(permissions.BasePermission):
 
 
 class ProfileSerializer(serializers.ModelSerializer):
+    """Parses ``me/profile/``; the bounds come from the model's fields, and
+    ``providers.profiles.update_profile`` checks the rest and writes."""
+
     modalities = serializers.SlugRelatedField(
         slug_field="slug", many=True, queryset=Modality.objects.all()
     )
@@ -172,12 +174,10 @@ class ProfileSerializer(serializers.ModelSerializer):
         slug_field="code", many=True, queryset=Language.objects.all()
     )
     formats = serializers.ListField(
-        child=serializers.ChoiceField(choices=Format.choices), allow_empty=False, max_length=2
+        child=serializers.ChoiceField(choices=Format.choices),
+        allow_empty=False,
+        error_messages={"empty": field_message("formats", "blank")},
     )
-    session_minutes = serializers.IntegerField(min_value=15, max_value=240)
-    slot_step_minutes = serializers.ChoiceField(choices=[15, 30, 60])
-    notice_hours = serializers.IntegerField(min_value=0, max_value=24 * 14)
-    fee = serializers.IntegerField(min_value=0, max_value=100000, allow_null=True, required=False)
 
     class Meta:
         model = Therapist
@@ -185,15 +185,17 @@ class ProfileSerializer(serializers.ModelSerializer):
             "id", "slug", "display_name", "credentials", "npi", "bio", "modalities",
             "specialties", "formats", "languages", "fee", "sliding_scale",
             "accepting_new_clients", "timezone", "session_minutes", "slot_step_minutes",
-            "auto_confirm", "notice_hours",
+            "auto_confirm", "notice_hours", "office_address", "office_city", "office_state",
+            "video_url",
         ]  # fmt: skip
         read_only_fields = ["id", "slug"]
-
-    def validate_formats(self, value: list[str]) -> list[str]:
-        return sorted(set(value))
-
-    def validate_timezone(self, value: str) -> str:
-        return iana_timezone(value)
+        extra_kwargs = {
+            "slot_step_minutes": {
+                "error_messages": {
+                    "invalid_choice": field_message("slot_step_minutes", "invalid_choice")
+                }
+            },
+        }
 
 
 class MyProfileView(generics.RetrieveUpdateAPIView):
@@ -205,9 +207,12 @@ class MyProfileView(generics.RetrieveUpdateAPIView):
             user=self.request.user
         )
 
-    def perform_update(self, serializer):
-        with transaction.atomic():  # the row and its three lists of links, or nothing
-            serializer.save()
+    def perform_update(self, serializer) -> None:
+        # The service writes (a refusal is a 400 naming the fields, through the
+        # project's exception handler, in the model's words).
+        serializer.instance = profiles.update_profile(
+            therapist=serializer.instance, by=self.request.user, **serializer.validated_data
+        )
 
 
 class MyLicenseSerializer(serializers.ModelSerializer):

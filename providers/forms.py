@@ -4,16 +4,20 @@ widgets. They parse input; the rules live in ``providers.licensing`` and the mod
 from __future__ import annotations
 
 from django import forms
+from django.core.exceptions import ValidationError
 
 from accounts.forms import DescribedErrorsMixin, describe_errors
-from accounts.places import US_STATES, timezone_choices
+from accounts.places import TIMEZONE_INVALID, US_STATES, timezone_choices
 from providers.models import (
     REMINDER_MINUTES_MAX,
     REMINDER_MINUTES_MIN,
     REMINDERS_AT_MOST,
+    SESSION_MINUTES_MAX,
+    SESSION_MINUTES_MIN,
     Format,
     License,
     Therapist,
+    field_message,
 )
 
 # The search panel, in the order a person narrows things down: where they live first.
@@ -58,16 +62,20 @@ def prepare_search_form(filterset) -> list[forms.BoundField]:
 
 
 class TherapistProfileForm(DescribedErrorsMixin, forms.ModelForm):
+    """Parses the dashboard's profile; the rules are the model's (ModelForm validation
+    runs them) and ``providers.profiles.update_profile`` writes."""
+
     formats = forms.MultipleChoiceField(
         label="Formats",
         choices=Format.choices,
         widget=forms.CheckboxSelectMultiple,
-        error_messages={"required": "Choose at least one format."},
+        error_messages={"required": field_message("formats", "blank")},
     )
     timezone = forms.ChoiceField(
         label="Your time zone",
         choices=timezone_choices,
         help_text="Your weekly hours are in this zone.",
+        error_messages={"invalid_choice": TIMEZONE_INVALID},
     )
     office_state = forms.ChoiceField(
         label="Office state", choices=[("", "—")] + US_STATES, required=False
@@ -117,7 +125,7 @@ class TherapistProfileForm(DescribedErrorsMixin, forms.ModelForm):
             "npi": "Your 10-digit National Provider Identifier, optional.",
             "office_city": "Only needed if you see clients in person.",
             "fee": "Leave empty if you prefer to discuss fees.",
-            "session_minutes": "Between 15 and 240.",
+            "session_minutes": f"Between {SESSION_MINUTES_MIN} and {SESSION_MINUTES_MAX}.",
             "auto_confirm": "Otherwise you confirm or decline each new request.",
             "notice_hours": "A client cancelling later than this is a late cancellation.",
             "reminder_minutes": "Comma-separated, e.g. 1440, 60 (the default: 24 h and 1 h).",
@@ -129,16 +137,15 @@ class TherapistProfileForm(DescribedErrorsMixin, forms.ModelForm):
             "languages": forms.CheckboxSelectMultiple,
             "npi": forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
         }
-
-    def clean_session_minutes(self) -> int:
-        minutes = self.cleaned_data["session_minutes"]
-        if not 15 <= minutes <= 240:
-            raise forms.ValidationError("A session lasts between 15 and 240 minutes.")
-        return minutes
+        error_messages = {
+            "slot_step_minutes": {
+                "invalid_choice": field_message("slot_step_minutes", "invalid_choice")
+            },
+        }
 
     def clean_reminder_minutes(self) -> list[int]:
         # The model holds the bounds (and the database enforces them); this says them
-        # in one sentence, and stores the times without repeats, latest first.
+        # in one sentence.
         minutes = self.cleaned_data.get("reminder_minutes") or []
         if (
             any(m < REMINDER_MINUTES_MIN or m > REMINDER_MINUTES_MAX for m in minutes)
@@ -148,22 +155,16 @@ class TherapistProfileForm(DescribedErrorsMixin, forms.ModelForm):
                 f"Give up to five reminder times between {REMINDER_MINUTES_MIN} minutes and "
                 f"14 days ({REMINDER_MINUTES_MAX})."
             )
-        return sorted(set(minutes), reverse=True)
+        return minutes
 
-    def clean_notice_hours(self) -> int:
-        hours = self.cleaned_data["notice_hours"]
-        if hours > 24 * 14:
-            raise forms.ValidationError("Choose at most 336 hours (two weeks).")
-        return hours
+    def profile_changes(self) -> dict:
+        """What to hand to ``update_profile``: every field the form shows."""
+        return {name: self.cleaned_data[name] for name in self._meta.fields}
 
-    def clean(self):
-        cleaned = super().clean()
-        if Format.IN_PERSON in (cleaned.get("formats") or []):
-            if not cleaned.get("office_city"):
-                self.add_error("office_city", "Say where your office is, for in-person sessions.")
-            if not cleaned.get("office_state"):
-                self.add_error("office_state", "Choose your office's state.")
-        return cleaned
+    def add_service_errors(self, error: ValidationError) -> None:
+        """The service's refusal, beside the fields it names."""
+        for name, messages in error.message_dict.items():
+            self.add_error(name if name in self.fields else None, messages)
 
 
 class LicenseSubmitForm(DescribedErrorsMixin, forms.Form):

@@ -6,11 +6,12 @@ from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.validators import ArrayMaxLengthValidator
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Exists, Func, OuterRef, Q
 from django.urls import reverse
-from django.utils.timezone import now
+from django.utils.deconstruct import deconstructible
 
 from accounts.places import STATE_NAMES, US_STATES, validate_timezone
 from providers.npi import validate_npi
@@ -66,6 +67,33 @@ class Format(models.TextChoices):
 REMINDERS_AT_MOST = 5
 REMINDER_MINUTES_MIN = 5
 REMINDER_MINUTES_MAX = 14 * 24 * 60
+
+# The bounds of a therapist's booking settings, here once: the model validates them (the
+# page's ModelForm, the API's ModelSerializer and the admin derive their checks from the
+# fields) and the database holds them as CHECK constraints.
+SESSION_MINUTES_MIN, SESSION_MINUTES_MAX = 15, 240
+NOTICE_HOURS_MAX = 24 * 14
+FEE_MAX = 100_000
+
+
+@deconstructible
+class Between:
+    """``low <= value <= high``, refused in one sentence. Not a Min/MaxValueValidator on
+    purpose: DRF would swap those for its own checks, worded differently from the page."""
+
+    def __init__(self, low: int, high: int, message: str):
+        self.low, self.high, self.message = low, high, message
+
+    def __call__(self, value) -> None:
+        if value is not None and not self.low <= value <= self.high:
+            raise ValidationError(self.message, code="out_of_range")
+
+    def __eq__(self, other) -> bool:
+        return isinstance(other, Between) and (self.low, self.high, self.message) == (
+            other.low,
+            other.high,
+            other.message,
+        )
 
 
 class IntArrayLengthAtMost(Func):
@@ -128,23 +156,54 @@ class Therapist(models.Model):
     specialties = models.ManyToManyField(Specialty, blank=True, related_name="therapists")
     languages = models.ManyToManyField(Language, blank=True, related_name="therapists")
     formats = ArrayField(
-        models.CharField(max_length=16, choices=Format.choices), default=list, blank=True
+        models.CharField(max_length=16, choices=Format.choices),
+        default=list,
+        error_messages={"blank": "Choose at least one format."},
     )
     office_address = models.CharField(
         max_length=200, blank=True, help_text="Street address, shown to booked clients only."
     )
     office_city = models.CharField(max_length=80, blank=True)
     office_state = models.CharField(max_length=2, choices=US_STATES, blank=True)
-    fee = models.PositiveIntegerField("fee per session (USD)", null=True, blank=True)
+    fee = models.IntegerField(
+        "fee per session (USD)",
+        null=True,
+        blank=True,
+        validators=[Between(0, FEE_MAX, f"Give a fee between $0 and ${FEE_MAX:,}.")],
+    )
     sliding_scale = models.BooleanField(default=False)
     accepting_new_clients = models.BooleanField(default=True)
     timezone = models.CharField(
         max_length=64, default="America/New_York", validators=[validate_timezone]
     )
-    session_minutes = models.PositiveSmallIntegerField(default=50)
-    slot_step_minutes = models.PositiveSmallIntegerField(choices=SLOT_STEPS, default=60)
+    # SmallIntegerField, not Positive...: a positive field's form check (min 0) would
+    # answer a negative length in other words than the API does; the bounds say it all.
+    session_minutes = models.SmallIntegerField(
+        default=50,
+        validators=[
+            Between(
+                SESSION_MINUTES_MIN,
+                SESSION_MINUTES_MAX,
+                f"A session lasts between {SESSION_MINUTES_MIN} and {SESSION_MINUTES_MAX} minutes.",
+            )
+        ],
+    )
+    slot_step_minutes = models.SmallIntegerField(
+        choices=SLOT_STEPS,
+        default=60,
+        error_messages={
+            "invalid_choice": "Sessions can start every 15 minutes, every 30 minutes or every hour."
+        },
+    )
     auto_confirm = models.BooleanField(default=False)
-    notice_hours = models.PositiveSmallIntegerField(default=24)
+    notice_hours = models.SmallIntegerField(
+        default=24,
+        validators=[
+            Between(
+                0, NOTICE_HOURS_MAX, f"Choose between 0 and {NOTICE_HOURS_MAX} hours (two weeks)."
+            )
+        ],
+    )
     video_url = models.URLField(
         "video room link", blank=True, help_text="Sent to booked clients in reminders."
     )
@@ -183,14 +242,25 @@ class Therapist(models.Model):
         ]
         constraints = [
             models.CheckConstraint(
-                condition=Q(session_minutes__gte=15) & Q(session_minutes__lte=240),
+                condition=Q(session_minutes__gte=SESSION_MINUTES_MIN)
+                & Q(session_minutes__lte=SESSION_MINUTES_MAX),
                 name="therapist_session_minutes_range",
             ),
             models.CheckConstraint(
                 condition=Q(slot_step_minutes__in=[15, 30, 60]), name="therapist_slot_step_valid"
             ),
             models.CheckConstraint(
-                condition=Q(notice_hours__lte=24 * 14), name="therapist_notice_hours_range"
+                condition=Q(notice_hours__gte=0) & Q(notice_hours__lte=NOTICE_HOURS_MAX),
+                name="therapist_notice_hours_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(fee__isnull=True) | (Q(fee__gte=0) & Q(fee__lte=FEE_MAX)),
+                name="therapist_fee_range",
+            ),
+            models.CheckConstraint(
+                condition=~Q(formats__contains=[Format.IN_PERSON.value])
+                | (~Q(office_city="") & ~Q(office_state="")),
+                name="therapist_in_person_has_office",
             ),
             models.CheckConstraint(
                 condition=Q(formats__contained_by=[f.value for f in Format]),
@@ -211,24 +281,19 @@ class Therapist(models.Model):
     def __str__(self) -> str:
         return self.display_name
 
-    # What the next opening depends on besides the calendar.
-    OPENING_INPUTS = frozenset({"timezone", "session_minutes", "slot_step_minutes", "notice_hours"})
-
-    def save(self, *args, **kwargs):
-        """A saved profile may have changed what the next opening depends on (and a full
-        save writes the opening held in memory back): mark it stale, and the beat's sweep
-        recomputes it."""
-        update_fields = kwargs.get("update_fields")
-        if self.pk is not None and (
-            update_fields is None or self.OPENING_INPUTS & set(update_fields)
-        ):
-            self.next_opening_stale_at = now()
-            if update_fields is not None:
-                kwargs["update_fields"] = {*update_fields, "next_opening_stale_at"}
-        super().save(*args, **kwargs)
-
     def get_absolute_url(self) -> str:
         return reverse("providers:profile", kwargs={"slug": self.slug})
+
+    def clean(self) -> None:
+        """The cross-field rules every writer shares (``providers.profiles`` runs them)."""
+        if Format.IN_PERSON in self.formats:
+            errors = {}
+            if not self.office_city:
+                errors["office_city"] = "Say where your office is, for in-person sessions."
+            if not self.office_state:
+                errors["office_state"] = "Choose your office's state."
+            if errors:
+                raise ValidationError(errors)
 
     @property
     def initials(self) -> str:
@@ -238,6 +303,13 @@ class Therapist(models.Model):
     def format_labels(self) -> list[str]:
         labels = dict(Format.choices)
         return [labels.get(f, f) for f in self.formats]
+
+
+def field_message(field: str, key: str) -> str:
+    """A message the model words for one of the therapist's fields (``blank``,
+    ``invalid_choice``...), for a form or serializer field that refuses such a value
+    before the model's own validation is reached."""
+    return Therapist._meta.get_field(field).error_messages[key]
 
 
 class LicenseQuerySet(models.QuerySet):

@@ -10,7 +10,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db import transaction
 from django.db.models import Prefetch
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
@@ -19,7 +18,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.decorators import staff_required
 from accounts.places import STATE_NAMES
-from providers import licensing, search_cache
+from providers import licensing, profiles, search_cache
 from providers.forms import (
     LicenseSubmitForm,
     RejectLicenseForm,
@@ -166,10 +165,13 @@ def dashboard_profile(request):
         request.POST if request.method == "POST" else None, instance=therapist
     )
     if request.method == "POST" and form.is_valid():
-        with transaction.atomic():  # the row and its three lists of links, or nothing
-            form.save()
-        messages.success(request, "Your profile is saved.")
-        return redirect("providers:dashboard_profile")
+        try:
+            profiles.update_profile(therapist=therapist, by=request.user, **form.profile_changes())
+        except ValidationError as exc:
+            form.add_service_errors(exc)
+        else:
+            messages.success(request, "Your profile is saved.")
+            return redirect("providers:dashboard_profile")
     return render(
         request,
         "providers/dashboard_profile.html",

@@ -41,6 +41,9 @@ class TherapistFactory(factory.django.DjangoModelFactory):
     credentials = "PhD, LCSW"
     bio = "I help adults with depression and loneliness using interpersonal therapy."
     formats = factory.LazyFunction(lambda: ["telehealth"])
+    # In person needs an office (a database constraint).
+    office_city = factory.LazyAttribute(lambda o: "Albany" if "in_person" in o.formats else "")
+    office_state = factory.LazyAttribute(lambda o: "NY" if "in_person" in o.formats else "")
     fee = 150
     timezone = "America/New_York"
 

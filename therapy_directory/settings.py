@@ -246,6 +246,7 @@ SPECTACULAR_SETTINGS = {
         "BookingStatusEnum": "booking.models.Booking.Status",
         "SessionStatusEnum": "booking.models.Session.Status",
         "FormatEnum": "providers.models.Format",
+        "UsStateEnum": "accounts.places.US_STATES",
     },
 }
 

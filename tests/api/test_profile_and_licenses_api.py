@@ -11,7 +11,8 @@ pytestmark = pytest.mark.django_db
 PROFILE_FIELDS = {
     "id", "slug", "display_name", "credentials", "npi", "bio", "modalities", "specialties",
     "formats", "languages", "fee", "sliding_scale", "accepting_new_clients", "timezone",
-    "session_minutes", "slot_step_minutes", "auto_confirm", "notice_hours",
+    "session_minutes", "slot_step_minutes", "auto_confirm", "notice_hours", "office_address",
+    "office_city", "office_state", "video_url",
 }  # fmt: skip
 
 
@@ -32,6 +33,8 @@ def test_my_profile_patch_saves_slugs_and_settings(as_user, therapist_user):
             "specialties": ["grief", "role-transitions"],
             "languages": ["en", "es"],
             "formats": ["in_person", "telehealth"],
+            "office_city": "Albany",
+            "office_state": "NY",
             "npi": "1993999998",
             "fee": 140,
             "slot_step_minutes": 30,

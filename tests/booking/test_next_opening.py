@@ -19,6 +19,7 @@ from booking import availability, openings, schedules, slots
 from booking.courses import services
 from booking.groups import services as groups
 from booking.models import AvailabilityRule, TimeOff
+from providers import profiles
 from providers.models import Therapist
 from tests.booking.group_helpers import group_therapist, make_group
 from tests.booking.helpers import (
@@ -198,8 +199,7 @@ def test_a_failed_recompute_after_commit_keeps_the_booking_and_the_mark(
 def test_a_profile_change_marks_the_opening_stale_and_the_sweep_applies_it():
     therapist = bookable_therapist()  # 24 hours' notice
     opening, _ = stored(therapist)
-    therapist.notice_hours = 24 * 7
-    therapist.save(update_fields=["notice_hours"])
+    therapist = profiles.update_profile(therapist=therapist, by=therapist.user, notice_hours=24 * 7)
     assert stored(therapist)[1] <= now()
     assert openings.refresh_stale_openings() == 1
     later, _ = stored(therapist)
@@ -210,8 +210,7 @@ def test_a_profile_change_marks_the_opening_stale_and_the_sweep_applies_it():
 def test_saving_fields_the_opening_does_not_depend_on_leaves_it_fresh():
     therapist = bookable_therapist()
     before = stored(therapist)
-    therapist.bio = "New words."
-    therapist.save(update_fields=["bio"])
+    profiles.update_profile(therapist=therapist, by=therapist.user, bio="New words.")
     assert stored(therapist) == before
 
 

@@ -8,7 +8,7 @@ from rest_framework.test import APIClient
 
 from providers.models import Language, Therapist
 from tests.factories import TherapistFactory
-from tests.providers.test_search_cache import profile_form_data
+from tests.providers.profile_data import profile_form_data
 
 pytestmark = pytest.mark.django_db
 
