@@ -17,6 +17,7 @@ from accounts.models import SignupRequest, User
 from notifications import reminders
 from notifications.email import queue_email
 from providers import profiles
+from therapy_directory.transactions import service_transaction
 
 
 class SignupLinkInvalid(Exception):
@@ -153,7 +154,7 @@ def update_account(*, user: User, **fields: Any) -> User:
     unknown = set(fields) - ACCOUNT_FIELDS
     if unknown:
         raise TypeError(f"Not account fields: {', '.join(sorted(unknown))}")
-    with transaction.atomic():
+    with service_transaction():
         stored = User.objects.select_for_update().get(pk=user.pk)
         was_on = stored.email_reminders
         for name, value in fields.items():

@@ -106,6 +106,12 @@ class TherapistAdmin(admin.ModelAdmin):
         for formset in formsets:
             self.save_formset(request, form, formset, change=change)
 
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        # ModelAdmin runs the whole form in one atomic() block; the profile writer runs in
+        # a transaction of its own (durable, bounded locks) and may not be nested in it.
+        # The license inline is read-only, so the writer's transaction is all there is.
+        return self._changeform_view(request, object_id, form_url, extra_context)
+
 
 @admin.register(License)
 class LicenseAdmin(admin.ModelAdmin):

@@ -20,6 +20,7 @@ from providers import search_cache
 from providers.models import License, LicenseDecision, Therapist
 from therapy_directory import clock
 from therapy_directory.errors import DomainError
+from therapy_directory.transactions import service_transaction
 
 
 class InvalidTransition(DomainError):
@@ -75,7 +76,7 @@ def verify_license(*, license_id: int, by, source: str) -> License:
     source = (source or "").strip()
     if not source:
         raise ValidationError({"source": "Say which source you checked (e.g. the state board)."})
-    with transaction.atomic():
+    with service_transaction():
         license = License.objects.select_for_update().get(pk=license_id)
         today = clock.today()
         if license.status != License.Status.PENDING:
@@ -116,7 +117,7 @@ def reject_license(*, license_id: int, by, reason: str) -> License:
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError({"reason": "Give the therapist a reason for the rejection."})
-    with transaction.atomic():
+    with service_transaction():
         license = License.objects.select_for_update().get(pk=license_id)
         if license.status != License.Status.PENDING:
             raise InvalidTransition(
@@ -147,7 +148,7 @@ def expire_licenses(*, today: dt.date | None = None) -> int:
     """Move every verified license whose expiry date has passed to expired.
     Idempotent: a second run finds nothing to do. Returns how many expired."""
     today = today or clock.today()
-    with transaction.atomic():
+    with service_transaction():
         ids = list(
             License.objects.select_for_update(skip_locked=True)
             .filter(status=License.Status.VERIFIED, expires_on__lt=today)

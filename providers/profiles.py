@@ -19,6 +19,7 @@ from django.utils.text import slugify
 from booking import openings
 from providers import search_cache
 from providers.models import Therapist
+from therapy_directory.transactions import service_transaction
 
 # The many-to-many lists a profile holds.
 LINKS = frozenset({"modalities", "specialties", "languages"})
@@ -75,8 +76,7 @@ def update_profile(*, therapist: Therapist, by, **fields: Any) -> Therapist:
         raise PermissionDenied("Only the therapist or staff may change this profile.")
     values = _normalised({k: v for k, v in fields.items() if k in FIELDS})
     links = {name: _ids(fields[name]) for name in LINKS & set(fields)}
-    # The one transaction of a profile edit (bounded locks come here: issue 13, item 7).
-    with transaction.atomic():
+    with service_transaction():
         current = Therapist.objects.select_for_update().get(pk=therapist.pk)
         changed = {name for name, value in values.items() if getattr(current, name) != value}
         for name in changed:

@@ -18,6 +18,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.decorators import staff_required
 from accounts.places import STATE_NAMES
+from booking.groups import selectors as group_selectors
 from providers import licensing, profiles, search_cache
 from providers.forms import (
     LicenseSubmitForm,
@@ -120,20 +121,8 @@ def profile(request, slug):
             "is_own": request.user.is_authenticated and therapist.user_id == request.user.pk,
             "viewer_tz": _viewer_timezone(request),
             "in_person": "in_person" in therapist.formats,
-            "groups": _groups_run_by(therapist),
+            "groups": group_selectors.run_by(therapist),
         },
-    )
-
-
-def _groups_run_by(therapist: Therapist) -> list:
-    """Upcoming groups this therapist runs (PRODUCT: the profile shows them)."""
-    from booking.models import Group
-
-    return list(
-        Group.objects.listed()
-        .filter(therapist=therapist)
-        .select_related("modality")
-        .order_by("start_date", "id")[:10]
     )
 
 

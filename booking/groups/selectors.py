@@ -184,3 +184,13 @@ def roster(group: Group) -> QuerySet[Enrolment]:
         )
         .order_by("rank", "queue_number")
     )
+
+
+def run_by(therapist: Therapist, *, limit: int = 10) -> list[Group]:
+    """The upcoming groups a therapist runs, soonest first (the profile shows them)."""
+    return list(
+        Group.objects.listed()
+        .filter(therapist=therapist)
+        .select_related("modality")
+        .order_by("start_date", "id")[:limit]
+    )

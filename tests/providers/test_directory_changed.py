@@ -28,7 +28,7 @@ from rest_framework.test import APIClient
 from booking import availability, openings
 from booking.groups import services as groups
 from booking.models import TimeOff
-from providers import licensing, search_cache
+from providers import licensing, profiles, search_cache
 from providers.models import Language, License, Modality, Therapist
 from tests.booking.group_helpers import group_therapist, make_group
 from tests.booking.helpers import NY, book, bookable_therapist, client_in
@@ -233,6 +233,29 @@ def _admin_deletes_a_language(given: dict) -> None:
     assert response.status_code == 302
 
 
+def _profile_arrange() -> dict:
+    return {"therapist": _findable("Ada Byron")}
+
+
+def _name_changed(given: dict) -> None:
+    therapist = given["therapist"]
+    profiles.update_profile(therapist=therapist, by=therapist.user, display_name="Ada Lovelace")
+
+
+def _profile_api_arrange() -> dict:
+    given = _profile_arrange()
+    api = APIClient()
+    api.force_authenticate(given["therapist"].user)
+    return given | {"api": api}
+
+
+def _name_changed_through_the_api(given: dict) -> None:
+    response = given["api"].patch(
+        "/api/v1/me/profile/", {"display_name": "Ada King"}, format="json"
+    )
+    assert response.status_code == 200, response.content
+
+
 BOTH = frozenset({"page", "api"})
 
 
@@ -265,7 +288,13 @@ WRITERS = [
         "admin: modality renamed", _ipt_arrange, _admin_renames_a_modality, {}, frozenset({"page"})
     ),
     Writer("admin: language deleted", _spanish_arrange, _admin_deletes_a_language),
-    # providers.profiles.update_profile (page, API and admin) adds its row when it lands.
+    Writer("profiles.update_profile", _profile_arrange, _name_changed, {"state": "CA"}),
+    Writer(
+        "me/profile/ (update_profile)",
+        _profile_api_arrange,
+        _name_changed_through_the_api,
+        {"state": "CA"},
+    ),
 ]
 
 
