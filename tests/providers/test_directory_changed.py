@@ -10,13 +10,10 @@ on commit only."""
 from __future__ import annotations
 
 import datetime as dt
-import os
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import pytest
-import redis
 from django.core.management import call_command
 from django.db import connection, transaction
 from django.test import Client
@@ -39,35 +36,18 @@ from tests.factories import (
     make_verifier,
     verified_license,
 )
+from tests.providers.search_cache_setup import search_cache_in_redis
 from therapy_directory import clock
 
 SEARCH = reverse("providers:search")
 API = "/api/v1/therapists/"
 
 
-def redis_location() -> str:
-    base = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379").rsplit("/", 1)
-    return base[0] + "/13" if base[-1].isdigit() else "/".join(base) + "/13"
-
-
 @pytest.fixture
 def redis_cache(settings):
-    """The cache on, in Redis as deployed (its own database and a key prefix of this
-    test's own, removed afterwards)."""
-    settings.SEARCH_CACHE_SECONDS = 60
-    location = redis_location()
-    prefix = f"test-{uuid.uuid4().hex}"
-    settings.CACHES = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": location,
-            "KEY_PREFIX": prefix,
-        }
-    }
-    yield
-    client = redis.Redis.from_url(location)
-    for key in client.scan_iter(f"{prefix}:*"):
-        client.delete(key)
+    """The cache on, in Redis as deployed."""
+    with search_cache_in_redis(settings):
+        yield
 
 
 # --- The writers ------------------------------------------------------------------------

@@ -3,18 +3,15 @@ are kept per query, host and viewer's zone, errors are never kept, and a visitor
 page chrome is never shared. (Writers and freshness: test_directory_changed.py.)"""
 
 import datetime as dt
-import os
-import uuid
 
 import pytest
-import redis
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from rest_framework.test import APIClient
 
-from providers.models import Therapist
 from tests.factories import TherapistFactory, verified_license
+from tests.providers.search_cache_setup import search_cache_in_redis
 
 pytestmark = pytest.mark.django_db
 
@@ -40,20 +37,8 @@ def cached(request, settings):
         yield
         cache.clear()
         return
-    base = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379").rsplit("/", 1)
-    location = base[0] + "/13" if base[-1].isdigit() else "/".join(base) + "/13"
-    prefix = f"test-{uuid.uuid4().hex}"
-    settings.CACHES = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": location,
-            "KEY_PREFIX": prefix,
-        }
-    }
-    yield
-    client = redis.Redis.from_url(location)
-    for key in client.scan_iter(f"{prefix}:*"):
-        client.delete(key)
+    with search_cache_in_redis(settings):
+        yield
 
 
 @pytest.fixture
@@ -218,35 +203,3 @@ def test_the_cached_api_answer_has_the_uncached_headers(api, settings):
     assert indented.content.startswith(b'{\n  "count"')  # another media type, another entry
     browsable = api.get(API, {"state": "CA"}, HTTP_ACCEPT="text/html")
     assert browsable.status_code == 200 and b"<html" in browsable.content
-
-
-# --- Shared with tests/providers/test_profile_save_atomic.py ------------------------
-
-
-def profile_form_data(therapist: Therapist, **changes) -> dict:
-    """The dashboard's profile form as its page shows it for ``therapist``, changed."""
-    data = {
-        "display_name": therapist.display_name,
-        "credentials": therapist.credentials,
-        "npi": therapist.npi,
-        "bio": therapist.bio,
-        "modalities": [m.pk for m in therapist.modalities.all()],
-        "specialties": [s.pk for s in therapist.specialties.all()],
-        "languages": [lang.pk for lang in therapist.languages.all()],
-        "formats": therapist.formats,
-        "office_address": therapist.office_address,
-        "office_city": therapist.office_city,
-        "office_state": therapist.office_state,
-        "video_url": therapist.video_url,
-        "fee": "" if therapist.fee is None else str(therapist.fee),
-        "timezone": therapist.timezone,
-        "session_minutes": str(therapist.session_minutes),
-        "slot_step_minutes": str(therapist.slot_step_minutes),
-        "notice_hours": str(therapist.notice_hours),
-        "reminder_minutes": ",".join(str(m) for m in therapist.reminder_minutes),
-    }
-    for flag in ("sliding_scale", "accepting_new_clients", "auto_confirm"):
-        if getattr(therapist, flag):
-            data[flag] = "on"
-    data.update(changes)
-    return {key: value for key, value in data.items() if value is not None}
