@@ -7,7 +7,6 @@ variable takes the default.
 
 from __future__ import annotations
 
-import math
 import os
 from collections.abc import Mapping
 
@@ -58,20 +57,6 @@ class Environment:
             ) from None
         return self._at_least(name, number, minimum)
 
-    def float(self, name: str, default: float, *, minimum: float | None = None) -> float:
-        value = self._raw(name)
-        if value is None:
-            return default
-        try:
-            number = float(value)
-        except ValueError:
-            raise ImproperlyConfigured(
-                f"{name}={value!r} is not a number (e.g. {default})"
-            ) from None
-        if not math.isfinite(number):
-            raise ImproperlyConfigured(f"{name}={value!r} is not a finite number")
-        return self._at_least(name, number, minimum)
-
     def list(self, name: str, default: list[str]) -> list[str]:
         """Comma-separated; blanks around and between the commas are dropped."""
         value = self._raw(name)
@@ -86,7 +71,7 @@ class Environment:
         return value
 
     @staticmethod
-    def _at_least(name: str, number: int | float, minimum: int | float | None) -> int | float:
+    def _at_least(name: str, number: int, minimum: int | None) -> int:
         if minimum is not None and number < minimum:
             raise ImproperlyConfigured(f"{name}={number} is below its minimum, {minimum}")
         return number
