@@ -126,8 +126,10 @@ _db_options["options"] = (
     f"{_db_options.get('options', '')} -c max_parallel_workers_per_gather="
     f"{env.int('DB_MAX_PARALLEL_WORKERS_PER_GATHER', default=0, minimum=0)}"
 ).strip()
+# The test database is named after the database, so runs against different databases on
+# one server (two checkouts, CI beside a developer) never drop each other's.
 DATABASES["default"].setdefault("TEST", {})["NAME"] = env.str(
-    "TEST_DB_NAME", default="test_rapport"
+    "TEST_DB_NAME", default=f"test_{DATABASES['default']['NAME']}"
 )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
