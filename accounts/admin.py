@@ -2,6 +2,8 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 
+from accounts.email_addresses import EmailAddressField
+from accounts.forms import RapportAdminPasswordChangeForm
 from accounts.models import User
 from audit.services import record_staff_view
 
@@ -10,12 +12,14 @@ class EmailUserCreationForm(AdminUserCreationForm):
     class Meta:
         model = User
         fields = ("email", "name", "role")
+        field_classes = {"email": EmailAddressField}  # normalised as everywhere else
 
 
 class EmailUserChangeForm(UserChangeForm):
     class Meta:
         model = User
         fields = "__all__"
+        field_classes = {"email": EmailAddressField}
 
 
 @admin.register(User)
@@ -24,6 +28,7 @@ class UserAdmin(DjangoUserAdmin):
 
     form = EmailUserChangeForm
     add_form = EmailUserCreationForm
+    change_password_form = RapportAdminPasswordChangeForm  # revokes tokens and feed
     ordering = ("email",)
     list_display = ("email", "name", "role", "state", "is_staff", "is_active")
     list_filter = ("role", "is_staff", "is_superuser", "is_active", "state")
@@ -42,7 +47,9 @@ class UserAdmin(DjangoUserAdmin):
                     "user_permissions",
                 ),
                 "description": "Staff who verify licenses need the permission "
-                "“providers | license | Can verify or reject therapists' licenses”.",
+                "“providers | license | Can verify or reject therapists' licenses”; staff "
+                "who read clients' bookings, sessions and group rosters need "
+                "“accounts | user | Can view client records” (every read is audited).",
             },
         ),
         ("Important dates", {"fields": ("last_login", "date_joined")}),

@@ -1,15 +1,25 @@
-"""``auth/register/``, ``auth/token/`` and ``me/`` (PRODUCT.md, JSON API)."""
+"""``auth/register/``, ``auth/token/``, ``auth/logout/`` and ``me/`` (PRODUCT.md, JSON API)."""
 
-from django.contrib.auth import authenticate, password_validation, user_logged_in
+from django.contrib.auth import authenticate, logout, password_validation, user_logged_in
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import IntegrityError
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import generics, permissions, serializers, status
+from rest_framework.authentication import SessionAuthentication
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.email_addresses import EmailAddressSerializerField, validate_plain_email
 from accounts.models import User
 from accounts.places import US_STATES, validate_timezone
-from accounts.services import api_token, register_user, update_account
+from accounts.services import (
+    PasswordChangedMeanwhile,
+    api_token,
+    register_user,
+    revoke_api_tokens,
+    update_account,
+)
+from therapy_directory.validators import validate_single_line
 
 
 def iana_timezone(value: str) -> str:
@@ -21,20 +31,22 @@ def iana_timezone(value: str) -> str:
     return value
 
 
+EMAIL_TAKEN = "An account with this e-mail already exists."
+
+
 class RegisterSerializer(serializers.Serializer):
-    email = serializers.EmailField(max_length=254)
+    email = EmailAddressSerializerField(max_length=254, validators=[validate_plain_email])
     password = serializers.CharField(
         write_only=True, max_length=128, style={"input_type": "password"}
     )
-    name = serializers.CharField(max_length=150)
+    name = serializers.CharField(max_length=150, validators=[validate_single_line])
     role = serializers.ChoiceField(choices=[User.Role.CLIENT, User.Role.THERAPIST])
     state = serializers.ChoiceField(choices=US_STATES, required=False, allow_blank=True)
     timezone = serializers.CharField(max_length=64)
 
     def validate_email(self, value: str) -> str:
-        value = value.strip().lower()
-        if User.objects.filter(email__iexact=value).exists():
-            raise serializers.ValidationError("An account with this e-mail already exists.")
+        if User.objects.filter(email=value).exists():  # value is normalised by the field
+            raise serializers.ValidationError(EMAIL_TAKEN)
         return value
 
     def validate_timezone(self, value: str) -> str:
@@ -71,14 +83,21 @@ class RegisterView(APIView):
     def post(self, request):
         serializer = RegisterSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        user = register_user(**serializer.validated_data)
+        try:
+            user = register_user(**serializer.validated_data)
+        except IntegrityError:  # taken meanwhile, or by an older row stored unnormalised
+            raise serializers.ValidationError({"email": [EMAIL_TAKEN]}) from None
         token = api_token(user=user, new=True)
         return Response({"id": user.pk, "token": token}, status=status.HTTP_201_CREATED)
 
 
 class TokenRequestSerializer(serializers.Serializer):
-    email = serializers.EmailField()
+    # Normalised before authenticate() sees it: the lockout and the look-up agree.
+    email = EmailAddressSerializerField()
     password = serializers.CharField(style={"input_type": "password"}, max_length=128)
+
+
+NO_MATCH = "That e-mail and password do not match an account."
 
 
 class TokenView(APIView):
@@ -105,12 +124,27 @@ class TokenView(APIView):
             password=serializer.validated_data["password"],
         )
         if user is None:
-            raise serializers.ValidationError(
-                {"non_field_errors": ["That e-mail and password do not match an account."]}
-            )
+            raise serializers.ValidationError({"non_field_errors": [NO_MATCH]})
+        try:
+            key = api_token(user=user)
+        except PasswordChangedMeanwhile:  # the password changed while we checked it
+            raise serializers.ValidationError({"non_field_errors": [NO_MATCH]}) from None
         # A token is a log-in: last_login is updated and the failed-attempt count reset.
         user_logged_in.send(sender=user.__class__, request=request._request, user=user)
-        return Response({"token": api_token(user=user)})
+        return Response({"token": key})
+
+
+class LogoutView(APIView):
+    """``POST auth/logout/``: the caller's API token stops working (401 from now on;
+    ``auth/token/`` issues a new key). Called with the site's session, it also ends that
+    session. The calendar-feed address is left alone: a password change replaces it."""
+
+    @extend_schema(request=None, responses={204: None})
+    def post(self, request):
+        revoke_api_tokens(user=request.user)
+        if isinstance(request.successful_authenticator, SessionAuthentication):
+            logout(request._request)
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class MeSerializer(serializers.ModelSerializer):

@@ -9,6 +9,7 @@ from __future__ import annotations
 from django import forms
 from django.contrib.auth import password_validation
 from django.contrib.auth.forms import (
+    AdminPasswordChangeForm,
     AuthenticationForm,
     PasswordChangeForm,
     PasswordResetForm,
@@ -16,9 +17,12 @@ from django.contrib.auth.forms import (
 )
 from django.template.loader import render_to_string
 
+from accounts.email_addresses import EmailAddressField, normalise_email, validate_plain_email
 from accounts.models import User
 from accounts.places import STATE_TIMEZONES, US_STATES, timezone_choices
+from accounts.services import change_password
 from notifications.email import queue_email
+from therapy_directory.validators import validate_single_line
 
 
 def describe_errors(form: forms.BaseForm) -> None:
@@ -67,12 +71,14 @@ class SignupForm(DescribedErrorsMixin, forms.Form):
     name = forms.CharField(
         label="Your name",
         max_length=150,
+        validators=[validate_single_line],
         widget=forms.TextInput(attrs={"autocomplete": "name"}),
         help_text="Therapists: the name clients will see, e.g. “Dr. Ana Ruiz”.",
     )
-    email = forms.EmailField(
+    email = EmailAddressField(
         label="E-mail",
         max_length=254,
+        validators=[validate_plain_email],
         widget=forms.EmailInput(attrs={"autocomplete": "email"}),
     )
     state = forms.ChoiceField(
@@ -90,8 +96,6 @@ class SignupForm(DescribedErrorsMixin, forms.Form):
 
     # No "this address is taken" error here: that would tell anyone who has an account
     # (accounts.services.request_signup answers both cases by e-mail).
-    def clean_email(self) -> str:
-        return self.cleaned_data["email"].strip().lower()
 
     def clean(self):
         cleaned = super().clean()
@@ -134,7 +138,9 @@ class ChoosePasswordForm(DescribedErrorsMixin, forms.Form):
 
 
 class EmailAuthenticationForm(DescribedErrorsMixin, AuthenticationForm):
-    username = forms.EmailField(
+    # Normalised before authenticate() sees it, so the lockout (accounts.lockout) and the
+    # account look-up (UserManager.get_by_natural_key) are given the same address.
+    username = EmailAddressField(
         label="E-mail",
         max_length=254,
         widget=forms.EmailInput(attrs={"autofocus": True, "autocomplete": "email"}),
@@ -161,11 +167,20 @@ class AccountForm(DescribedErrorsMixin, forms.ModelForm):
 
 
 class EmailPasswordResetForm(DescribedErrorsMixin, PasswordResetForm):
-    email = forms.EmailField(
+    email = EmailAddressField(
         label="E-mail",
         max_length=254,
         widget=forms.EmailInput(attrs={"autocomplete": "email", "autofocus": True}),
     )
+
+    def get_users(self, email):
+        """The active account with exactly this normalised address (Django's own looks up
+        with ``iexact``, which folds look-alike letters onto plain ones)."""
+        return (
+            user
+            for user in User.objects.filter(email=normalise_email(email), is_active=True)
+            if user.has_usable_password()
+        )
 
     def send_mail(
         self,
@@ -182,9 +197,33 @@ class EmailPasswordResetForm(DescribedErrorsMixin, PasswordResetForm):
         queue_email(to=[to_email], subject=subject, template=email_template_name, context=context)
 
 
-class RapportSetPasswordForm(DescribedErrorsMixin, SetPasswordForm):
+class NewPasswordThroughServiceMixin:
+    """A new password goes through ``accounts.services.change_password``, whichever form
+    sets it (the change page, the reset link, the admin's password form): the account's
+    API tokens are revoked and its calendar-feed address replaced. Always saved (the
+    service commits it with the revocation), whatever ``commit`` says."""
+
+    def set_password_and_save(
+        self,
+        user,
+        password_field_name="password1",  # noqa: S107 (a field's name, not a password)
+        commit=True,
+    ):
+        # The admin's form can turn password log-in off instead (``set_usable_password``).
+        usable = self.cleaned_data.get("set_usable_password", True)
+        password = self.cleaned_data[password_field_name] if usable else None
+        return change_password(user=user, password=password)
+
+
+class RapportSetPasswordForm(NewPasswordThroughServiceMixin, DescribedErrorsMixin, SetPasswordForm):
     pass
 
 
-class RapportPasswordChangeForm(DescribedErrorsMixin, PasswordChangeForm):
+class RapportPasswordChangeForm(
+    NewPasswordThroughServiceMixin, DescribedErrorsMixin, PasswordChangeForm
+):
+    pass
+
+
+class RapportAdminPasswordChangeForm(NewPasswordThroughServiceMixin, AdminPasswordChangeForm):
     pass

@@ -18,6 +18,7 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.template.response import TemplateResponse
 
+from accounts.email_addresses import normalise_email
 from accounts.forms import EmailAuthenticationForm
 
 
@@ -44,8 +45,10 @@ class LockoutBackend(AxesStandaloneBackend):
 
 
 def normalised_username(request: HttpRequest, credentials: dict | None) -> str | None:
-    """Log-in is by e-mail, case-insensitive: ``Ana@X.com`` and ``ana@x.com`` share one
-    counter, or changing case would buy an attacker fresh guesses."""
+    """The lockout's key: the typed e-mail through ``normalise_email``, the same function
+    the account look-up uses, so every spelling that reaches an account (``Ana@X.com``,
+    fullwidth or long-s look-alikes) shares that account's one counter, and one that
+    does not normalise to it (a dotless ı) reaches no account at all."""
     if credentials:
         username = credentials.get("username") or credentials.get("email")
     else:
@@ -53,7 +56,7 @@ def normalised_username(request: HttpRequest, credentials: dict | None) -> str |
         username = data.get("username") or data.get("email")
     if not isinstance(username, str):
         return None
-    return username.strip().lower() or None
+    return normalise_email(username) or None
 
 
 def client_ip(request: HttpRequest) -> str | None:

@@ -2,16 +2,29 @@ from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.db import models
 from django.db.models.functions import Lower
 
+from accounts.email_addresses import normalise_email, validate_plain_email
 from accounts.places import US_STATES, validate_state, validate_timezone
+from therapy_directory.validators import validate_single_line
+
+# Staff who hold it read clients' bookings, sessions and group rosters (every read is
+# audited); other staff get 404 there like anyone else (PRODUCT rule 11).
+VIEW_CLIENT_RECORDS = "accounts.view_client_records"
 
 
 class UserManager(BaseUserManager):
     use_in_migrations = True
 
+    @classmethod
+    def normalize_email(cls, email):
+        """The one normalisation (accounts.email_addresses), also what Django's own
+        ``AbstractUser.clean`` (the admin's forms) applies."""
+        return normalise_email(email or "")
+
     def _create_user(self, email: str, password: str | None, **extra):
         if not email:
             raise ValueError("An e-mail address is required.")
-        user = self.model(email=self.normalize_email(email).lower(), **extra)
+        validate_plain_email(email)
+        user = self.model(email=self.normalize_email(email), **extra)
         user.set_password(password)
         user.save(using=self._db)
         return user
@@ -28,7 +41,9 @@ class UserManager(BaseUserManager):
         return self._create_user(email, password, **extra)
 
     def get_by_natural_key(self, username):
-        return self.get(email__iexact=username)
+        """Log-in's look-up: exact equality on the normalised address, never ``iexact``
+        (PostgreSQL's UPPER() folds look-alikes such as the dotless ı onto i)."""
+        return self.get(email=normalise_email(str(username)))
 
 
 class User(AbstractUser):
@@ -42,8 +57,11 @@ class User(AbstractUser):
     username = None
     first_name = None
     last_name = None
-    email = models.EmailField("e-mail address", unique=True)
-    name = models.CharField(max_length=150)
+    # Stored normalised (accounts.email_addresses): unique=True is the unique constraint
+    # on the normalised value; user_email_ci_unique also keeps case variants out should a
+    # writer ever bypass the normalisation.
+    email = models.EmailField("e-mail address", unique=True, validators=[validate_plain_email])
+    name = models.CharField(max_length=150, validators=[validate_single_line])
     role = models.CharField(max_length=16, choices=Role.choices, default=Role.CLIENT)
     state = models.CharField(
         "state you live in",
@@ -64,6 +82,7 @@ class User(AbstractUser):
     objects = UserManager()
 
     class Meta:
+        permissions = [("view_client_records", "Can view client records")]
         constraints = [
             models.UniqueConstraint(Lower("email"), name="user_email_ci_unique"),
             models.CheckConstraint(
@@ -101,6 +120,12 @@ class User(AbstractUser):
     def can_verify_licenses(self) -> bool:
         return self.is_active and self.is_staff and self.has_perm("providers.verify_license")
 
+    @property
+    def can_view_client_records(self) -> bool:
+        """Staff who may read any client's bookings, sessions and group rosters (each read
+        audited). Superusers have every permission, so they have this one."""
+        return self.is_active and self.is_staff and self.has_perm(VIEW_CLIENT_RECORDS)
+
 
 class SignupRequest(models.Model):
     """A sign-up waiting for its e-mail link: the account is created, with the password
@@ -108,8 +133,8 @@ class SignupRequest(models.Model):
     whether or not the address has an account, and nobody can pre-register someone
     else's address with a password of their own."""
 
-    email = models.EmailField()
-    name = models.CharField(max_length=150)
+    email = models.EmailField(validators=[validate_plain_email])  # normalised
+    name = models.CharField(max_length=150, validators=[validate_single_line])
     role = models.CharField(max_length=16, choices=User.Role.choices)
     state = models.CharField(max_length=2, choices=US_STATES, blank=True)
     timezone = models.CharField(max_length=64, validators=[validate_timezone])

@@ -1,4 +1,5 @@
-"""Writes for accounts: registration creates the user and, for therapists, their profile."""
+"""Writes for accounts: registration creates the user and, for therapists, their profile;
+API tokens are issued and revoked here, and passwords changed."""
 
 from __future__ import annotations
 
@@ -13,7 +14,9 @@ from django.urls import reverse
 from django.utils.timezone import now
 from rest_framework.authtoken.models import Token
 
+from accounts.email_addresses import normalise_email
 from accounts.models import SignupRequest, User
+from booking import calendar
 from notifications import reminders
 from notifications.email import queue_email
 from providers import profiles
@@ -26,6 +29,10 @@ class SignupLinkInvalid(Exception):
 
 class EmailAlreadyRegistered(Exception):
     """The address got an account after the link was sent."""
+
+
+class PasswordChangedMeanwhile(Exception):
+    """The password a token was asked with was changed before the token was issued."""
 
 
 def register_user(
@@ -61,9 +68,9 @@ def request_signup(*, email: str, name: str, role: str, state: str = "", timezon
     commit, so the page takes about as long either way."""
     if role not in (User.Role.CLIENT, User.Role.THERAPIST):
         raise ValueError("Only clients and therapists sign up; staff are created by admins.")
-    email = email.strip().lower()
+    email = normalise_email(email)
     site_url = settings.SITE_URL.rstrip("/")
-    existing = User.objects.filter(email__iexact=email).first()
+    existing = User.objects.filter(email=email).first()
     if existing is not None:
         queue_email(
             to=[existing.email],
@@ -123,12 +130,13 @@ def complete_signup(*, token: str, password: str) -> User:
     every other pending link for the address stop working."""
     with transaction.atomic():
         pending = pending_signup(token)
-        SignupRequest.objects.filter(email__iexact=pending.email).delete()
-        if not User.objects.filter(email__iexact=pending.email).exists():
+        email = normalise_email(pending.email)
+        SignupRequest.objects.filter(email=email).delete()
+        if not User.objects.filter(email=email).exists():
             try:
                 with transaction.atomic():
                     return register_user(
-                        email=pending.email,
+                        email=email,
                         password=password,
                         name=pending.name,
                         role=pending.role,
@@ -170,8 +178,49 @@ def update_account(*, user: User, **fields: Any) -> User:
 
 def api_token(*, user: User, new: bool = False) -> str:
     """The key of ``user``'s API token: their existing one, or a new one when ``new``
-    (a registration); a log-out or a password change deletes it."""
+    (a registration). ``user`` is the account as ``authenticate()`` returned it: if its
+    password has changed since (``change_password`` committed in between), no token is
+    issued (``PasswordChangedMeanwhile``), so a token asked for with the old password
+    cannot outlive the change that revoked the others."""
     if new:
         return Token.objects.create(user=user).key
-    token, _ = Token.objects.get_or_create(user=user)
+    with service_transaction():
+        # The row lock orders this against change_password, which holds it while it
+        # replaces the password and deletes the tokens.
+        current = User.objects.select_for_update().values_list("password", flat=True)
+        if current.get(pk=user.pk) != user.password:
+            raise PasswordChangedMeanwhile
+        token, _ = Token.objects.get_or_create(user=user)
     return token.key
+
+
+def revoke_api_tokens(*, user: User) -> int:
+    """Revoke every API token of ``user`` (DRF's authtoken keeps one per account): its key
+    answers 401 from now on and ``auth/token/`` issues a new one. Returns how many were
+    revoked. One DELETE, in the caller's transaction when there is one: the single place
+    tokens die, used by ``POST auth/logout/`` and by ``change_password``."""
+    deleted, _ = Token.objects.filter(user=user).delete()
+    return deleted
+
+
+def change_password(*, user: User, password: str | None) -> User:
+    """Give ``user`` a new password (already validated by the form; None: no password
+    log-in at all, an admin's choice) and end what the old one handed out: every API
+    token is revoked in the same transaction, then the calendar-feed address, if the
+    account has one, is replaced (the old address answers 404;
+    ``booking.calendar.rotate_feed`` runs its own transaction, after this one, so a
+    session opened with the old password cannot read the new address). Other browser
+    sessions end by themselves (Django checks each session's password hash); the
+    password-change page keeps the caller's own. Used by the password-change page, the
+    password-reset link and the admin's password form. Returns ``user``, updated."""
+    with service_transaction():
+        User.objects.select_for_update().filter(pk=user.pk).values_list("pk").get()
+        if password is None:
+            user.set_unusable_password()
+        else:
+            user.set_password(password)
+        user.save(update_fields=["password"])
+        revoke_api_tokens(user=user)
+    if calendar.feed_of(user) is not None:
+        calendar.rotate_feed(user=user)
+    return user

@@ -9,6 +9,7 @@ import django_filters
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
+from accounts.email_addresses import normalise_email
 from audit.models import AuditEvent
 
 # What a client reads in "who looked at my record", by what the staff member opened.
@@ -25,7 +26,7 @@ def _person(queryset, field: str, value: str):
     if value.isdigit() and len(value) <= 18:  # an id (a longer number overflows bigint)
         return queryset.filter(**{f"{field}_id": int(value)})
     return queryset.filter(
-        Q(**{f"{field}__email__iexact": value}) | Q(**{f"{field}__name__icontains": value})
+        Q(**{f"{field}__email": normalise_email(value)}) | Q(**{f"{field}__name__icontains": value})
     )
 
 

@@ -27,7 +27,7 @@ def sessions_visible_to(user) -> QuerySet[Session]:
     qs = Session.objects.select_related("therapist", "client", "booking", "group")
     if not user.is_authenticated:
         return qs.none()
-    if user.is_staff:
+    if user.can_view_client_records:  # staff with the permission; reads audited by views
         return qs
     therapist_id = getattr(user, "therapist_pk", None)
     if therapist_id is not None:

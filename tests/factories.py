@@ -84,6 +84,14 @@ def make_verifier(**kwargs) -> User:
     return User.objects.get(pk=user.pk)  # fresh permission cache
 
 
+def make_records_viewer(user: User | None = None, **kwargs) -> User:
+    """Staff (``user``, or a new staff account) holding "Can view client records"."""
+    if user is None:
+        user = UserFactory(role=User.Role.STAFF, is_staff=True, **kwargs)
+    user.user_permissions.add(Permission.objects.get(codename="view_client_records"))
+    return User.objects.get(pk=user.pk)  # fresh permission cache
+
+
 @pytest.fixture
 def client_user(db) -> User:
     return UserFactory(role=User.Role.CLIENT, state="NY")

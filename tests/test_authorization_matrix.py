@@ -14,9 +14,10 @@ fresh set of fixture objects, the methods, and what each kind of caller gets:
                confirming their own booking, staff cancelling a client's session)
 
 Callers: anonymous, the owner (the client), another client (who books the same
-therapist and sits in the same group), the owner's therapist, another therapist, and
-staff (with the license verify permission). Callers not
-named in a case get the default: anonymous `login`, everyone else `hidden`.
+therapist and sits in the same group), the owner's therapist, another therapist,
+staff (with the license verify and the client-records permissions), and a verifier
+(staff with the license verify permission only: clients' records are hidden from them).
+Callers not named in a case get the default: anonymous `login`, everyone else `hidden`.
 
 Whatever a caller who may not see the object gets must not depend on whether it
 exists: each such request is repeated with an id that does not exist and must
@@ -46,9 +47,17 @@ from booking.models import CalendarFeed
 from providers.models import License
 from tests.booking.group_helpers import group_therapist, make_group
 from tests.booking.helpers import at, book, bookable_therapist, client_in, next_weekday
-from tests.factories import LicenseFactory, make_verifier
+from tests.factories import LicenseFactory, make_records_viewer, make_verifier
 
-ROLES = ("anonymous", "other_client", "other_therapist", "staff", "owner", "therapist")
+ROLES = (
+    "anonymous",
+    "other_client",
+    "other_therapist",
+    "verifier",
+    "staff",
+    "owner",
+    "therapist",
+)
 MISSING_ID = 2_000_000_000
 
 # --- Every URL: the matrix, or why it names no object ----------------------------------------
@@ -96,6 +105,7 @@ NO_OBJECT = {
     "audit:record_access": "the caller's own record access",
     "api-v1:register": "public",
     "api-v1:token": "public",
+    "api-v1:logout": "revokes the caller's own token",
     "api-v1:me": "the caller's own account",
     "api-v1:modalities": "public",
     "api-v1:my-profile": "the caller's own profile (therapists)",
@@ -150,7 +160,8 @@ def make_world() -> World:
             "other_client": other_client,
             "therapist": therapist.user,
             "other_therapist": other_therapist.user,
-            "staff": make_verifier(),
+            "verifier": make_verifier(),
+            "staff": make_records_viewer(make_verifier()),
         },
         therapist=therapist,
         booking=booking,
@@ -196,6 +207,7 @@ CLIENTS_ONLY_API = {
     "therapist": "forbidden",
     "other_therapist": "forbidden",
     "staff": "forbidden",
+    "verifier": "forbidden",
 }
 # API endpoints for therapists (IsTherapist): clients and staff are refused by role,
 # another therapist finds nothing.
@@ -204,9 +216,11 @@ OWN_THERAPIST_API = {
     "owner": "forbidden",
     "other_client": "forbidden",
     "staff": "forbidden",
+    "verifier": "forbidden",
 }
 VERIFIER_API = {
     "staff": "ok",
+    "verifier": "ok",
     "owner": "forbidden",
     "other_client": "forbidden",
     "therapist": "forbidden",
@@ -255,7 +269,7 @@ CASES = [
         lambda w: {"slug": w.therapist.slug},
         setup=_unfindable,
         label="not yet findable: a preview for its therapist and staff",
-        expect={"therapist": "ok", "staff": "ok", "anonymous": "hidden"},
+        expect={"therapist": "ok", "staff": "ok", "verifier": "ok", "anonymous": "hidden"},
     ),
     Case("booking:book", lambda w: {"slug": w.therapist.slug}, expect=PUBLIC),
     Case("booking:group_detail", _group, expect=PUBLIC),
@@ -333,7 +347,8 @@ CASES = [
         OWN_THERAPIST_API,
         lambda w: {"title": "Grief and loss group (renamed)"},
     ),
-    # A group's roster names its members: its therapist and staff only.
+    # A group's roster names its members: its therapist and staff with the records
+    # permission only.
     Case("api-v1:group-roster", _group, expect={"therapist": "ok", "staff": "ok"}),
     # Joining a (listed, public) group: any signed-in client; the service decides.
     Case("booking:group_enrol", _group, ("POST",), SIGNED_IN),
@@ -349,14 +364,14 @@ CASES = [
         "providers:staff_license_verify",
         lambda w: {"pk": w.license.pk},
         ("POST",),
-        {"staff": "ok"},
+        {"staff": "ok", "verifier": "ok"},
         lambda w: {"source": "NJ board look-up"},
     ),
     Case(
         "providers:staff_license_reject",
         lambda w: {"pk": w.license.pk},
         ("POST",),
-        {"staff": "ok"},
+        {"staff": "ok", "verifier": "ok"},
         lambda w: {"reason": "Number not found"},
     ),
     Case(

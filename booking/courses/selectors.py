@@ -34,11 +34,12 @@ def free_slots(
 
 
 def bookings_visible_to(user) -> QuerySet[Booking]:
-    """A client's own bookings, a therapist's clients' bookings, everything for staff."""
+    """A client's own bookings, a therapist's clients' bookings, everything for staff who
+    hold the client-records permission (other staff see none: 404)."""
     qs = Booking.objects.select_related("therapist", "client", "modality")
     if not user.is_authenticated:
         return qs.none()
-    if user.is_staff:
+    if user.can_view_client_records:
         return qs
     therapist_id = getattr(user, "therapist_pk", None)
     if therapist_id is not None:

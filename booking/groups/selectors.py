@@ -144,8 +144,9 @@ def seats_left(group: Group) -> int:
 
 def groups_visible_to(user) -> QuerySet[Group]:
     """Listed groups for anyone; also, their own groups for a therapist, the groups a
-    client is or was in, and everything for staff."""
-    if user.is_authenticated and user.is_staff:
+    client is or was in, and everything for staff who hold the client-records
+    permission."""
+    if user.is_authenticated and user.can_view_client_records:
         return Group.objects.all()
     visible = Q(pk__in=Group.objects.listed().values("pk"))
     if user.is_authenticated:
@@ -164,10 +165,13 @@ def listed_groups(user, params=None) -> tuple[GroupFilter, QuerySet[Group]]:
 
 
 def roster_visible_to(user, group: Group) -> bool:
-    """Only the group's therapist and staff see who is in it (PRODUCT rule 11)."""
+    """Only the group's therapist and staff who hold the client-records permission see who
+    is in it (PRODUCT rule 11)."""
     if not user.is_authenticated:
         return False
-    return user.is_staff or getattr(user, "therapist_pk", None) == (group.therapist_id)
+    return user.can_view_client_records or getattr(user, "therapist_pk", None) == (
+        group.therapist_id
+    )
 
 
 def roster(group: Group) -> QuerySet[Enrolment]:

@@ -12,7 +12,7 @@ from booking.groups import services as groups
 from booking.models import Enrolment, Group
 from tests.booking.group_helpers import WEDNESDAY, group_therapist, make_group
 from tests.booking.helpers import at, book, client_in, next_weekday
-from tests.factories import make_verifier, verified_license
+from tests.factories import make_records_viewer, make_verifier, verified_license
 
 pytestmark = pytest.mark.django_db
 
@@ -269,7 +269,8 @@ def test_the_roster_is_for_the_groups_therapist_and_staff_only(as_user, group):
     mine = as_user(group.therapist.user).get(url)
     assert mine.status_code == 200
     assert [(r["client"], r["status"]) for r in mine.json()] == [(member.pk, "enrolled")]
-    assert as_user(make_verifier()).get(url).status_code == 200
+    assert as_user(make_records_viewer()).get(url).status_code == 200
+    assert as_user(make_verifier()).get(url).status_code == 404  # no client-records permission
     assert as_user(member).get(url).status_code == 404
     assert as_user(client_in()).get(url).status_code == 404
     assert as_user(group_therapist().user).get(url).status_code == 404

@@ -14,7 +14,7 @@ from rest_framework.test import APIClient
 from audit import services as audit
 from audit.models import AuditEvent
 from tests.booking.helpers import at, book, bookable_therapist, client_in, next_weekday
-from tests.factories import LicenseFactory, UserFactory, make_verifier
+from tests.factories import LicenseFactory, make_records_viewer, make_verifier
 
 pytestmark = pytest.mark.django_db
 
@@ -24,7 +24,7 @@ RECORD_ACCESS = reverse("audit:record_access")
 
 @pytest.fixture
 def staff():
-    return UserFactory(role="staff", is_staff=True, name="Sam Staffer")
+    return make_records_viewer(name="Sam Staffer")
 
 
 @pytest.fixture
@@ -169,7 +169,7 @@ def test_record_access_runs_a_constant_number_of_queries(client, staff, course):
     client.force_login(course.client)
     few = count()
     for _ in range(10):
-        staff_reads(client, UserFactory(role="staff", is_staff=True), course)
+        staff_reads(client, make_records_viewer(), course)
     client.force_login(course.client)
     assert count() == few
 

@@ -19,7 +19,7 @@ from providers import licensing
 from providers.models import License
 from tests.booking.group_helpers import group_therapist, make_group
 from tests.booking.helpers import at, book, bookable_therapist, client_in, next_weekday
-from tests.factories import LicenseFactory, UserFactory, make_verifier
+from tests.factories import LicenseFactory, UserFactory, make_records_viewer, make_verifier
 
 pytestmark = pytest.mark.django_db
 
@@ -34,7 +34,7 @@ def events(action: str) -> list[AuditEvent]:
 
 
 def staff_member() -> "UserFactory":
-    return UserFactory(role="staff", is_staff=True, name="Sam Staff")
+    return make_records_viewer(name="Sam Staff")
 
 
 def token_client(user) -> APIClient:

@@ -16,7 +16,7 @@ from booking import calendar
 from booking.courses import services
 from booking.models import AvailabilityRule, Booking, CalendarFeed, Session, TimeOff
 from tests.booking.helpers import at, book, bookable_therapist, client_in
-from tests.factories import UserFactory
+from tests.factories import make_records_viewer
 
 pytestmark = pytest.mark.django_db
 
@@ -273,7 +273,7 @@ def test_the_booking_page_is_shown_to_its_therapist(client):
 @frozen
 def test_staff_can_see_a_booking_page_but_not_change_it(client):
     booking = book(client_in(), bookable_therapist(), at(TUESDAY_DEC_1, 10))
-    client.force_login(UserFactory(role="staff", is_staff=True))
+    client.force_login(make_records_viewer())
 
     response = client.get(reverse("booking:booking_detail", args=[booking.pk]))
 

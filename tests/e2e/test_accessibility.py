@@ -17,7 +17,7 @@ from providers.models import Therapist
 from tests.booking.group_helpers import group_therapist, make_group
 from tests.booking.helpers import at, book, client_in, next_weekday
 from tests.e2e.test_booking_flow import log_in
-from tests.factories import LicenseFactory, make_verifier
+from tests.factories import LicenseFactory, make_records_viewer, make_verifier
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -37,7 +37,7 @@ def axe_source() -> str:
 @pytest.fixture
 def people():
     """A therapist with hours, a group and a booked client; staff with a license to
-    decide."""
+    decide (and the client-records permission, to open the booking)."""
     therapist = group_therapist(display_name="Maya Lindqvist", credentials="PhD")
     client = client_in(state="NY", tz="America/Chicago", name="Dana Reyes")
     monday = next_weekday(0)
@@ -47,7 +47,7 @@ def people():
     group = make_group(therapist, title="After a loss")
     groups.enrol(client=client, group_id=group.pk, waitlist=True)
     LicenseFactory(therapist=therapist, state="NJ")
-    staff = make_verifier(name="Sol Staff")
+    staff = make_records_viewer(make_verifier(name="Sol Staff"))
     return {
         "therapist": therapist,
         "client": client,
