@@ -3,6 +3,8 @@
 from django.contrib.auth import authenticate, logout, password_validation, user_logged_in
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError
+from django.utils.decorators import method_decorator
+from django.views.decorators.cache import never_cache
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import generics, permissions, serializers, status
 from rest_framework.authentication import SessionAuthentication
@@ -70,6 +72,7 @@ class RegisteredSerializer(serializers.Serializer):
     token = serializers.CharField()
 
 
+@method_decorator(never_cache, name="dispatch")  # its answer holds a new token
 class RegisterView(APIView):
     """PRODUCT.md fixes ``201 {id, token}`` here: the account exists at once, so a taken
     address has to be a 400 and this endpoint does tell whether an address is registered.
@@ -100,6 +103,7 @@ class TokenRequestSerializer(serializers.Serializer):
 NO_MATCH = "That e-mail and password do not match an account."
 
 
+@method_decorator(never_cache, name="dispatch")  # its answer holds the token
 class TokenView(APIView):
     permission_classes = [permissions.AllowAny]
     authentication_classes: list = []

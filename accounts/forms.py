@@ -19,7 +19,13 @@ from django.template.loader import render_to_string
 
 from accounts.email_addresses import EmailAddressField, normalise_email, validate_plain_email
 from accounts.models import User
-from accounts.places import STATE_TIMEZONES, US_STATES, timezone_choices
+from accounts.places import (
+    STATE_TIMEZONES,
+    US_STATES,
+    canonical_timezone,
+    timezone_choices,
+    validate_timezone,
+)
 from accounts.services import change_password
 from notifications.email import queue_email
 from therapy_directory.validators import validate_single_line
@@ -54,8 +60,44 @@ class DescribedErrorsMixin:
 STATE_CHOICES = [("", "Choose your state")] + US_STATES
 
 
-def _timezone_choices_with_state_default() -> list[tuple[str, str]]:
+def _timezone_choices_with_state_default() -> list:
     return [("", "The usual time zone of my state")] + timezone_choices()
+
+
+class TimezoneSelect(forms.Select):
+    """The zone menu (U.S. zones first, then one <optgroup> per region). A current value
+    it does not offer (stored before only canonical zones were accepted, e.g. Etc/GMT+5)
+    is shown first as it is, rather than the menu silently showing another zone; saving
+    then asks for a zone from the menu."""
+
+    def optgroups(self, name, value, attrs=None):
+        groups = super().optgroups(name, value, attrs)
+        current = value[0] if value else ""
+        if current and not any(option["selected"] for _, group, _ in groups for option in group):
+            label = f"{current} (no longer offered: choose a zone)"
+            groups.insert(0, (None, [self.create_option(name, current, label, True, 0)], 0))
+        return groups
+
+
+class TimezoneField(forms.ChoiceField):
+    """A canonical IANA zone (accounts.places). A person's old name for one (US/Eastern)
+    shows as the zone it stands for; an old name sent is refused with the one to use."""
+
+    widget = TimezoneSelect
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("choices", timezone_choices)
+        super().__init__(**kwargs)
+
+    def prepare_value(self, value):
+        if isinstance(value, str) and canonical_timezone(value):
+            return canonical_timezone(value)
+        return value
+
+    def validate(self, value):
+        forms.Field.validate(self, value)  # required; the menu's values are the canonical set
+        if value not in self.empty_values:
+            validate_timezone(value)
 
 
 class SignupForm(DescribedErrorsMixin, forms.Form):
@@ -87,7 +129,7 @@ class SignupForm(DescribedErrorsMixin, forms.Form):
         help_text="Therapists can treat you only where they hold a license: "
         "we use this to show who can see you.",
     )
-    timezone = forms.ChoiceField(
+    timezone = TimezoneField(
         label="Time zone",
         choices=_timezone_choices_with_state_default,
         required=False,
@@ -155,9 +197,7 @@ class EmailAuthenticationForm(DescribedErrorsMixin, AuthenticationForm):
 
 class AccountForm(DescribedErrorsMixin, forms.ModelForm):
     state = forms.ChoiceField(label="State you live in", choices=STATE_CHOICES)
-    timezone = forms.ChoiceField(
-        label="Time zone", choices=timezone_choices, help_text="Session times are shown in it."
-    )
+    timezone = TimezoneField(label="Time zone", help_text="Session times are shown in it.")
 
     class Meta:
         model = User

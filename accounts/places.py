@@ -1,7 +1,7 @@
 """Where people are: USPS state codes (50 states + DC) and IANA time zones."""
 
-import zoneinfo
 from functools import cache
+from importlib import resources
 
 from django.core.exceptions import ValidationError
 
@@ -43,34 +43,166 @@ STATE_TIMEZONES = {
     "WV": "America/New_York", "WI": "America/Chicago", "WY": "America/Denver",
 }  # fmt: skip
 
-# The zones offered first in forms; any IANA name is accepted.
-COMMON_TIMEZONES = [
-    "America/New_York", "America/Chicago", "America/Denver", "America/Phoenix",
-    "America/Los_Angeles", "America/Anchorage", "Pacific/Honolulu",
+# --- Time zones: the canonical IANA zones of the pinned `tzdata` package -------------------
+#
+# Canonical: the zones tzdata defines as zones of their own (a `Zone`, not a `Link` such as
+# US/Eastern or Europe/Amsterdam) for a place (zone1970.tab): never Factory, localtime,
+# posixrules, Etc/GMT+5 or EST5EDT. Read once from the package's files, not from the
+# server's zoneinfo directory, so every machine offers and accepts the same list.
+
+# The first group of every zone menu, in this order, by the names people use.
+US_TIMEZONES: list[tuple[str, str]] = [
+    ("America/New_York", "Eastern Time — New York"),
+    ("America/Chicago", "Central Time — Chicago"),
+    ("America/Denver", "Mountain Time — Denver"),
+    ("America/Phoenix", "Mountain Time — Phoenix (no daylight saving)"),
+    ("America/Los_Angeles", "Pacific Time — Los Angeles"),
+    ("America/Anchorage", "Alaska Time — Anchorage"),
+    ("Pacific/Honolulu", "Hawaii Time — Honolulu"),
+    ("America/Puerto_Rico", "Atlantic Time — Puerto Rico, U.S. Virgin Islands"),
+    ("Pacific/Guam", "Chamorro Time — Guam, Northern Mariana Islands"),
+    ("Pacific/Pago_Pago", "Samoa Time — American Samoa"),
 ]  # fmt: skip
+COMMON_TIMEZONES = [zone for zone, _ in US_TIMEZONES]
+
+# The other U.S. zones: places whose clocks differed at some time since 1970.
+US_LOCAL_TIMEZONES: list[tuple[str, str]] = [
+    ("America/Detroit", "Eastern Time — Detroit, Michigan"),
+    ("America/Indiana/Indianapolis", "Eastern Time — Indianapolis, Indiana"),
+    ("America/Kentucky/Louisville", "Eastern Time — Louisville, Kentucky"),
+    ("America/Kentucky/Monticello", "Eastern Time — Wayne County, Kentucky"),
+    ("America/Indiana/Marengo", "Eastern Time — Crawford County, Indiana"),
+    ("America/Indiana/Petersburg", "Eastern Time — Pike County, Indiana"),
+    ("America/Indiana/Vevay", "Eastern Time — Switzerland County, Indiana"),
+    ("America/Indiana/Vincennes", "Eastern Time — Daviess, Dubois, Knox, Martin Counties, Indiana"),
+    ("America/Indiana/Winamac", "Eastern Time — Pulaski County, Indiana"),
+    ("America/Indiana/Knox", "Central Time — Starke County, Indiana"),
+    ("America/Indiana/Tell_City", "Central Time — Perry County, Indiana"),
+    ("America/Menominee", "Central Time — Menominee, Michigan"),
+    ("America/North_Dakota/Beulah", "Central Time — Mercer County, North Dakota"),
+    ("America/North_Dakota/Center", "Central Time — Oliver County, North Dakota"),
+    ("America/North_Dakota/New_Salem", "Central Time — rural Morton County, North Dakota"),
+    ("America/Boise", "Mountain Time — Boise, Idaho"),
+    ("America/Juneau", "Alaska Time — Juneau"),
+    ("America/Sitka", "Alaska Time — Sitka"),
+    ("America/Metlakatla", "Alaska Time — Metlakatla"),
+    ("America/Yakutat", "Alaska Time — Yakutat"),
+    ("America/Nome", "Alaska Time — Nome"),
+    ("America/Adak", "Hawaii-Aleutian Time — Adak"),
+]  # fmt: skip
+
+# The rest of the world, one group per region (the first part of the zone's name).
+REGIONS = {
+    "Africa": "Africa", "America": "Americas", "Antarctica": "Antarctica", "Arctic": "Arctic",
+    "Asia": "Asia", "Atlantic": "Atlantic Ocean", "Australia": "Australia",
+    "Europe": "Europe", "Indian": "Indian Ocean", "Pacific": "Pacific Ocean",
+}  # fmt: skip
+
+_TZDATA = resources.files("tzdata") / "zoneinfo"
+
+
+def _rows(name: str) -> list[list[str]]:
+    """The rows of one of tzdata's tab-separated tables, comments left out."""
+    text = (_TZDATA / name).read_text(encoding="utf-8")
+    return [line.split("\t") for line in text.splitlines() if line and not line.startswith("#")]
 
 
 @cache
-def _iana_zones() -> frozenset[str]:
-    return frozenset(zoneinfo.available_timezones())
+def _tzdata() -> tuple[dict[str, tuple[str, ...]], dict[str, str]]:
+    """The canonical zones with the countries each covers, and every link that leads to
+    one of them (US/Eastern -> America/New_York), from the tzdata package's own files:
+    tzdata.zi (the compiled source: ``Z name ...`` for a zone, ``L target name`` for a
+    link) and zone1970.tab (the zones of places, with their countries)."""
+    zones: set[str] = set()
+    links: dict[str, str] = {}
+    for line in (_TZDATA / "tzdata.zi").read_text(encoding="utf-8").splitlines():
+        kind, *fields = line.split()
+        if kind == "Z":
+            zones.add(fields[0])
+        elif kind == "L":
+            links[fields[1]] = fields[0]
+    places = {row[2]: tuple(row[0].split(",")) for row in _rows("zone1970.tab")}
+    canonical = {zone: countries for zone, countries in places.items() if zone in zones}
+    leads_to = {}
+    for link, target in links.items():
+        while target in links:  # a link to a link: follow it to its zone
+            target = links[target]
+        if target in canonical:
+            leads_to[link] = target
+    return canonical, leads_to
 
 
-def timezone_choices() -> list[tuple[str, str]]:
-    rest = sorted(z for z in _iana_zones() if z not in COMMON_TIMEZONES)
-    return [(z, z) for z in COMMON_TIMEZONES + rest]
+@cache
+def _country_names() -> dict[str, str]:
+    return {row[0]: row[1] for row in _rows("iso3166.tab")}
 
 
-# Also the words of a time-zone menu refusing a value (Django fills in %(value)s).
-TIMEZONE_INVALID = "“%(value)s” is not an IANA time zone (for example America/New_York)."
+def _world_label(zone: str, countries: tuple[str, ...]) -> str:
+    city = zone.rsplit("/", 1)[-1].replace("_", " ")
+    names = _country_names()
+    # The zone's own country first, then the others that keep its time.
+    places = [names.get(countries[0], countries[0])]
+    places += sorted(names.get(code, code) for code in countries[1:])
+    return f"{city} — {', '.join(places)}"
+
+
+Choices = list[tuple[str, str] | tuple[str, list[tuple[str, str]]]]
+
+
+@cache
+def _choices() -> Choices:
+    canonical, _ = _tzdata()
+    # Only what this tzdata still has as zones of their own (the tests check the tables).
+    us = [(zone, label) for zone, label in US_TIMEZONES if zone in canonical]
+    us_local = [(zone, label) for zone, label in US_LOCAL_TIMEZONES if zone in canonical]
+    named = {zone for zone, _ in us + us_local}
+    by_region: dict[str, list[tuple[str, str]]] = {}
+    for zone, countries in canonical.items():
+        if zone in named:
+            continue
+        item = (zone, _world_label(zone, countries))
+        if countries[0] == "US":  # a U.S. zone newer than the tables above
+            us_local.append(item)
+        else:
+            by_region.setdefault(REGIONS.get(zone.split("/", 1)[0], "Other"), []).append(item)
+    groups: Choices = [("United States", us), ("Other U.S. areas", us_local)]
+    for region in sorted(by_region):
+        groups.append((region, sorted(by_region[region], key=lambda item: item[1])))
+    return groups
+
+
+def timezone_choices() -> Choices:
+    """The zone menu: U.S. zones first by their common names, then the rest of the world
+    grouped by region (each group an <optgroup>); values are IANA names."""
+    return _choices()
+
+
+def canonical_timezone(value: str) -> str | None:
+    """The canonical zone a name stands for (itself, or the zone a link leads to)."""
+    canonical, leads_to = _tzdata()
+    return value if value in canonical else leads_to.get(value)
+
+
+# What refusing a zone says (Django fills in the parameters).
+TIMEZONE_INVALID = (
+    "“%(value)s” is not the time zone of a place: give its IANA name, e.g. America/New_York."
+)
+TIMEZONE_OLD_NAME = "“%(value)s” is an old name for a time zone: use %(canonical)s."
 
 
 def validate_timezone(value: str) -> None:
-    if value not in _iana_zones():
+    """Canonical zones only. An old name (a link such as US/Eastern) is refused too, with
+    the name to use instead, so the same zone is never stored under two names."""
+    if value in _tzdata()[0]:
+        return
+    canonical = canonical_timezone(value)
+    if canonical:
         raise ValidationError(
-            TIMEZONE_INVALID,
-            params={"value": value},
+            TIMEZONE_OLD_NAME,
+            params={"value": value, "canonical": canonical},
             code="invalid_timezone",
         )
+    raise ValidationError(TIMEZONE_INVALID, params={"value": value}, code="invalid_timezone")
 
 
 def validate_state(value: str) -> None:

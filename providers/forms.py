@@ -6,8 +6,8 @@ from __future__ import annotations
 from django import forms
 from django.core.exceptions import ValidationError
 
-from accounts.forms import DescribedErrorsMixin, describe_errors
-from accounts.places import TIMEZONE_INVALID, US_STATES, timezone_choices
+from accounts.forms import DescribedErrorsMixin, TimezoneField, describe_errors
+from accounts.places import US_STATES
 from providers.models import (
     REMINDER_MINUTES_MAX,
     REMINDER_MINUTES_MIN,
@@ -71,11 +71,8 @@ class TherapistProfileForm(DescribedErrorsMixin, forms.ModelForm):
         widget=forms.CheckboxSelectMultiple,
         error_messages={"required": field_message("formats", "blank")},
     )
-    timezone = forms.ChoiceField(
-        label="Your time zone",
-        choices=timezone_choices,
-        help_text="Your weekly hours are in this zone.",
-        error_messages={"invalid_choice": TIMEZONE_INVALID},
+    timezone = TimezoneField(
+        label="Your time zone", help_text="Your weekly hours are in this zone."
     )
     office_state = forms.ChoiceField(
         label="Office state", choices=[("", "—")] + US_STATES, required=False

@@ -67,6 +67,8 @@ CAPABILITY_URLS = {"accounts:password_reset_confirm", "accounts:signup_confirm"}
 
 NO_OBJECT = {
     "healthz": "public health check: no client data",
+    "robots_txt": "public: what crawlers may read",
+    "favicon": "public: the site's icon",
     "<unnamed >": "the site's root: redirects to the search",
     "accounts:signup": "public form",
     "accounts:login": "public form",

@@ -66,6 +66,12 @@ MIDDLEWARE = [
     "therapy_directory.structured_logs.RequestLogMiddleware",  # first: times everything
     "django.middleware.security.SecurityMiddleware",
     "therapy_directory.static_files.StaticFilesMiddleware",  # WhiteNoise
+    # Cache-Control: private, no-store on every answer to a signed-in caller. After
+    # WhiteNoise (static files stay cacheable), outside every middleware that may answer
+    # on its own (CSRF failure, busy 503, lockout), and outside SessionMiddleware: reading
+    # request.user on the way out then marks no session as accessed, so answers to
+    # anonymous visitors keep their headers (no added Vary: Cookie).
+    "therapy_directory.private_answers.PrivateAnswersMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",

@@ -3,7 +3,7 @@ from django.urls import include, path, re_path
 from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from therapy_directory import api, health
+from therapy_directory import api, health, site_files
 
 api_v1 = [
     path("", include("accounts.api_urls")),
@@ -22,6 +22,8 @@ api_v1 = [
 # trying every page's pattern first (a fifth of a cached API answer's time).
 urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
+    path("robots.txt", site_files.robots_txt, name="robots_txt"),
+    path("favicon.ico", site_files.favicon, name="favicon"),
     path("", RedirectView.as_view(pattern_name="providers:search", permanent=False)),
     path("api/v1/", include((api_v1, "api-v1"))),
     path("accounts/", include("accounts.urls")),
