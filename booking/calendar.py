@@ -1,8 +1,22 @@
 """iCalendar (.ics) feeds of a person's sessions, times in their own zone, and the
-private address calendar apps poll them at (``CalendarFeed``: its only writer)."""
+private address calendar apps poll them at (``CalendarFeed``: its only writer).
+
+Written so every common reader shows the same thing:
+- The zone (VTIMEZONE) is the viewer's current yearly rule as two RRULEs where it has one
+  (US zones), else one STANDARD or DAYLIGHT part per change of offset; never a list of
+  dates on one RDATE line, of which vobject reads only the first (every session after the
+  March change showed an hour late there).
+- Each event carries the session's own version: SEQUENCE, LAST-MODIFIED and DTSTAMP come
+  from the session row (``sequence``, ``changed_at``: a database trigger bumps them when
+  its start, end or status changes), so a moved session replaces the old one in calendars
+  that match by UID, and fetching twice with no change gives the same bytes.
+- Cancelled, declined and expired sessions are left out: the event disappears from every
+  subscriber at its next refresh (calcurse, for one, ignores STATUS:CANCELLED and would
+  show them as booked)."""
 
 from __future__ import annotations
 
+import calendar as months
 import datetime as dt
 from collections.abc import Iterable
 from zoneinfo import ZoneInfo
@@ -21,7 +35,79 @@ STATUS = {
     "completed": "CONFIRMED",
     "no_show": "CONFIRMED",
 }
-SHOWN = ["pending", "confirmed", "completed", "no_show", "cancelled"]
+SHOWN = list(STATUS)
+WEEKDAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
+_TICK = dt.timedelta(microseconds=1)
+
+
+def _changes(zone: ZoneInfo, start: dt.datetime, end: dt.datetime) -> list[dt.datetime]:
+    """The instants (UTC) after ``start``, up to ``end``, at which ``zone``'s offset
+    changes: a day at a time, then halving to the microsecond."""
+
+    def offset(t: dt.datetime) -> dt.timedelta | None:
+        return t.astimezone(zone).utcoffset()
+
+    found, day, t = [], dt.timedelta(days=1), start
+    while t < end:
+        if offset(t) != offset(t + day):
+            before, after = t, t + day
+            while after - before > _TICK:
+                middle = before + (after - before) / 2
+                before, after = (
+                    (middle, after) if offset(middle) == offset(before) else (before, middle)
+                )
+            found.append(after)
+        t += day
+    return [change for change in found if change <= end]
+
+
+def _part(zone: ZoneInfo, at: dt.datetime, before: dt.timedelta):
+    """The zone from ``at`` (UTC) on, coming from offset ``before``."""
+    local = at.astimezone(zone)
+    part = icalendar.TimezoneDaylight() if local.dst() else icalendar.TimezoneStandard()
+    # DTSTART is the change's local time on the clock before it (RFC 5545 3.6.5).
+    part.add("dtstart", (at + before).replace(tzinfo=None))
+    part.add("tzoffsetfrom", before)
+    part.add("tzoffsetto", local.utcoffset())
+    part.add("tzname", local.tzname())
+    return part
+
+
+def _yearly(part):
+    """``part`` recurring every year on the same weekday of its month (2nd Sunday of
+    March, last Sunday of October...)."""
+    onset = part.DTSTART
+    last_week = onset.day + 7 > months.monthrange(onset.year, onset.month)[1]
+    nth = -1 if last_week else (onset.day + 6) // 7
+    part.add(
+        "rrule",
+        {"freq": "yearly", "bymonth": onset.month, "byday": f"{nth}{WEEKDAYS[onset.weekday()]}"},
+    )
+    return part
+
+
+def _vtimezone(key: str, times: list[dt.datetime]) -> icalendar.Timezone:
+    """The VTIMEZONE for events at ``times`` shown in the zone ``key``: its yearly rule
+    from the year before the first of them, when the rule's changes (as icalendar reads
+    them back) are exactly the zone's from then to the last; else each change listed,
+    one part each."""
+    zone = ZoneInfo(key)
+    start, end = min(times) - dt.timedelta(days=366), max(times)
+    changes = _changes(zone, start, end)
+    offsets = [(c - _TICK).astimezone(zone).utcoffset() for c in changes]
+    vtz = icalendar.Timezone()
+    vtz.add("tzid", key)
+    if len(changes) >= 2:
+        for change, before in zip(changes[:2], offsets[:2], strict=True):
+            vtz.add_component(_yearly(_part(zone, change, before)))
+        ruled = [t.replace(tzinfo=dt.UTC) for t in vtz.get_transitions()[0]]
+        if [t for t in ruled if t <= end] == changes:
+            return vtz
+        vtz.subcomponents = []
+    vtz.add_component(_part(zone, start, start.astimezone(zone).utcoffset()))
+    for change, before in zip(changes, offsets, strict=True):
+        vtz.add_component(_part(zone, change, before))
+    return vtz
 
 
 def _calendar(name: str, sessions: Iterable[Session], viewer) -> bytes:
@@ -31,14 +117,17 @@ def _calendar(name: str, sessions: Iterable[Session], viewer) -> bytes:
     cal.add("version", "2.0")
     cal.add("x-wr-calname", name)
     cal.add("x-wr-timezone", viewer.timezone)
-    stamp = now()
+    times = []
     for session in sessions:
         is_therapist = session.therapist.user_id == viewer.pk
         event = icalendar.Event()
         event.add("uid", f"session-{session.pk}@rapport")
-        event.add("dtstamp", stamp)
+        event.add("dtstamp", session.changed_at)
+        event.add("last-modified", session.changed_at)
+        event.add("sequence", session.sequence)
         event.add("dtstart", session.start.astimezone(tz))
         event.add("dtend", session.end.astimezone(tz))
+        times += [session.start, session.end]
         # No clinical detail in calendars: who and when, nothing about the therapy.
         # A group's title is the therapist's own; members' calendars don't carry it.
         if session.group_id is not None:
@@ -51,7 +140,7 @@ def _calendar(name: str, sessions: Iterable[Session], viewer) -> bytes:
             other = session.client.name if is_therapist else session.therapist.display_name
             summary = f"Session with {other}"
         event.add("summary", summary)
-        event.add("status", STATUS.get(session.status, "CANCELLED"))
+        event.add("status", STATUS[session.status])
         fmt = session.meeting_format
         if fmt == "in_person":
             t = session.therapist
@@ -65,7 +154,8 @@ def _calendar(name: str, sessions: Iterable[Session], viewer) -> bytes:
             else f"{settings.SITE_URL}/my/sessions/",
         )
         cal.add_component(event)
-    cal.add_missing_timezones()
+    if viewer.timezone in cal.get_missing_tzids():  # none for UTC, nor with no event
+        cal.subcomponents.insert(0, _vtimezone(viewer.timezone, times))
     return cal.to_ical()
 
 
@@ -75,7 +165,7 @@ def feed_for(user) -> bytes:
         own_sessions(user)
         .filter(status__in=SHOWN, start__gte=now() - dt.timedelta(days=90))
         .select_related("therapist", "client", "booking", "group")
-        .order_by("start")
+        .order_by("start", "id")
     )
     return _calendar("Rapport sessions", sessions, user)
 
@@ -84,7 +174,7 @@ def booking_calendar(booking, viewer) -> bytes:
     sessions = (
         booking.sessions.filter(status__in=SHOWN)
         .select_related("therapist", "client", "booking")
-        .order_by("start")
+        .order_by("start", "id")
     )
     return _calendar("Rapport course", sessions, viewer)
 

@@ -8,6 +8,7 @@ from django.contrib.postgres.fields import ArrayField, DateTimeRangeField, Range
 from django.contrib.postgres.indexes import GinIndex
 from django.db import models
 from django.db.models import Deferrable, Func, Q
+from django.db.models.functions import Now
 from django.urls import reverse
 from django.utils.timezone import now
 
@@ -176,6 +177,11 @@ class Session(models.Model):
     )
     cancel_reason = models.TextField(blank=True)
     late_cancellation = models.BooleanField(default=False)
+    # What calendar apps compare to tell a changed event (booking/calendar.py: SEQUENCE,
+    # LAST-MODIFIED, DTSTAMP). A database trigger (migration 0003_session_sequence) bumps
+    # both whenever start, end or status change, whatever code does it: bulk updates too.
+    sequence = models.PositiveIntegerField(db_default=0, editable=False)
+    changed_at = models.DateTimeField(db_default=Now(), editable=False)
 
     objects = SessionQuerySet.as_manager()
 
