@@ -149,11 +149,20 @@ def test_the_schema_documents_the_errors_each_operation_answers(client):
     def codes(path, method):
         return set(paths[path][method]["responses"])
 
-    assert codes("/api/v1/bookings/", "post") == {"201", "400", "401", "403", "409", "415", "503"}
+    assert codes("/api/v1/bookings/", "post") == {
+        "201",
+        "400",
+        "401",
+        "403",
+        "409",
+        "413",
+        "415",
+        "503",
+    }
     conflict = paths["/api/v1/bookings/"]["post"]["responses"]["409"]
     assert conflict["content"]["application/json"]["schema"]["$ref"].endswith("/Conflict")
     assert codes("/api/v1/bookings/{id}/", "get") == {"200", "401", "404"}
     # 429: too many failed log-ins for one e-mail from one address (django-axes).
-    assert codes("/api/v1/auth/token/", "post") == {"200", "400", "415", "429"}
+    assert codes("/api/v1/auth/token/", "post") == {"200", "400", "413", "415", "429"}
     assert codes("/api/v1/therapists/", "get") == {"200", "400", "401"}
     assert "409" not in codes("/api/v1/me/", "put")
