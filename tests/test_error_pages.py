@@ -5,7 +5,7 @@ crisis banner and a way back."""
 import pytest
 from django.core.exceptions import PermissionDenied
 from django.test import Client, RequestFactory
-from django.views import defaults
+from django.urls import get_resolver
 
 from tests.accounts.test_pages import assert_crisis_banner
 from tests.factories import TherapistFactory, UserFactory
@@ -39,17 +39,19 @@ def test_an_expired_form_is_a_403_page_with_the_crisis_banner():
 
 
 @pytest.mark.parametrize(
-    "handler, status, title",
+    "call, status, title",
     [
-        (lambda r: defaults.permission_denied(r, PermissionDenied()), 403, "Not allowed"),
-        (lambda r: defaults.bad_request(r, ValueError()), 400, "Request not understood"),
-        (defaults.server_error, 500, "Something went wrong"),
+        (lambda handler, r: handler(r, PermissionDenied()), 403, "Not allowed"),
+        (lambda handler, r: handler(r, ValueError()), 400, "Request not understood"),
+        (lambda handler, r: handler(r), 500, "Something went wrong"),
     ],
 )
-def test_the_other_error_pages_carry_the_crisis_banner(handler, status, title):
+def test_the_other_error_pages_carry_the_crisis_banner(call, status, title):
+    # The handlers the URL conf names (JSON under /api/, tests/api/test_json_only.py).
+    handler = get_resolver().resolve_error_handler(status)
     request = RequestFactory().get("/somewhere/")
     request.user = UserFactory()
-    response = handler(request)
+    response = call(handler, request)
     assert response.status_code == status
     assert_crisis_banner(response)
     assert title in response.content.decode()

@@ -1,11 +1,18 @@
-"""What every part of the JSON API shares: pagination, the error shape, strict datetimes."""
+"""What every part of the JSON API shares: pagination, the error shape, strict datetimes,
+the 413 for a body over the limit, and the error answers under /api/ that
+Django itself gives (400, 403, 404, 413, 500): JSON there, the site's pages elsewhere.
+The one parser is in therapy_directory/parsers.py (DRF's settings import it while they
+import this module's views)."""
 
 import json
 
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.paginator import InvalidPage
-from django.http import JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils import timezone
+from django.views import defaults
 from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers, status
@@ -83,7 +90,16 @@ class ICalendarRenderer(BaseRenderer):
     def render(self, data, accepted_media_type=None, renderer_context=None):
         if isinstance(data, bytes | str):
             return data
-        return json.dumps(data).encode()  # an error body
+        # An error body ({detail}): JSON, labelled as JSON, like every other API answer.
+        response = (renderer_context or {}).get("response")
+        if response is not None:
+            response["Content-Type"] = "application/json"
+        return json.dumps(data).encode()
+
+
+def too_large_message() -> str:
+    limit_kib = settings.DATA_UPLOAD_MAX_MEMORY_SIZE // 1024
+    return f"The request body is too large: the API reads at most {limit_kib} KiB."
 
 
 def exception_handler(exc, context):
@@ -97,6 +113,11 @@ def exception_handler(exc, context):
         )
     if isinstance(exc, DomainError):
         return Response(exc.as_dict(), status=exc.http_status)
+    if isinstance(exc, RequestDataTooBig):
+        # Django's check, met when DRF reads a body over DATA_UPLOAD_MAX_MEMORY_SIZE.
+        return Response(
+            {"detail": too_large_message()}, status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+        )
     if isinstance(exc, DjangoValidationError):
         # A service refused its input: the same 400 shape as a serializer error.
         detail = (
@@ -106,11 +127,58 @@ def exception_handler(exc, context):
     return drf_exception_handler(exc, context)
 
 
+NOT_FOUND = "Nothing here: see /api/v1/docs/ for the addresses of the API."
+
+
 @csrf_exempt  # nothing to protect: it answers 404 to every method
 def not_found(request, *args, **kwargs) -> JsonResponse:
+    return JsonResponse({"detail": NOT_FOUND}, status=status.HTTP_404_NOT_FOUND)
+
+
+# --- Django's own error answers (handler400/403/404/500 in therapy_directory/urls.py) ----
+# DRF answers its views' errors itself; these are for what happens outside them (a body
+# Django refuses, an exception no handler took, an address nothing matched).
+
+API_PREFIX = "/api/"
+
+
+def is_api(request: HttpRequest) -> bool:
+    return request.path.startswith(API_PREFIX)
+
+
+def bad_request(request: HttpRequest, exception=None) -> HttpResponse:
+    if not is_api(request):
+        return defaults.bad_request(request, exception)
+    if isinstance(exception, RequestDataTooBig):
+        return JsonResponse(
+            {"detail": too_large_message()}, status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+        )
     return JsonResponse(
-        {"detail": "Nothing here: see /api/v1/docs/ for the addresses of the API."},
-        status=status.HTTP_404_NOT_FOUND,
+        {"detail": "The request was not understood."}, status=status.HTTP_400_BAD_REQUEST
+    )
+
+
+def permission_denied(request: HttpRequest, exception=None) -> HttpResponse:
+    if not is_api(request):
+        return defaults.permission_denied(request, exception)
+    return JsonResponse(
+        {"detail": "You do not have permission to perform this action."},
+        status=status.HTTP_403_FORBIDDEN,
+    )
+
+
+def page_not_found(request: HttpRequest, exception=None) -> HttpResponse:
+    if not is_api(request):
+        return defaults.page_not_found(request, exception)
+    return JsonResponse({"detail": NOT_FOUND}, status=status.HTTP_404_NOT_FOUND)
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    if not is_api(request):
+        return defaults.server_error(request)
+    return JsonResponse(
+        {"detail": "Something went wrong on our side. Please try again in a few minutes."},
+        status=status.HTTP_500_INTERNAL_SERVER_ERROR,
     )
 
 

@@ -1,7 +1,8 @@
 """The OpenAPI schema documents the errors every operation can answer (PRODUCT.md,
 JSON API: 400 field errors, 401/403 for auth, 404 for what the caller may not see,
-409 for conflicts, 503 when a lock was not granted in time), so that clients, and
-schemathesis, can check them."""
+409 for conflicts, 413/415 for a body too large or not JSON, 503 when a lock was not
+granted in time), so that clients, and schemathesis, can check them. Request bodies are
+JSON only (the one parser, therapy_directory.parsers.StrictJSONParser)."""
 
 from __future__ import annotations
 
@@ -54,6 +55,7 @@ class RapportAutoSchema(AutoSchema):
         if has_body or has_query:
             codes["400"] = VALIDATION_ERROR
         if has_body:
+            codes["413"] = ErrorSerializer  # a body over DATA_UPLOAD_MAX_MEMORY_SIZE
             codes["415"] = ErrorSerializer  # a body in a media type the API does not read
         if view.get_authenticators():
             codes["401"] = ErrorSerializer  # a missing, wrong or expired token
@@ -77,6 +79,23 @@ class RapportAutoSchema(AutoSchema):
             # (therapy_directory/transactions.py); nothing was written, retry shortly.
             codes["503"] = ErrorSerializer
         return codes
+
+    def get_auth(self):
+        """An operation open to anyone and reading no credentials (``auth/register/``,
+        ``auth/token/``) states no security: ``[{}]`` means the same in OpenAPI, but
+        generated clients read any security list as "needs a token"."""
+        auth = super().get_auth()
+        return [] if auth == [{}] else auth
+
+    def _resolve_path_parameters(self, variables):
+        """A router's ``lookup_value_regex = r"\\d+"`` is an id: an integer, as the paths
+        typed ``<int:pk>`` say, not a string with a pattern (a generated client would
+        otherwise take ``bookings/{id}/`` ids as strings and ``sessions/{id}/`` as ints)."""
+        parameters = super()._resolve_path_parameters(variables)
+        for parameter in parameters:
+            if parameter["schema"] == {"type": "string", "pattern": r"^\d+$"}:
+                parameter["schema"] = {"type": "integer"}
+        return parameters
 
     def _get_response_bodies(self, direction="response"):
         responses = super()._get_response_bodies(direction)

@@ -18,6 +18,12 @@ api_v1 = [
     re_path(r"^[\s\S]*/$", api.not_found, name="not-found"),
 ]
 
+# Under /api/ these answer JSON ({detail}), elsewhere the site's error pages.
+handler400 = "therapy_directory.api.bad_request"
+handler403 = "therapy_directory.api.permission_denied"
+handler404 = "therapy_directory.api.page_not_found"
+handler500 = "therapy_directory.api.server_error"
+
 # Prefixed includes before the "" ones: a request under /api/v1/ is then matched without
 # trying every page's pattern first (a fifth of a cached API answer's time).
 urlpatterns = [
