@@ -23,7 +23,6 @@ from providers.models import (
     Therapist,
     field_message,
 )
-from therapy_directory import clock
 
 # --- Directory ---------------------------------------------------------------------
 
@@ -225,10 +224,7 @@ class MyLicenseSerializer(serializers.ModelSerializer):
         read_only_fields = ["id", "status"]
 
     def validate_expires_on(self, value):
-        if value < clock.today():
-            raise serializers.ValidationError(
-                "This license has already expired; submit a current license."
-            )
+        licensing.validate_expiry(value)
         return value
 
 

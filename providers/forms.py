@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 
 from accounts.forms import DescribedErrorsMixin, describe_errors
 from accounts.places import TIMEZONE_INVALID, US_STATES, timezone_choices
+from providers.licensing import validate_expiry
 from providers.models import (
     REMINDER_MINUTES_MAX,
     REMINDER_MINUTES_MIN,
@@ -185,6 +186,7 @@ class LicenseSubmitForm(DescribedErrorsMixin, forms.Form):
         label="Expires on",
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         help_text="YYYY-MM-DD",
+        validators=[validate_expiry],
     )
 
 

@@ -21,6 +21,7 @@ from providers.models import License, LicenseDecision, Therapist
 from therapy_directory import clock
 from therapy_directory.errors import DomainError
 from therapy_directory.transactions import service_transaction
+from therapy_directory.validators import us_date
 
 
 class InvalidTransition(DomainError):
@@ -35,14 +36,36 @@ def _require_verifier(by) -> None:
         raise PermissionDenied("Only staff with the verify permission decide on licenses.")
 
 
+# State licenses are renewed every one to three years (a few states allow four or five);
+# an expiry date further ahead than this is a typo.
+FURTHEST_EXPIRY = dt.timedelta(days=10 * 365)
+
+
+def validate_expiry(expires_on: dt.date) -> None:
+    """A license submitted today expires between today and ten years from now. The page's
+    form and the API's serializer run this too, so the error sits beside the field."""
+    today = clock.today()
+    if expires_on < today:
+        raise ValidationError(
+            "This license has already expired; submit a current license.", code="expired"
+        )
+    if expires_on > today + FURTHEST_EXPIRY:
+        raise ValidationError(
+            "Give the expiry date shown by the state board: licenses expire within ten years "
+            f"(by {us_date(today + FURTHEST_EXPIRY)}).",
+            code="too_far",
+        )
+
+
 def submit_license(
     *, therapist: Therapist, state: str, license_type: str, number: str, expires_on: dt.date
 ) -> License:
     """A therapist submits a license; it counts for nothing until staff verify it."""
-    today = clock.today()
     errors = {}
-    if expires_on < today:
-        errors["expires_on"] = "This license has already expired; submit a current license."
+    try:
+        validate_expiry(expires_on)
+    except ValidationError as exc:
+        errors["expires_on"] = exc.messages
     number = number.strip()
     if not number:
         errors["number"] = "Enter the license number as the state board shows it."

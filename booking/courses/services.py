@@ -34,6 +34,7 @@ from notifications import reminders
 from notifications.email import queue_email
 from providers.models import License, Therapist
 from therapy_directory.transactions import Busy, service_transaction
+from therapy_directory.validators import within_booking_window
 
 
 def pending_hold() -> dt.timedelta:
@@ -44,15 +45,12 @@ def pending_hold() -> dt.timedelta:
 # --- Booking a course ----------------------------------------------------------------
 
 
-# Courses are booked weeks or months ahead; a start years away is a typo (and a date
-# like 9999-12-31 would overflow the course's window).
-FURTHEST_START = dt.timedelta(days=2 * 365)
-
-
 def _check_start(start: dt.datetime) -> None:
     if start.tzinfo is None:
         raise ValidationError({"start": "Give the start with its UTC offset."})
-    if abs(start - now()) > FURTHEST_START:
+    # The window every booking-side date shares (a start years away is a typo, and a
+    # date like 9999-12-31 would overflow the course's window).
+    if not within_booking_window(start):
         raise ValidationError({"start": "Choose a start within the next two years."})
 
 

@@ -20,6 +20,7 @@ from booking.models import Enrolment, Group, Session
 from providers.api import IsTherapist
 from providers.models import Format, Modality
 from therapy_directory.api import WallClockTimeField
+from therapy_directory.validators import validate_within_booking_window
 
 # --- Serializers ----------------------------------------------------------------------------
 
@@ -33,7 +34,10 @@ class GroupWriteSerializer(serializers.Serializer):
     weekday = serializers.IntegerField(min_value=0, max_value=6, help_text="0 = Monday")
     start_time = WallClockTimeField(help_text="HH:MM in the therapist's zone")
     meeting_minutes = serializers.IntegerField(min_value=15, max_value=240, default=90)
-    start_date = serializers.DateField(help_text="The first meeting is on or after this day.")
+    start_date = serializers.DateField(
+        help_text="The first meeting is on or after this day (within two years of today).",
+        validators=[validate_within_booking_window],
+    )
     weeks = serializers.IntegerField(min_value=1, max_value=Group.MAX_WEEKS)
     capacity = serializers.IntegerField(min_value=1, max_value=Group.MAX_CAPACITY)
     states = serializers.ListField(

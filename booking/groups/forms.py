@@ -8,6 +8,7 @@ from accounts.forms import DescribedErrorsMixin
 from accounts.places import US_STATES
 from booking.models import AvailabilityRule, Group
 from providers.models import Format, Modality, Therapist
+from therapy_directory.validators import validate_within_booking_window
 
 
 class GroupForm(DescribedErrorsMixin, forms.Form):
@@ -36,6 +37,7 @@ class GroupForm(DescribedErrorsMixin, forms.Form):
         label="First week",
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         help_text="The first meeting is on the weekday above, on or after this day.",
+        validators=[validate_within_booking_window],
     )
     weeks = forms.IntegerField(
         label="Number of weeks", min_value=1, max_value=Group.MAX_WEEKS, initial=12

@@ -43,6 +43,7 @@ from notifications import reminders
 from notifications.email import queue_email
 from providers.models import Format, License, Modality, Therapist
 from therapy_directory.transactions import Busy, service_transaction
+from therapy_directory.validators import validate_within_booking_window
 
 
 def offer_hold() -> dt.timedelta:
@@ -133,8 +134,9 @@ def _check_states(therapist: Therapist, states: list[str]) -> list[str]:
     return states
 
 
-def _clean(therapist: Therapist, data: dict) -> dict:
-    """Field rules the database also holds, said in plain words before it refuses."""
+def _clean(therapist: Therapist, data: dict, *, current_start_date: dt.date | None = None) -> dict:
+    """Field rules the database also holds, said in plain words before it refuses. A new
+    first day lies within the booking window (a group that began long ago keeps its own)."""
     errors = {}
     if not (data.get("title") or "").strip():
         errors["title"] = "Give the group a title."
@@ -158,6 +160,11 @@ def _clean(therapist: Therapist, data: dict) -> dict:
         errors["start_time"] = "Give the start time, e.g. 18:00."
     if not isinstance(data.get("start_date"), dt.date):
         errors["start_date"] = "Give the first day, e.g. 2027-01-04."
+    elif data["start_date"] != current_start_date:
+        try:
+            validate_within_booking_window(data["start_date"])
+        except ValidationError as exc:
+            errors["start_date"] = exc.messages
     modality = data.get("modality")
     if isinstance(modality, str):
         found = Modality.objects.filter(slug=modality).first()
@@ -278,7 +285,7 @@ def update_group(*, group_id: int, by, **fields) -> Group:
         _require_active(group)
         data = {f: getattr(group, f) for f in EDITABLE_FIELDS}
         data.update(fields)
-        data = _clean(therapist, data)
+        data = _clean(therapist, data, current_start_date=group.start_date)
         seats_taken = group.enrolments.filter(status__in=SEAT_STATES).count()
         if data["capacity"] < seats_taken:
             raise ValidationError(
