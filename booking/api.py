@@ -23,7 +23,7 @@ from booking.models import AvailabilityRule, Session, TimeOff
 from booking.sessions import own_sessions, sessions_visible_to
 from providers.api import IsTherapist
 from therapy_directory.api import ICalendarRenderer, WallClockTimeField
-from therapy_directory.validators import validate_within_booking_window
+from therapy_directory.validators import REASON_MAX, validate_within_booking_window
 
 # --- Sessions ---------------------------------------------------------------------------
 
@@ -35,7 +35,9 @@ class SessionSerializer(serializers.ModelSerializer):
 
 
 class ReasonSerializer(serializers.Serializer):
-    reason = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
+    reason = serializers.CharField(
+        max_length=REASON_MAX, required=False, allow_blank=True, default=""
+    )
 
 
 class IsClient(permissions.BasePermission):

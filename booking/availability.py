@@ -14,7 +14,7 @@ from booking.locking import locked_therapist
 from booking.models import AvailabilityRule, TimeOff
 from providers.models import Therapist
 from therapy_directory.transactions import service_transaction
-from therapy_directory.validators import validate_within_booking_window
+from therapy_directory.validators import validate_fields, validate_within_booking_window
 
 
 def weekly_hours(therapist: Therapist) -> QuerySet[AvailabilityRule]:
@@ -76,6 +76,10 @@ def add_time_off(
             validate_within_booking_window(day)
         except ValidationError as exc:
             errors[field] = exc.messages
+    try:
+        validate_fields(TimeOff, note=note)
+    except ValidationError as exc:
+        errors |= exc.message_dict
     if errors:
         raise ValidationError(errors)
     if end_date < start_date:

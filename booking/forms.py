@@ -10,7 +10,7 @@ from django import forms
 
 from accounts.forms import DescribedErrorsMixin
 from booking.models import AvailabilityRule
-from therapy_directory.validators import validate_within_booking_window
+from therapy_directory.validators import validate_single_line, validate_within_booking_window
 
 
 class WeeklyHoursRowForm(DescribedErrorsMixin, forms.Form):
@@ -95,4 +95,5 @@ class TimeOffForm(DescribedErrorsMixin, forms.Form):
         label="Note (optional, only you see it)",
         required=False,
         max_length=120,
+        validators=[validate_single_line],
     )

@@ -23,6 +23,7 @@ from providers.models import (
     Therapist,
     field_message,
 )
+from therapy_directory.validators import REASON_MAX, validate_single_line
 
 # --- Directory ---------------------------------------------------------------------
 
@@ -295,11 +296,11 @@ class LicenseReviewFilter(django_filters.FilterSet):
 
 
 class VerifySerializer(serializers.Serializer):
-    source = serializers.CharField(max_length=300)
+    source = serializers.CharField(max_length=300, validators=[validate_single_line])
 
 
 class RejectSerializer(serializers.Serializer):
-    reason = serializers.CharField(max_length=2000)
+    reason = serializers.CharField(max_length=REASON_MAX)
 
 
 class LicenseReviewViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):

@@ -20,6 +20,7 @@ from providers.models import (
     Therapist,
     field_message,
 )
+from therapy_directory.validators import REASON_MAX, validate_single_line
 
 # The search panel, in the order a person narrows things down: where they live first.
 SEARCH_FIELD_ORDER = [
@@ -180,6 +181,7 @@ class LicenseSubmitForm(DescribedErrorsMixin, forms.Form):
     number = forms.CharField(
         label="License number",
         max_length=40,
+        validators=[validate_single_line],
         help_text="As the state board's look-up shows it.",
     )
     expires_on = forms.DateField(
@@ -194,6 +196,7 @@ class VerifyLicenseForm(DescribedErrorsMixin, forms.Form):
     source = forms.CharField(
         label="Source checked",
         max_length=300,
+        validators=[validate_single_line],
         help_text="e.g. “NY Office of the Professions look-up”.",
         error_messages={"required": "Say which source you checked (e.g. the state board)."},
     )
@@ -202,7 +205,7 @@ class VerifyLicenseForm(DescribedErrorsMixin, forms.Form):
 class RejectLicenseForm(DescribedErrorsMixin, forms.Form):
     reason = forms.CharField(
         label="Reason",
-        max_length=1000,
+        max_length=REASON_MAX,
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text="The therapist reads this.",
         error_messages={"required": "Give the therapist a reason for the rejection."},

@@ -21,7 +21,7 @@ from providers.models import License, LicenseDecision, Therapist
 from therapy_directory import clock
 from therapy_directory.errors import DomainError
 from therapy_directory.transactions import service_transaction
-from therapy_directory.validators import us_date
+from therapy_directory.validators import limited_text, us_date, validate_fields
 
 
 class InvalidTransition(DomainError):
@@ -69,6 +69,11 @@ def submit_license(
     number = number.strip()
     if not number:
         errors["number"] = "Enter the license number as the state board shows it."
+    else:
+        try:  # one line, 40 characters at most, a known state and type: the model's rules
+            validate_fields(License, state=state, license_type=license_type, number=number)
+        except ValidationError as exc:
+            errors |= exc.message_dict
     if errors:
         raise ValidationError(errors)
     try:
@@ -99,6 +104,7 @@ def verify_license(*, license_id: int, by, source: str) -> License:
     source = (source or "").strip()
     if not source:
         raise ValidationError({"source": "Say which source you checked (e.g. the state board)."})
+    validate_fields(LicenseDecision, source=source)  # one line, 300 characters at most
     with service_transaction():
         license = License.objects.select_for_update().get(pk=license_id)
         today = clock.today()
@@ -137,7 +143,7 @@ def verify_license(*, license_id: int, by, source: str) -> License:
 def reject_license(*, license_id: int, by, reason: str) -> License:
     """Reject a pending license with a reason the therapist will read."""
     _require_verifier(by)
-    reason = (reason or "").strip()
+    reason = limited_text(reason, field="reason")
     if not reason:
         raise ValidationError({"reason": "Give the therapist a reason for the rejection."})
     with service_transaction():

@@ -6,6 +6,9 @@ from __future__ import annotations
 import datetime as dt
 
 from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models.functions import Length
+from django.db.models.lookups import LessThanOrEqual
 from django.utils.timezone import now
 
 from therapy_directory import clock
@@ -19,6 +22,39 @@ def validate_single_line(value: str) -> None:
     """Names, display names and credentials are one line of text."""
     if isinstance(value, str) and any(ch in _LINE_BREAKS for ch in value):
         raise ValidationError("Use one line, without line breaks.", code="single_line")
+
+
+# --- Free text -----------------------------------------------------------------------------
+
+# The longest free text people type, in characters (README, "Limits on what people type").
+# One-line fields (names, titles, numbers) are CharFields with their own max_length.
+LONG_TEXT_MAX = 5_000  # a therapist's bio, a group's or a modality's description
+REASON_MAX = 2_000  # why a session, course, group or license was cancelled, declined, rejected
+
+
+def at_most_chars(field: str, most: int) -> models.CheckConstraint:
+    """The database's copy of a TextField's ``max_length`` (which Django leaves to forms)."""
+    return models.CheckConstraint(
+        condition=LessThanOrEqual(Length(field), most),
+        name=f"%(app_label)s_%(class)s_{field}_at_most_{most}",
+    )
+
+
+def limited_text(value: str | None, *, field: str, most: int = REASON_MAX) -> str:
+    """``value`` stripped, or a ValidationError naming ``field`` when it is too long: for
+    services that write a reason without cleaning the whole row."""
+    value = (value or "").strip()
+    if len(value) > most:
+        raise ValidationError({field: f"Keep it to {most:,} characters (this has {len(value):,})."})
+    return value
+
+
+def validate_fields(model: type[models.Model], **values) -> None:
+    """The model's own checks of these fields only (validators, max_length, choices), as
+    ``full_clean`` would run them: for services that write a few fields of a row. Raises a
+    ValidationError keyed by field."""
+    others = [f.name for f in model._meta.fields if f.name not in values]
+    model(**values).clean_fields(exclude=others)
 
 
 # --- Dates --------------------------------------------------------------------------------

@@ -20,14 +20,20 @@ from booking.models import Enrolment, Group, Session
 from providers.api import IsTherapist
 from providers.models import Format, Modality
 from therapy_directory.api import WallClockTimeField
-from therapy_directory.validators import validate_within_booking_window
+from therapy_directory.validators import (
+    LONG_TEXT_MAX,
+    validate_single_line,
+    validate_within_booking_window,
+)
 
 # --- Serializers ----------------------------------------------------------------------------
 
 
 class GroupWriteSerializer(serializers.Serializer):
-    title = serializers.CharField(max_length=120)
-    description = serializers.CharField(required=False, allow_blank=True, default="")
+    title = serializers.CharField(max_length=120, validators=[validate_single_line])
+    description = serializers.CharField(
+        required=False, allow_blank=True, default="", max_length=LONG_TEXT_MAX
+    )
     modality = serializers.SlugRelatedField(slug_field="slug", queryset=Modality.objects.all())
     kind = serializers.ChoiceField(choices=Group.Kind.choices)
     format = serializers.ChoiceField(choices=Format.choices)

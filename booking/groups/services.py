@@ -43,7 +43,11 @@ from notifications import reminders
 from notifications.email import queue_email
 from providers.models import Format, License, Modality, Therapist
 from therapy_directory.transactions import Busy, service_transaction
-from therapy_directory.validators import validate_within_booking_window
+from therapy_directory.validators import (
+    limited_text,
+    validate_fields,
+    validate_within_booking_window,
+)
 
 
 def offer_hold() -> dt.timedelta:
@@ -140,6 +144,13 @@ def _clean(therapist: Therapist, data: dict, *, current_start_date: dt.date | No
     errors = {}
     if not (data.get("title") or "").strip():
         errors["title"] = "Give the group a title."
+    try:  # one line of title, a description of bounded length: the model's rules
+        validate_fields(
+            Group, title=(data.get("title") or "").strip(), description=data.get("description")
+        )
+    except ValidationError as exc:
+        for field, messages in exc.message_dict.items():
+            errors.setdefault(field, messages)
     if data.get("kind") not in Group.Kind.values:
         errors["kind"] = f"Choose one of: {', '.join(Group.Kind.values)}."
     if data.get("format") not in Format.values:
@@ -624,6 +635,7 @@ def _expire_offers_of(group_id: int, *, at: dt.datetime) -> int:
 
 def remove_member(*, by, enrolment_id: int, reason: str = "") -> Enrolment:
     """The therapist removes a member (or someone waiting); the seat is offered on."""
+    reason = limited_text(reason, field="reason")
     with service_transaction():
         group_id = Enrolment.objects.values_list("group_id", flat=True).get(pk=enrolment_id)
         group = _locked_group(group_id)
@@ -639,7 +651,7 @@ def remove_member(*, by, enrolment_id: int, reason: str = "") -> Enrolment:
         enrolment.group = group
         _end(enrolment, Enrolment.Status.REMOVED, by=by)
         next_start = _next_start(group)
-        _notify(enrolment, "removed", group=group, next_start=next_start, reason=reason.strip())
+        _notify(enrolment, "removed", group=group, next_start=next_start, reason=reason)
         _fill_seats(group, next_start=next_start)
     return enrolment
 
@@ -665,7 +677,7 @@ def _members(group: Group):
 def cancel_meeting(*, by, session_id: int, reason: str) -> Session:
     """The therapist cancels one upcoming meeting, with a reason; members are told and
     their reminders for it are cancelled."""
-    reason = (reason or "").strip()
+    reason = limited_text(reason, field="reason")
     if not reason:
         raise ValidationError({"reason": "Tell the members why the meeting is cancelled."})
     with service_transaction():
@@ -699,7 +711,7 @@ def _cancel_meetings(meetings: list[Session], *, by, reason: str) -> None:
 def cancel_group(*, by, group_id: int, reason: str) -> Group:
     """The therapist cancels the rest of the group: every upcoming meeting, and any
     offers and waitlist places. Members are told."""
-    reason = (reason or "").strip()
+    reason = limited_text(reason, field="reason")
     if not reason:
         raise ValidationError({"reason": "Tell the members why the group is cancelled."})
     with service_transaction():
