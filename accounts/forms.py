@@ -14,11 +14,11 @@ from django.contrib.auth.forms import (
     PasswordResetForm,
     SetPasswordForm,
 )
-from django.template.loader import render_to_string
 
 from accounts.models import User
 from accounts.places import STATE_TIMEZONES, US_STATES, timezone_choices
 from notifications.email import queue_email
+from notifications.plain_text import render_text
 
 
 def describe_errors(form: forms.BaseForm) -> None:
@@ -178,7 +178,7 @@ class EmailPasswordResetForm(DescribedErrorsMixin, PasswordResetForm):
     ):
         """Through the Celery queue after commit, never over SMTP inside the request:
         a known address must not answer slower than an unknown one."""
-        subject = "".join(render_to_string(subject_template_name, context).splitlines())
+        subject = "".join(render_text(subject_template_name, context).splitlines())
         queue_email(to=[to_email], subject=subject, template=email_template_name, context=context)
 
 
