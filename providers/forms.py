@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 
 from accounts.forms import DescribedErrorsMixin, describe_errors
 from accounts.places import TIMEZONE_INVALID, US_STATES, timezone_choices
+from providers.filters import YesNoSelect
 from providers.licensing import validate_expiry
 from providers.models import (
     REMINDER_MINUTES_MAX,
@@ -37,7 +38,7 @@ SEARCH_FIELD_ORDER = [
 ]
 
 
-class AcceptingSelect(forms.NullBooleanSelect):
+class AcceptingSelect(YesNoSelect):
     """Yes / no / either, with an empty value for "either" so it stays out of the URL."""
 
     def __init__(self, attrs=None):
@@ -55,6 +56,7 @@ def prepare_search_form(filterset) -> list[forms.BoundField]:
     form = filterset.form
     form.label_suffix = ""
     form.fields["accepting"].widget = AcceptingSelect()
+    form.fields["accepting"].error_messages["invalid"] = "Choose yes, no or either."
     form.fields["fee_max"].widget.attrs.update({"inputmode": "numeric", "step": "10"})
     form.fields["available_within"].widget.attrs.update({"inputmode": "numeric"})
     form.fields["q"].widget.input_type = "search"  # not attrs["type"]: a second type=
