@@ -15,7 +15,6 @@ from django.contrib.auth.forms import (
     PasswordResetForm,
     SetPasswordForm,
 )
-from django.template.loader import render_to_string
 
 from accounts.email_addresses import EmailAddressField, normalise_email, validate_plain_email
 from accounts.models import User
@@ -28,6 +27,7 @@ from accounts.places import (
 )
 from accounts.services import change_password
 from notifications.email import queue_email
+from notifications.plain_text import render_text
 from therapy_directory.validators import validate_single_line
 
 
@@ -233,7 +233,7 @@ class EmailPasswordResetForm(DescribedErrorsMixin, PasswordResetForm):
     ):
         """Through the Celery queue after commit, never over SMTP inside the request:
         a known address must not answer slower than an unknown one."""
-        subject = "".join(render_to_string(subject_template_name, context).splitlines())
+        subject = "".join(render_text(subject_template_name, context).splitlines())
         queue_email(to=[to_email], subject=subject, template=email_template_name, context=context)
 
 

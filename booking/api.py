@@ -23,6 +23,7 @@ from booking.models import AvailabilityRule, Session, TimeOff
 from booking.sessions import own_sessions, sessions_visible_to
 from providers.api import IsTherapist
 from therapy_directory.api import ICalendarRenderer, WallClockTimeField
+from therapy_directory.validators import REASON_MAX, validate_within_booking_window
 
 # --- Sessions ---------------------------------------------------------------------------
 
@@ -34,7 +35,9 @@ class SessionSerializer(serializers.ModelSerializer):
 
 
 class ReasonSerializer(serializers.Serializer):
-    reason = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
+    reason = serializers.CharField(
+        max_length=REASON_MAX, required=False, allow_blank=True, default=""
+    )
 
 
 class IsClient(permissions.BasePermission):
@@ -93,9 +96,11 @@ class MySessionSerializer(serializers.ModelSerializer):
 
 class SessionRangeSerializer(serializers.Serializer):
     def get_fields(self):
+        # Within two years of today either side (the booking window): a far date is a
+        # typo, and one like 9999-12-31 would overflow once made a local midnight.
         return {
-            "from": serializers.DateField(required=False),
-            "to": serializers.DateField(required=False),
+            name: serializers.DateField(required=False, validators=[validate_within_booking_window])
+            for name in ("from", "to")
         }
 
     def validate(self, attrs):
@@ -110,8 +115,8 @@ class MySessions(generics.ListAPIView):
 
     @extend_schema(
         parameters=[
-            OpenApiParameter("from", OpenApiTypes.DATE),
-            OpenApiParameter("to", OpenApiTypes.DATE),
+            OpenApiParameter("from", OpenApiTypes.DATE, description="within two years of today"),
+            OpenApiParameter("to", OpenApiTypes.DATE, description="within two years of today"),
         ]
     )
     def get(self, request, *args, **kwargs):
@@ -173,6 +178,10 @@ class TimeOffSerializer(serializers.ModelSerializer):
     class Meta:
         model = TimeOff
         fields = ["id", "start_date", "end_date"]
+        extra_kwargs = {
+            name: {"validators": [validate_within_booking_window]}
+            for name in ("start_date", "end_date")
+        }
 
     def validate(self, attrs):
         if attrs["end_date"] < attrs["start_date"]:

@@ -14,6 +14,7 @@ from booking.locking import locked_therapist
 from booking.models import AvailabilityRule, TimeOff
 from providers.models import Therapist
 from therapy_directory.transactions import service_transaction
+from therapy_directory.validators import validate_fields, validate_within_booking_window
 
 
 def weekly_hours(therapist: Therapist) -> QuerySet[AvailabilityRule]:
@@ -67,7 +68,20 @@ def set_weekly_hours(
 def add_time_off(
     *, therapist: Therapist, start_date: dt.date, end_date: dt.date, note: str = ""
 ) -> TimeOff:
-    """Whole days off. Sessions already booked in them stay: the therapist decides."""
+    """Whole days off, within two years of today (the booking window). Sessions already
+    booked in them stay: the therapist decides."""
+    errors = {}
+    for field, day in (("start_date", start_date), ("end_date", end_date)):
+        try:
+            validate_within_booking_window(day)
+        except ValidationError as exc:
+            errors[field] = exc.messages
+    try:
+        validate_fields(TimeOff, note=note)
+    except ValidationError as exc:
+        errors |= exc.message_dict
+    if errors:
+        raise ValidationError(errors)
     if end_date < start_date:
         raise ValidationError({"end_date": "The last day off cannot be before the first."})
     if (end_date - start_date).days > 366:

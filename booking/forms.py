@@ -10,6 +10,7 @@ from django import forms
 
 from accounts.forms import DescribedErrorsMixin
 from booking.models import AvailabilityRule
+from therapy_directory.validators import validate_single_line, validate_within_booking_window
 
 
 class WeeklyHoursRowForm(DescribedErrorsMixin, forms.Form):
@@ -78,11 +79,13 @@ WeeklyHoursFormSet = forms.formset_factory(
 
 class TimeOffForm(DescribedErrorsMixin, forms.Form):
     start_date = forms.DateField(
+        validators=[validate_within_booking_window],
         label="First day off",
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         error_messages={"required": "Enter the first day off.", "invalid": "Enter YYYY-MM-DD."},
     )
     end_date = forms.DateField(
+        validators=[validate_within_booking_window],
         label="Last day off",
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         help_text="The same as the first day for a single day.",
@@ -92,4 +95,5 @@ class TimeOffForm(DescribedErrorsMixin, forms.Form):
         label="Note (optional, only you see it)",
         required=False,
         max_length=120,
+        validators=[validate_single_line],
     )

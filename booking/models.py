@@ -13,7 +13,8 @@ from django.urls import reverse
 from django.utils.timezone import now
 
 from accounts.places import US_STATES
-from providers.models import Format, Modality, Therapist
+from providers.models import ONE_LINE, Format, Modality, Therapist, long_text
+from therapy_directory.validators import LONG_TEXT_MAX, REASON_MAX, at_most_chars
 
 
 class TsTzRange(Func):
@@ -53,7 +54,7 @@ class TimeOff(models.Model):
     therapist = models.ForeignKey(Therapist, on_delete=models.CASCADE, related_name="time_off")
     start_date = models.DateField()
     end_date = models.DateField()
-    note = models.CharField(max_length=120, blank=True)
+    note = models.CharField(max_length=120, blank=True, validators=ONE_LINE)
 
     class Meta:
         ordering = ["start_date"]
@@ -89,7 +90,7 @@ class Booking(models.Model):
     created_at = models.DateTimeField(default=now)
     hold_until = models.DateTimeField(null=True, blank=True, help_text="Pending holds expire then.")
     decided_at = models.DateTimeField(null=True, blank=True)
-    decline_reason = models.TextField(blank=True)
+    decline_reason = long_text(REASON_MAX, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -109,6 +110,7 @@ class Booking(models.Model):
             models.CheckConstraint(
                 condition=Q(format__in=["telehealth", "in_person"]), name="booking_format_valid"
             ),
+            at_most_chars("decline_reason", REASON_MAX),
         ]
 
     def __str__(self) -> str:
@@ -175,7 +177,7 @@ class Session(models.Model):
         blank=True,
         related_name="+",
     )
-    cancel_reason = models.TextField(blank=True)
+    cancel_reason = long_text(REASON_MAX, blank=True)
     late_cancellation = models.BooleanField(default=False)
     # What calendar apps compare to tell a changed event (booking/calendar.py: SEQUENCE,
     # LAST-MODIFIED, DTSTAMP). A database trigger (migration 0003_session_sequence) bumps
@@ -229,6 +231,7 @@ class Session(models.Model):
                 ),
                 name="session_course_or_group",
             ),
+            at_most_chars("cancel_reason", REASON_MAX),
         ]
 
     def __str__(self) -> str:
@@ -296,8 +299,8 @@ class Group(models.Model):
     MAX_CAPACITY = 50
 
     therapist = models.ForeignKey(Therapist, on_delete=models.PROTECT, related_name="groups")
-    title = models.CharField(max_length=120)
-    description = models.TextField(blank=True)
+    title = models.CharField(max_length=120, validators=ONE_LINE)
+    description = long_text(LONG_TEXT_MAX, blank=True)
     modality = models.ForeignKey(Modality, on_delete=models.PROTECT, related_name="groups")
     kind = models.CharField(max_length=24, choices=Kind.choices)
     format = models.CharField(max_length=16, choices=Format.choices)
@@ -311,7 +314,7 @@ class Group(models.Model):
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.ACTIVE)
     created_at = models.DateTimeField(default=now)
     cancelled_at = models.DateTimeField(null=True, blank=True)
-    cancel_reason = models.TextField(blank=True)
+    cancel_reason = long_text(REASON_MAX, blank=True)
 
     objects = GroupQuerySet.as_manager()
 
@@ -340,6 +343,8 @@ class Group(models.Model):
                 condition=Q(status__in=["active", "cancelled"]), name="group_status_valid"
             ),
             models.CheckConstraint(condition=Q(states__len__gte=1), name="group_has_states"),
+            at_most_chars("description", LONG_TEXT_MAX),
+            at_most_chars("cancel_reason", REASON_MAX),
         ]
 
     def __str__(self) -> str:

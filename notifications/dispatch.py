@@ -26,10 +26,10 @@ from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
 from django.db import transaction
 from django.db.models import F, Q
-from django.template.loader import render_to_string
 from django.utils.timezone import now
 
 from notifications.models import DispatcherHeartbeat, Reminder
+from notifications.plain_text import render_text
 
 MAX_ATTEMPTS = 5
 BATCH_SIZE = 200
@@ -106,7 +106,7 @@ def reminder_message(reminder: Reminder) -> EmailMessage:
     }
     return EmailMessage(
         subject=f"Reminder: session {start:%a %b} {start.day}, {start:%H:%M %Z}",
-        body=render_to_string("notifications/email/reminder.txt", context),
+        body=render_text("notifications/email/reminder.txt", context),
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=[recipient.email],
         headers={"X-Rapport-Reminder": str(reminder.pk)},

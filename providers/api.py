@@ -23,7 +23,7 @@ from providers.models import (
     Therapist,
     field_message,
 )
-from therapy_directory import clock
+from therapy_directory.validators import REASON_MAX, validate_single_line
 
 # --- Directory ---------------------------------------------------------------------
 
@@ -225,10 +225,7 @@ class MyLicenseSerializer(serializers.ModelSerializer):
         read_only_fields = ["id", "status"]
 
     def validate_expires_on(self, value):
-        if value < clock.today():
-            raise serializers.ValidationError(
-                "This license has already expired; submit a current license."
-            )
+        licensing.validate_expiry(value)
         return value
 
 
@@ -299,11 +296,11 @@ class LicenseReviewFilter(django_filters.FilterSet):
 
 
 class VerifySerializer(serializers.Serializer):
-    source = serializers.CharField(max_length=300)
+    source = serializers.CharField(max_length=300, validators=[validate_single_line])
 
 
 class RejectSerializer(serializers.Serializer):
-    reason = serializers.CharField(max_length=2000)
+    reason = serializers.CharField(max_length=REASON_MAX)
 
 
 class LicenseReviewViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):

@@ -67,6 +67,42 @@ class ListedModelChoiceFilter(django_filters.ModelChoiceFilter):
     field_class = ListedModelChoiceField
 
 
+class YesNoSelect(forms.NullBooleanSelect):
+    """Yes / no / either, handing the value as sent to the field: Django's select reads
+    anything it does not know as "either", so ``?accepting=junk`` would be ignored."""
+
+    def value_from_datadict(self, data, files, name):
+        return data.get(name)
+
+
+class StrictNullBooleanField(forms.NullBooleanField):
+    """true, false (or 1, 0, any case) or nothing; anything else is an error naming the
+    field, like every other filter's bad value."""
+
+    widget = YesNoSelect
+    WORDS = {"true": True, "1": True, "false": False, "0": False}
+    default_error_messages = {"invalid": "Choose true or false (or leave it out for either)."}
+
+    def to_python(self, value):
+        if value is None or value == "":
+            return None
+        if isinstance(value, bool):
+            return value
+        try:
+            return self.WORDS[str(value).strip().lower()]
+        except KeyError:
+            raise ValidationError(self.error_messages["invalid"], code="invalid") from None
+
+    def validate(self, value):
+        pass  # None is "either"
+
+
+class StrictBooleanFilter(django_filters.BooleanFilter):
+    """Every yes/no filter of the project's searches (``accepting``)."""
+
+    field_class = StrictNullBooleanField
+
+
 class TherapistFilter(django_filters.FilterSet):
     """Narrows any therapist queryset to the findable ones (a verified, unexpired license:
     in the chosen state, or anywhere) and applies the chosen filters."""
@@ -105,7 +141,7 @@ class TherapistFilter(django_filters.FilterSet):
         field_name="languages",
         empty_label="Any language",
     )
-    accepting = django_filters.BooleanFilter(
+    accepting = StrictBooleanFilter(
         label="Accepting new clients", field_name="accepting_new_clients"
     )
     available_within = django_filters.NumberFilter(

@@ -8,6 +8,8 @@ from django.core.exceptions import ValidationError
 
 from accounts.forms import DescribedErrorsMixin, TimezoneField, describe_errors
 from accounts.places import US_STATES
+from providers.filters import YesNoSelect
+from providers.licensing import validate_expiry
 from providers.models import (
     REMINDER_MINUTES_MAX,
     REMINDER_MINUTES_MIN,
@@ -19,6 +21,7 @@ from providers.models import (
     Therapist,
     field_message,
 )
+from therapy_directory.validators import REASON_MAX, validate_single_line
 
 # The search panel, in the order a person narrows things down: where they live first.
 SEARCH_FIELD_ORDER = [
@@ -35,7 +38,7 @@ SEARCH_FIELD_ORDER = [
 ]
 
 
-class AcceptingSelect(forms.NullBooleanSelect):
+class AcceptingSelect(YesNoSelect):
     """Yes / no / either, with an empty value for "either" so it stays out of the URL."""
 
     def __init__(self, attrs=None):
@@ -53,6 +56,7 @@ def prepare_search_form(filterset) -> list[forms.BoundField]:
     form = filterset.form
     form.label_suffix = ""
     form.fields["accepting"].widget = AcceptingSelect()
+    form.fields["accepting"].error_messages["invalid"] = "Choose yes, no or either."
     form.fields["fee_max"].widget.attrs.update({"inputmode": "numeric", "step": "10"})
     form.fields["available_within"].widget.attrs.update({"inputmode": "numeric"})
     form.fields["q"].widget.input_type = "search"  # not attrs["type"]: a second type=
@@ -176,12 +180,14 @@ class LicenseSubmitForm(DescribedErrorsMixin, forms.Form):
     number = forms.CharField(
         label="License number",
         max_length=40,
+        validators=[validate_single_line],
         help_text="As the state board's look-up shows it.",
     )
     expires_on = forms.DateField(
         label="Expires on",
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         help_text="YYYY-MM-DD",
+        validators=[validate_expiry],
     )
 
 
@@ -189,6 +195,7 @@ class VerifyLicenseForm(DescribedErrorsMixin, forms.Form):
     source = forms.CharField(
         label="Source checked",
         max_length=300,
+        validators=[validate_single_line],
         help_text="e.g. “NY Office of the Professions look-up”.",
         error_messages={"required": "Say which source you checked (e.g. the state board)."},
     )
@@ -197,7 +204,7 @@ class VerifyLicenseForm(DescribedErrorsMixin, forms.Form):
 class RejectLicenseForm(DescribedErrorsMixin, forms.Form):
     reason = forms.CharField(
         label="Reason",
-        max_length=1000,
+        max_length=REASON_MAX,
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text="The therapist reads this.",
         error_messages={"required": "Give the therapist a reason for the rejection."},

@@ -21,6 +21,7 @@ from providers.models import License, LicenseDecision, Therapist
 from therapy_directory import clock
 from therapy_directory.errors import DomainError
 from therapy_directory.transactions import service_transaction
+from therapy_directory.validators import limited_text, us_date, validate_fields
 
 
 class InvalidTransition(DomainError):
@@ -35,17 +36,44 @@ def _require_verifier(by) -> None:
         raise PermissionDenied("Only staff with the verify permission decide on licenses.")
 
 
+# State licenses are renewed every one to three years (a few states allow four or five);
+# an expiry date further ahead than this is a typo.
+FURTHEST_EXPIRY = dt.timedelta(days=10 * 365)
+
+
+def validate_expiry(expires_on: dt.date) -> None:
+    """A license submitted today expires between today and ten years from now. The page's
+    form and the API's serializer run this too, so the error sits beside the field."""
+    today = clock.today()
+    if expires_on < today:
+        raise ValidationError(
+            "This license has already expired; submit a current license.", code="expired"
+        )
+    if expires_on > today + FURTHEST_EXPIRY:
+        raise ValidationError(
+            "Give the expiry date shown by the state board: licenses expire within ten years "
+            f"(by {us_date(today + FURTHEST_EXPIRY)}).",
+            code="too_far",
+        )
+
+
 def submit_license(
     *, therapist: Therapist, state: str, license_type: str, number: str, expires_on: dt.date
 ) -> License:
     """A therapist submits a license; it counts for nothing until staff verify it."""
-    today = clock.today()
     errors = {}
-    if expires_on < today:
-        errors["expires_on"] = "This license has already expired; submit a current license."
+    try:
+        validate_expiry(expires_on)
+    except ValidationError as exc:
+        errors["expires_on"] = exc.messages
     number = number.strip()
     if not number:
         errors["number"] = "Enter the license number as the state board shows it."
+    else:
+        try:  # one line, 40 characters at most, a known state and type: the model's rules
+            validate_fields(License, state=state, license_type=license_type, number=number)
+        except ValidationError as exc:
+            errors |= exc.message_dict
     if errors:
         raise ValidationError(errors)
     try:
@@ -76,6 +104,7 @@ def verify_license(*, license_id: int, by, source: str) -> License:
     source = (source or "").strip()
     if not source:
         raise ValidationError({"source": "Say which source you checked (e.g. the state board)."})
+    validate_fields(LicenseDecision, source=source)  # one line, 300 characters at most
     with service_transaction():
         license = License.objects.select_for_update().get(pk=license_id)
         today = clock.today()
@@ -114,7 +143,7 @@ def verify_license(*, license_id: int, by, source: str) -> License:
 def reject_license(*, license_id: int, by, reason: str) -> License:
     """Reject a pending license with a reason the therapist will read."""
     _require_verifier(by)
-    reason = (reason or "").strip()
+    reason = limited_text(reason, field="reason")
     if not reason:
         raise ValidationError({"reason": "Give the therapist a reason for the rejection."})
     with service_transaction():

@@ -7,7 +7,7 @@ from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.validators import ArrayMaxLengthValidator
 from django.core.exceptions import ValidationError
-from django.core.validators import MaxValueValidator, MinValueValidator
+from django.core.validators import MaxLengthValidator, MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Exists, Func, OuterRef, Q
 from django.urls import reverse
@@ -16,18 +16,33 @@ from django.utils.deconstruct import deconstructible
 from accounts.places import STATE_NAMES, US_STATES, validate_timezone
 from providers.npi import validate_npi
 from therapy_directory import clock
+from therapy_directory.validators import (
+    LONG_TEXT_MAX,
+    REASON_MAX,
+    at_most_chars,
+    validate_single_line,
+)
+
+ONE_LINE = [validate_single_line]
+
+
+def long_text(most: int, **kwargs) -> models.TextField:
+    """Free text of at most ``most`` characters: the form, the serializer and the model's
+    validation read ``max_length``; ``at_most_chars`` holds it in the database."""
+    return models.TextField(max_length=most, validators=[MaxLengthValidator(most)], **kwargs)
 
 
 class Modality(models.Model):
     """A kind of therapy (IPT, CBT, group...). Admins add more in the admin."""
 
     slug = models.SlugField(unique=True)
-    name = models.CharField(max_length=100)
-    description = models.TextField(blank=True)
+    name = models.CharField(max_length=100, validators=ONE_LINE)
+    description = long_text(LONG_TEXT_MAX, blank=True)
 
     class Meta:
         ordering = ["name"]
         verbose_name_plural = "modalities"
+        constraints = [at_most_chars("description", LONG_TEXT_MAX)]
 
     def __str__(self) -> str:
         return self.name
@@ -37,7 +52,7 @@ class Specialty(models.Model):
     """What a therapist helps with; IPT's focus areas are among them."""
 
     slug = models.SlugField(unique=True)
-    name = models.CharField(max_length=100)
+    name = models.CharField(max_length=100, validators=ONE_LINE)
 
     class Meta:
         ordering = ["name"]
@@ -49,7 +64,7 @@ class Specialty(models.Model):
 
 class Language(models.Model):
     code = models.SlugField(max_length=12, unique=True, help_text="ISO 639-1, e.g. en, es")
-    name = models.CharField(max_length=60)
+    name = models.CharField(max_length=60, validators=ONE_LINE)
 
     class Meta:
         ordering = ["name"]
@@ -144,14 +159,17 @@ class Therapist(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="therapist"
     )
     slug = models.SlugField(max_length=80, unique=True)
-    display_name = models.CharField(max_length=120)
+    display_name = models.CharField(max_length=120, validators=ONE_LINE)
     credentials = models.CharField(
-        max_length=120, blank=True, help_text="Degrees and license types, e.g. “PhD, LCSW”."
+        max_length=120,
+        blank=True,
+        validators=ONE_LINE,
+        help_text="Degrees and license types, e.g. “PhD, LCSW”.",
     )
     npi = models.CharField(
         "NPI", max_length=10, blank=True, validators=[validate_npi], help_text="10 digits, optional"
     )
-    bio = models.TextField(blank=True)
+    bio = long_text(LONG_TEXT_MAX, blank=True)
     modalities = models.ManyToManyField(Modality, blank=True, related_name="therapists")
     specialties = models.ManyToManyField(Specialty, blank=True, related_name="therapists")
     languages = models.ManyToManyField(Language, blank=True, related_name="therapists")
@@ -161,9 +179,12 @@ class Therapist(models.Model):
         error_messages={"blank": "Choose at least one format."},
     )
     office_address = models.CharField(
-        max_length=200, blank=True, help_text="Street address, shown to booked clients only."
+        max_length=200,
+        blank=True,
+        validators=ONE_LINE,
+        help_text="Street address, shown to booked clients only.",
     )
-    office_city = models.CharField(max_length=80, blank=True)
+    office_city = models.CharField(max_length=80, blank=True, validators=ONE_LINE)
     office_state = models.CharField(max_length=2, choices=US_STATES, blank=True)
     fee = models.IntegerField(
         "fee per session (USD)",
@@ -276,6 +297,11 @@ class Therapist(models.Model):
                 ),
                 name="therapist_reminder_minutes_range",
             ),
+            # Ten ASCII digits (the check digit is the validator's: providers.npi).
+            models.CheckConstraint(
+                condition=Q(npi="") | Q(npi__regex=r"^[0-9]{10}$"), name="therapist_npi_shape"
+            ),
+            at_most_chars("bio", LONG_TEXT_MAX),
         ]
 
     def __str__(self) -> str:
@@ -350,7 +376,7 @@ class License(models.Model):
     therapist = models.ForeignKey(Therapist, on_delete=models.CASCADE, related_name="licenses")
     state = models.CharField(max_length=2, choices=US_STATES)
     license_type = models.CharField(max_length=20, choices=LICENSE_TYPES)
-    number = models.CharField(max_length=40)
+    number = models.CharField(max_length=40, validators=ONE_LINE)
     expires_on = models.DateField()
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
     submitted_at = models.DateTimeField(auto_now_add=True)
@@ -421,8 +447,8 @@ class LicenseDecision(models.Model):
         help_text="Empty when the system decided (expiry).",
     )
     decided_at = models.DateTimeField()
-    reason = models.TextField(blank=True)
-    source = models.CharField(max_length=300, blank=True)
+    reason = long_text(REASON_MAX, blank=True)
+    source = models.CharField(max_length=300, blank=True, validators=ONE_LINE)
 
     class Meta:
         ordering = ["decided_at", "id"]
@@ -433,6 +459,7 @@ class LicenseDecision(models.Model):
             models.CheckConstraint(
                 condition=~Q(action="verified") | ~Q(source=""), name="decision_verify_has_source"
             ),
+            at_most_chars("reason", REASON_MAX),
         ]
 
     def __str__(self) -> str:

@@ -21,6 +21,7 @@ from booking.courses import selectors, services
 from booking.models import Booking
 from providers.models import Format, Therapist
 from therapy_directory.api import AwareDateTimeField
+from therapy_directory.validators import validate_within_booking_window
 
 # --- Slots ------------------------------------------------------------------------------
 
@@ -32,7 +33,9 @@ class SlotQuerySerializer(serializers.Serializer):
 
     def get_fields(self):
         fields = super().get_fields()
-        fields["from"] = serializers.DateField(required=False)
+        fields["from"] = serializers.DateField(
+            required=False, validators=[validate_within_booking_window]
+        )
         return fields
 
 
@@ -46,7 +49,9 @@ class TherapistSlots(APIView):
 
     @extend_schema(
         parameters=[
-            OpenApiParameter("from", OpenApiTypes.DATE, description="first local date"),
+            OpenApiParameter(
+                "from", OpenApiTypes.DATE, description="first local date, within two years of today"
+            ),
             OpenApiParameter("days", int, description="how many days to search (≤ 62)"),
             OpenApiParameter("weeks", int, description="course length: free for all N weeks"),
         ],

@@ -10,6 +10,7 @@ from django import forms
 from accounts.forms import DescribedErrorsMixin
 from booking import slots
 from providers.models import Format, Therapist
+from therapy_directory.validators import REASON_MAX
 
 DEFAULT_WEEKS = 12
 # How far ahead the picker may look: free_slots needs a finite window.
@@ -121,7 +122,7 @@ class CancelForm(DescribedErrorsMixin, forms.Form):
     reason = forms.CharField(
         label="Reason (optional)",
         required=False,
-        max_length=2000,
+        max_length=REASON_MAX,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
 
@@ -148,7 +149,7 @@ class DeclineForm(DescribedErrorsMixin, forms.Form):
     reason = forms.CharField(
         label="Reason (optional, your client reads it)",
         required=False,
-        max_length=2000,
+        max_length=REASON_MAX,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
 

@@ -34,6 +34,7 @@ from notifications import reminders
 from notifications.email import queue_email
 from providers.models import License, Therapist
 from therapy_directory.transactions import Busy, service_transaction
+from therapy_directory.validators import limited_text, within_booking_window
 
 
 def pending_hold() -> dt.timedelta:
@@ -44,15 +45,12 @@ def pending_hold() -> dt.timedelta:
 # --- Booking a course ----------------------------------------------------------------
 
 
-# Courses are booked weeks or months ahead; a start years away is a typo (and a date
-# like 9999-12-31 would overflow the course's window).
-FURTHEST_START = dt.timedelta(days=2 * 365)
-
-
 def _check_start(start: dt.datetime) -> None:
     if start.tzinfo is None:
         raise ValidationError({"start": "Give the start with its UTC offset."})
-    if abs(start - now()) > FURTHEST_START:
+    # The window every booking-side date shares (a start years away is a typo, and a
+    # date like 9999-12-31 would overflow the course's window).
+    if not within_booking_window(start):
         raise ValidationError({"start": "Choose a start within the next two years."})
 
 
@@ -260,6 +258,7 @@ def confirm_booking(*, booking_id: int, by) -> Booking:
 
 def decline_booking(*, booking_id: int, by, reason: str = "") -> Booking:
     """The therapist declines a pending course; its times are free again."""
+    reason = limited_text(reason, field="reason")
     with service_transaction():
         booking = _locked_booking(booking_id)
         _require_therapist(booking, by)
@@ -270,7 +269,7 @@ def decline_booking(*, booking_id: int, by, reason: str = "") -> Booking:
             )
         booking.status = Booking.Status.DECLINED
         booking.decided_at = now()
-        booking.decline_reason = reason.strip()
+        booking.decline_reason = reason
         booking.save(update_fields=["status", "decided_at", "decline_reason"])
         booking.sessions.filter(status=Session.Status.PENDING).update(
             status=Session.Status.DECLINED
@@ -349,7 +348,7 @@ def _cancel_sessions(booking: Booking, sessions: list[Session], *, by, reason: s
 
 
 def _check_cancel_reason(booking: Booking, by, reason: str) -> str:
-    reason = (reason or "").strip()
+    reason = limited_text(reason, field="reason")
     if _is_therapist_of(booking, by) and not reason:
         raise ValidationError({"reason": "Tell your client why you are cancelling."})
     return reason

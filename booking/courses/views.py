@@ -58,6 +58,7 @@ from booking.sessions import sessions_visible_to
 from providers.models import Therapist
 from providers.selectors import therapist_profile
 from therapy_directory.transactions import Busy
+from therapy_directory.validators import REASON_MAX
 
 PICKER_DAYS = 28
 
@@ -433,7 +434,7 @@ def decline_request(request, therapist: Therapist, pk: int):
     booking = _visible_booking(request, pk)
     form = DeclineForm(request.POST, auto_id=f"id_decline_{booking.pk}_%s")
     if not form.is_valid():
-        messages.error(request, "The reason is too long: keep it under 2000 characters.")
+        messages.error(request, f"The reason is too long: keep it to {REASON_MAX:,} characters.")
         return _after_decision(request, booking.pk)
     try:
         booking = services.decline_booking(

@@ -20,20 +20,30 @@ from booking.models import Enrolment, Group, Session
 from providers.api import IsTherapist
 from providers.models import Format, Modality
 from therapy_directory.api import WallClockTimeField
+from therapy_directory.validators import (
+    LONG_TEXT_MAX,
+    validate_single_line,
+    validate_within_booking_window,
+)
 
 # --- Serializers ----------------------------------------------------------------------------
 
 
 class GroupWriteSerializer(serializers.Serializer):
-    title = serializers.CharField(max_length=120)
-    description = serializers.CharField(required=False, allow_blank=True, default="")
+    title = serializers.CharField(max_length=120, validators=[validate_single_line])
+    description = serializers.CharField(
+        required=False, allow_blank=True, default="", max_length=LONG_TEXT_MAX
+    )
     modality = serializers.SlugRelatedField(slug_field="slug", queryset=Modality.objects.all())
     kind = serializers.ChoiceField(choices=Group.Kind.choices)
     format = serializers.ChoiceField(choices=Format.choices)
     weekday = serializers.IntegerField(min_value=0, max_value=6, help_text="0 = Monday")
     start_time = WallClockTimeField(help_text="HH:MM in the therapist's zone")
     meeting_minutes = serializers.IntegerField(min_value=15, max_value=240, default=90)
-    start_date = serializers.DateField(help_text="The first meeting is on or after this day.")
+    start_date = serializers.DateField(
+        help_text="The first meeting is on or after this day (within two years of today).",
+        validators=[validate_within_booking_window],
+    )
     weeks = serializers.IntegerField(min_value=1, max_value=Group.MAX_WEEKS)
     capacity = serializers.IntegerField(min_value=1, max_value=Group.MAX_CAPACITY)
     states = serializers.ListField(

@@ -8,13 +8,20 @@ from accounts.forms import DescribedErrorsMixin
 from accounts.places import US_STATES
 from booking.models import AvailabilityRule, Group
 from providers.models import Format, Modality, Therapist
+from therapy_directory.validators import (
+    LONG_TEXT_MAX,
+    REASON_MAX,
+    validate_single_line,
+    validate_within_booking_window,
+)
 
 
 class GroupForm(DescribedErrorsMixin, forms.Form):
-    title = forms.CharField(label="Title", max_length=120)
+    title = forms.CharField(label="Title", max_length=120, validators=[validate_single_line])
     description = forms.CharField(
         label="Description",
         required=False,
+        max_length=LONG_TEXT_MAX,
         widget=forms.Textarea(attrs={"rows": 4}),
         help_text="Who it is for and how it runs. Clients read this before they join.",
     )
@@ -36,6 +43,7 @@ class GroupForm(DescribedErrorsMixin, forms.Form):
         label="First week",
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         help_text="The first meeting is on the weekday above, on or after this day.",
+        validators=[validate_within_booking_window],
     )
     weeks = forms.IntegerField(
         label="Number of weeks", min_value=1, max_value=Group.MAX_WEEKS, initial=12
@@ -70,7 +78,7 @@ class GroupForm(DescribedErrorsMixin, forms.Form):
 class ReasonForm(DescribedErrorsMixin, forms.Form):
     reason = forms.CharField(
         label="Reason (sent to the members)",
-        max_length=2000,
+        max_length=REASON_MAX,
         widget=forms.Textarea(attrs={"rows": 2}),
         error_messages={"required": "Tell the members why."},
     )

@@ -43,6 +43,11 @@ from notifications import reminders
 from notifications.email import queue_email
 from providers.models import Format, License, Modality, Therapist
 from therapy_directory.transactions import Busy, service_transaction
+from therapy_directory.validators import (
+    limited_text,
+    validate_fields,
+    validate_within_booking_window,
+)
 
 
 def offer_hold() -> dt.timedelta:
@@ -133,11 +138,19 @@ def _check_states(therapist: Therapist, states: list[str]) -> list[str]:
     return states
 
 
-def _clean(therapist: Therapist, data: dict) -> dict:
-    """Field rules the database also holds, said in plain words before it refuses."""
+def _clean(therapist: Therapist, data: dict, *, current_start_date: dt.date | None = None) -> dict:
+    """Field rules the database also holds, said in plain words before it refuses. A new
+    first day lies within the booking window (a group that began long ago keeps its own)."""
     errors = {}
     if not (data.get("title") or "").strip():
         errors["title"] = "Give the group a title."
+    try:  # one line of title, a description of bounded length: the model's rules
+        validate_fields(
+            Group, title=(data.get("title") or "").strip(), description=data.get("description")
+        )
+    except ValidationError as exc:
+        for field, messages in exc.message_dict.items():
+            errors.setdefault(field, messages)
     if data.get("kind") not in Group.Kind.values:
         errors["kind"] = f"Choose one of: {', '.join(Group.Kind.values)}."
     if data.get("format") not in Format.values:
@@ -158,6 +171,11 @@ def _clean(therapist: Therapist, data: dict) -> dict:
         errors["start_time"] = "Give the start time, e.g. 18:00."
     if not isinstance(data.get("start_date"), dt.date):
         errors["start_date"] = "Give the first day, e.g. 2027-01-04."
+    elif data["start_date"] != current_start_date:
+        try:
+            validate_within_booking_window(data["start_date"])
+        except ValidationError as exc:
+            errors["start_date"] = exc.messages
     modality = data.get("modality")
     if isinstance(modality, str):
         found = Modality.objects.filter(slug=modality).first()
@@ -278,7 +296,7 @@ def update_group(*, group_id: int, by, **fields) -> Group:
         _require_active(group)
         data = {f: getattr(group, f) for f in EDITABLE_FIELDS}
         data.update(fields)
-        data = _clean(therapist, data)
+        data = _clean(therapist, data, current_start_date=group.start_date)
         seats_taken = group.enrolments.filter(status__in=SEAT_STATES).count()
         if data["capacity"] < seats_taken:
             raise ValidationError(
@@ -617,6 +635,7 @@ def _expire_offers_of(group_id: int, *, at: dt.datetime) -> int:
 
 def remove_member(*, by, enrolment_id: int, reason: str = "") -> Enrolment:
     """The therapist removes a member (or someone waiting); the seat is offered on."""
+    reason = limited_text(reason, field="reason")
     with service_transaction():
         group_id = Enrolment.objects.values_list("group_id", flat=True).get(pk=enrolment_id)
         group = _locked_group(group_id)
@@ -632,7 +651,7 @@ def remove_member(*, by, enrolment_id: int, reason: str = "") -> Enrolment:
         enrolment.group = group
         _end(enrolment, Enrolment.Status.REMOVED, by=by)
         next_start = _next_start(group)
-        _notify(enrolment, "removed", group=group, next_start=next_start, reason=reason.strip())
+        _notify(enrolment, "removed", group=group, next_start=next_start, reason=reason)
         _fill_seats(group, next_start=next_start)
     return enrolment
 
@@ -658,7 +677,7 @@ def _members(group: Group):
 def cancel_meeting(*, by, session_id: int, reason: str) -> Session:
     """The therapist cancels one upcoming meeting, with a reason; members are told and
     their reminders for it are cancelled."""
-    reason = (reason or "").strip()
+    reason = limited_text(reason, field="reason")
     if not reason:
         raise ValidationError({"reason": "Tell the members why the meeting is cancelled."})
     with service_transaction():
@@ -692,7 +711,7 @@ def _cancel_meetings(meetings: list[Session], *, by, reason: str) -> None:
 def cancel_group(*, by, group_id: int, reason: str) -> Group:
     """The therapist cancels the rest of the group: every upcoming meeting, and any
     offers and waitlist places. Members are told."""
-    reason = (reason or "").strip()
+    reason = limited_text(reason, field="reason")
     if not reason:
         raise ValidationError({"reason": "Tell the members why the group is cancelled."})
     with service_transaction():

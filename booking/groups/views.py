@@ -326,7 +326,7 @@ def cancel_meeting(request, therapist: Therapist, pk: int, session_pk: int):
     group, meeting = _meeting_of(therapist, pk, session_pk)
     form = ReasonForm(request.POST, auto_id=f"id_meeting_{meeting.pk}_%s")
     if not form.is_valid():
-        messages.error(request, "Give a reason: the members are told why.")
+        messages.error(request, " ".join(form.errors["reason"]))
     else:
         try:
             services.cancel_meeting(
@@ -347,7 +347,7 @@ def cancel_group(request, therapist: Therapist, pk: int):
     group = get_object_or_404(Group, therapist=therapist, pk=pk)
     form = ReasonForm(request.POST, auto_id="id_cancel_group_%s")
     if not form.is_valid():
-        messages.error(request, "Give a reason: the members are told why.")
+        messages.error(request, " ".join(form.errors["reason"]))
     else:
         try:
             services.cancel_group(by=request.user, group_id=group.pk, **form.cleaned_data)
