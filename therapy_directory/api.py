@@ -1,8 +1,6 @@
 """What every part of the JSON API shares: pagination, the error shape, strict datetimes,
-the 413 for a body over the limit, and the error answers under /api/ that
-Django itself gives (400, 403, 404, 413, 500): JSON there, the site's pages elsewhere.
-The one parser is in therapy_directory/parsers.py (DRF's settings import it while they
-import this module's views)."""
+and the error answers Django itself gives (400, 403, 404, 413, 500): JSON under /api/,
+the site's pages elsewhere. The one parser is in therapy_directory/parsers.py."""
 
 import json
 

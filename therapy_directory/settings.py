@@ -225,13 +225,13 @@ DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Rapport <no-reply@ra
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
 
 # --- API -------------------------------------------------------------------------
-# The largest request body read (pages and API; README, "Limits"): far above any form or
-# JSON body Rapport takes. Over it: 413 {detail} under /api/, the 400 page elsewhere.
+# The largest request body read (pages and API; README, `/api/v1/`): far above any form
+# or JSON body Rapport takes. Over it: 413 {detail} under /api/, the 400 page elsewhere.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024
 REST_FRAMEWORK = {
     # JSON in (PRODUCT.md): a form or multipart body is a 415 and changes nothing.
     "DEFAULT_PARSER_CLASSES": ["therapy_directory.parsers.StrictJSONParser"],
-    "TEST_REQUEST_DEFAULT_FORMAT": "json",
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",  # tests' APIClient sends what the API reads
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
