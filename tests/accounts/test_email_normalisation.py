@@ -330,3 +330,18 @@ def test_the_admin_refuses_an_address_that_is_not_plain(client):
     assert response.status_code == 200
     assert "plain-letter" in response.content.decode()
     assert User.objects.count() == 1  # the admin only
+
+
+def test_an_older_account_with_a_non_ascii_address_can_still_edit_its_account(client):
+    older = UserFactory()
+    User.objects.filter(pk=older.pk).update(email=DOTLESS_I)  # stored before the rule
+    client.force_login(User.objects.get(pk=older.pk))
+    response = client.post(
+        reverse("accounts:account"),
+        {"name": "Lisa S.", "state": "NY", "timezone": "America/New_York"},
+    )
+    assert response.status_code == 302
+    assert User.objects.get(pk=older.pk).name == "Lisa S."
+    # ...and logs in with the address as typed (it normalises to itself).
+    client.logout()
+    assert page_login(client, DOTLESS_I).status_code == 302
