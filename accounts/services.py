@@ -167,7 +167,9 @@ def update_account(*, user: User, **fields: Any) -> User:
         was_on = stored.email_reminders
         for name, value in fields.items():
             setattr(stored, name, value)
-        stored.full_clean(exclude=["password"])
+        # Not the e-mail either: it is not edited here, and an address stored before
+        # addresses had to be plain ASCII must not stop its owner editing the rest.
+        stored.full_clean(exclude=["password", "email"])
         stored.save(update_fields=list(fields))
         if was_on and not stored.email_reminders:
             reminders.stop_reminders(recipient=stored)

@@ -215,6 +215,12 @@ FORM_TARGETS: dict[str, Target] = {
         lists=["groups"],
         valid={"role": ["client"], "state": ["NY"], "timezone": ["America/New_York"]},
     ),
+    "accounts.forms.RapportAdminPasswordChangeForm": Target(
+        "admin",
+        lambda w: f"/admin/accounts/user/{w['users']['client'].pk}/password/",
+        ["usable_password", "password1", "password2"],
+        valid={"usable_password": ["true", "false"]},
+    ),
     # The shared search filters: the pages' filter panels (and the staff API's).
     "providers.filters.TherapistFilter": Target(
         None,

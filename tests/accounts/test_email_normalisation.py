@@ -303,3 +303,45 @@ def test_the_migration_reports_nothing_when_every_address_is_distinct(capsys):
     UserFactory(email=LISA)
     assert migration.normalise_existing_emails(apps, None) == []
     assert capsys.readouterr().out == ""
+
+
+def admin_adds(client, email):
+    client.force_login(User.objects.create_superuser(email="admin@example.com", password=PASSWORD))
+    return client.post(
+        reverse("admin:accounts_user_add"),
+        {
+            "email": email,
+            "name": "Nora",
+            "role": "client",
+            "usable_password": "true",
+            "password1": "a long enough passphrase",
+            "password2": "a long enough passphrase",
+        },
+    )
+
+
+def test_the_admin_stores_a_new_address_normalised(client):
+    assert admin_adds(client, " \uff2eora@Example.COM").status_code == 302  # Ｎora
+    assert User.objects.filter(email="nora@example.com").exists()
+
+
+def test_the_admin_refuses_an_address_that_is_not_plain(client):
+    response = admin_adds(client, "n\u0131na@example.com")
+    assert response.status_code == 200
+    assert "plain-letter" in response.content.decode()
+    assert User.objects.count() == 1  # the admin only
+
+
+def test_an_older_account_with_a_non_ascii_address_can_still_edit_its_account(client):
+    older = UserFactory()
+    User.objects.filter(pk=older.pk).update(email=DOTLESS_I)  # stored before the rule
+    client.force_login(User.objects.get(pk=older.pk))
+    response = client.post(
+        reverse("accounts:account"),
+        {"name": "Lisa S.", "state": "NY", "timezone": "America/New_York"},
+    )
+    assert response.status_code == 302
+    assert User.objects.get(pk=older.pk).name == "Lisa S."
+    # ...and logs in with the address as typed (it normalises to itself).
+    client.logout()
+    assert page_login(client, DOTLESS_I).status_code == 302
