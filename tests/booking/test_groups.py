@@ -564,6 +564,14 @@ def test_attendance_is_marked_per_member_after_the_meeting(group):
 # --- Capacity under real concurrency ----------------------------------------------------------
 
 
+@pytest.fixture
+def patient_locks(settings):
+    """Races are about changes waiting their turn, on a shared machine (30 enrolments queue
+    for one group's lock: seconds under load); the bound on a wait is tested in
+    test_busy.py."""
+    settings.LOCK_TIMEOUT_MS = 30_000
+
+
 def _race(jobs):
     """Each job in its own thread (own database connection), all released at once."""
     barrier = threading.Barrier(len(jobs))
@@ -589,7 +597,9 @@ def _race(jobs):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_thirty_clients_racing_for_eight_seats_without_the_waitlist_get_8_seats_and_22_409s():
+def test_thirty_clients_racing_for_eight_seats_without_the_waitlist_get_8_seats_and_22_409s(
+    patient_locks,
+):
     group = make_group(group_therapist(), capacity=8)
     clients = [client_in() for _ in range(30)]
     outcomes = _race(
@@ -603,7 +613,9 @@ def test_thirty_clients_racing_for_eight_seats_without_the_waitlist_get_8_seats_
 
 
 @pytest.mark.django_db(transaction=True)
-def test_thirty_clients_racing_with_the_waitlist_get_8_seats_and_22_places_in_arrival_order():
+def test_thirty_clients_racing_with_the_waitlist_get_8_seats_and_22_places_in_arrival_order(
+    patient_locks,
+):
     group = make_group(group_therapist(), capacity=8)
     clients = [client_in() for _ in range(30)]
     outcomes = _race([lambda c=c: groups.enrol(client=c, group_id=group.pk) for c in clients])
@@ -620,7 +632,7 @@ def test_thirty_clients_racing_with_the_waitlist_get_8_seats_and_22_places_in_ar
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_group_and_a_course_racing_for_one_hour_never_both_win():
+def test_a_group_and_a_course_racing_for_one_hour_never_both_win(patient_locks):
     therapist = group_therapist()
     day = next_weekday(WEDNESDAY)
     for hour in (10, 13, 15):  # a fresh race each
