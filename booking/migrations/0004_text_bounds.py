@@ -23,7 +23,7 @@ WHERE length(cancel_reason) > 2000;
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("booking", "0002_groups"),
+        ("booking", "0003_session_sequence"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
