@@ -150,6 +150,7 @@ URLS: dict[str, Private | SecretAddress | Public] = {
     "accounts:logout": Public("ends the caller's session (Django: never_cache)", cacheable=False),
     "api-v1:register": Public("sign-up: its answer holds a new token", cacheable=False),
     "api-v1:token": Public("log-in: its answer holds the token", cacheable=False),
+    "api-v1:logout": _action("client"),
     "api-v1:modalities": Public("reference list"),
     "api-v1:therapist-list": Public("the directory"),
     "api-v1:therapist-detail": Public("a therapist's public profile", _therapist_pk),
