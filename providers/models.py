@@ -159,7 +159,8 @@ class Therapist(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="therapist"
     )
     slug = models.SlugField(max_length=80, unique=True)
-    display_name = models.CharField(max_length=120, validators=ONE_LINE)
+    # As long as an account's name (accounts.User.name), which a new profile starts from.
+    display_name = models.CharField(max_length=150, validators=ONE_LINE)
     credentials = models.CharField(
         max_length=120,
         blank=True,

@@ -101,7 +101,12 @@ def create_profile(
 ) -> Therapist:
     """A new therapist's profile for ``user``, under a unique slug made from the name
     unless one is given. The same rules as ``update_profile``; no search answer or
-    opening changes (a new therapist has no verified license and no weekly hours)."""
+    opening changes (a new therapist has no verified license and no weekly hours).
+
+    The name is often the account's, typed at sign-up: it is put on one line (runs of
+    whitespace and line breaks become one space) rather than refused there, where the
+    person could not correct it."""
+    display_name = " ".join(display_name.split())
     unknown = set(fields) - EDITABLE
     if unknown:
         raise TypeError(f"Not profile fields: {', '.join(sorted(unknown))}")

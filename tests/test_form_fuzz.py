@@ -3,6 +3,13 @@ arbitrary text, unicode, huge, empty and NUL values never give a 500, and input 
 form refuses re-renders (or redirects) with a message and changes nothing in the
 database.
 
+Issue 14 adds the inputs that got through before: dates at the year boundaries, digits of
+other scripts (superscripts, fullwidth, Arabic-Indic), line breaks (CR, LF, U+2028) in
+one-line fields, huge text and look-alike letters. Whatever a form accepts, what it
+stores stays sane: one-line fields hold no line break, text fits its limit, dates lie in
+their window (``assert_stored_rows_are_sane``). ``BOUNDARY_CASES`` sends each of these
+inputs once in an otherwise valid form, so the rule that must refuse it is reached.
+
 ``FORM_TARGETS`` names, for each form or FilterSet class of the project, where it is
 sent and as whom; ``test_every_form_class_has_a_fuzz_target`` fails when a new one has
 no entry."""
@@ -23,6 +30,7 @@ from django.apps import apps
 from django.contrib.auth.tokens import default_token_generator
 from django.contrib.messages import constants as message_levels
 from django.contrib.messages import get_messages
+from django.db.models import CharField, TextField
 from django.test import Client
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
@@ -33,12 +41,16 @@ from accounts import services as account_services
 from accounts.models import SignupRequest
 from booking import availability
 from booking.groups import services as groups
-from booking.models import Session
+from booking.models import Group, Session, TimeOff
 from providers import licensing
 from providers.forms import TherapistProfileForm
+from providers.models import License, Therapist
 from tests.booking.group_helpers import group_therapist, make_group
 from tests.booking.helpers import at, book, client_in, next_weekday
 from tests.factories import PASSWORD, LicenseFactory, UserFactory, make_verifier
+from tests.providers.profile_data import profile_form_data
+from therapy_directory import clock
+from therapy_directory.validators import booking_window, validate_single_line
 
 PROJECT_PACKAGES = ["accounts", "providers", "booking", "notifications", "therapy_directory"]
 MAX_EXAMPLES = 12
@@ -65,8 +77,51 @@ NASTY = [
     "\ud7ff\ue000\ufffd",
     "x" * 100_000,
 ]
+# Issue 14: what got through (or gave a 500) before.
+BOUNDARY = [
+    # dates at the year boundaries, and just outside the windows
+    "0001-01-01",
+    "0001-01-01T00:00:00-12:00",
+    "1899-12-31",
+    "9990-01-01",
+    "9999-12-31",
+    "9999-12-31T23:59:59-12:00",
+    "10000-01-01",
+    # digits of other scripts: int() reads most of them, isdigit() says yes to all
+    "123456789³",
+    "１２３４５６７８９３",
+    "١٢٣٤٥٦٧٨٩٣",
+    "۱۲۳۴۵۶۷۸۹۳",
+    "２０２７-０１-０４",
+    "٢٠٢٧-٠١-٠٤",
+    "¹⁵⁰",
+    "１５０",
+    # line breaks in one-line fields
+    "Dr. Ann Lee\r\nClick http://evil.example",
+    "Dr. Ann Lee\nBcc: someone@evil.example",
+    "Dr. Ann Lee\rX",
+    "Dr. Ann Lee\u2028Click http://evil.example",
+    "Dr. Ann Lee\u2029X",
+    "Dr. Ann Lee\x85X",
+    "Dr. Ann Lee\x0bX",
+    # huge text: just over the limits, and a megabyte
+    "x" * 2_001,
+    "x" * 5_001,
+    "y" * 1_000_000,
+    # look-alike letters
+    "ｔｒｕｅ",
+    "Ｔrue",
+    "tеlehealth",  # Cyrillic е
+    "ⅰpt",  # Roman numeral one
+    "Ιpt",  # Greek capital iota
+    "NΥ",  # Greek capital upsilon
+    "lısa.sims@example.com",  # dotless ı
+    "liſa@example.com",  # long s
+    "ＮＹ",
+]
 JUNK = st.one_of(
     st.sampled_from(NASTY),
+    st.sampled_from(BOUNDARY),
     st.text(max_size=40),
     st.text(st.characters(codec="utf-8"), min_size=1, max_size=300),
 )
@@ -353,6 +408,34 @@ def snapshot() -> dict:
     return rows
 
 
+_LINE_BREAKS = "\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029"
+
+
+def assert_stored_rows_are_sane() -> None:
+    """What any accepted form left in the directory and booking tables: no line break in a
+    one-line field, no text over its limit, an NPI of ASCII digits, dates in their window."""
+    for label in ["providers", "booking"]:
+        for model in apps.get_app_config(label).get_models():
+            texts = [f for f in model._meta.fields if isinstance(f, CharField | TextField)]
+            one_line = [f.name for f in texts if validate_single_line in f.validators]
+            limited = {f.name: f.max_length for f in texts if f.max_length}
+            if not (one_line or limited):
+                continue
+            for row in model.objects.values("pk", *{*one_line, *limited}):
+                for name in one_line:
+                    assert not any(ch in _LINE_BREAKS for ch in row[name]), (model, row)
+                for name, most in limited.items():
+                    assert len(row[name]) <= most, (model, name, row["pk"])
+    for npi in Therapist.objects.exclude(npi="").values_list("npi", flat=True):
+        assert npi.isascii() and npi.isdigit() and len(npi) == 10, npi
+    first, last = booking_window()
+    assert not TimeOff.objects.exclude(start_date__gte=first, end_date__lte=last).exists()
+    assert not Group.objects.filter(start_date__gt=last).exists()
+    assert not License.objects.filter(
+        expires_on__gt=clock.today() + licensing.FURTHEST_EXPIRY
+    ).exists()
+
+
 def draw_data(target: Target, world: dict, data) -> dict:
     posted = dict(target.fixed(world))
     for name in target.fields:
@@ -404,6 +487,7 @@ def test_bad_input_to_a_form_is_refused_with_a_message_and_changes_nothing(world
             if m.level >= message_levels.ERROR
         ]
         if response.status_code in (301, 302) and not errors:
+            assert_stored_rows_are_sane()
             return  # accepted: a valid submission may change things
         if target.method == "get":
             assert response.status_code in (200, 400), (response.status_code, posted)
@@ -416,3 +500,119 @@ def test_bad_input_to_a_form_is_refused_with_a_message_and_changes_nothing(world
         assert snapshot() == before, posted
 
     post_junk()
+
+
+# --- Issue 14: each boundary input once, in an otherwise valid form -------------------------
+
+
+def valid_time_off(world: dict) -> dict:
+    day = next_weekday(2, weeks_ahead=3).isoformat()
+    return {"start_date": day, "end_date": day, "note": "Conference"}
+
+
+def valid_group(world: dict) -> dict:
+    return {
+        "title": "Friday morning group",
+        "description": "A weekly group.",
+        "kind": "grief",
+        "modality": "group",
+        "format": "telehealth",
+        "weekday": "4",
+        "start_time": "07:00",
+        "meeting_minutes": "60",
+        "start_date": next_weekday(4).isoformat(),
+        "weeks": "4",
+        "capacity": "8",
+        "states": ["NY"],
+    }
+
+
+def valid_license(world: dict) -> dict:
+    expires = clock.today() + dt.timedelta(days=365)
+    return {"state": "CA", "license_type": "LCSW", "number": "A1234", "expires_on": str(expires)}
+
+
+def valid_profile(world: dict) -> dict:
+    return profile_form_data(Therapist.objects.get(user=world["users"]["therapist"]))
+
+
+BASELINES = {
+    "booking.forms.TimeOffForm": valid_time_off,
+    "booking.groups.forms.GroupForm": valid_group,
+    "providers.forms.LicenseSubmitForm": valid_license,
+    "providers.forms.TherapistProfileForm": valid_profile,
+}
+
+CRLF, LS = "Dr. Ann Lee\r\nClick http://evil.example", "Dr. Ann Lee\u2028Click here"
+NOT_ASCII_NPIS = ["123456789³", "１２３４５６７８９３", "١٢٣٤٥٦٧٨٩٣"]
+BOUNDARY_CASES = [
+    ("booking.forms.TimeOffForm", {"start_date": "0001-01-01", "end_date": "0001-01-02"}),
+    ("booking.forms.TimeOffForm", {"start_date": "9999-12-30", "end_date": "9999-12-31"}),
+    ("booking.forms.TimeOffForm", {"end_date": "9999-12-31"}),
+    ("booking.forms.TimeOffForm", {"note": CRLF}),
+    ("booking.forms.TimeOffForm", {"note": LS}),
+    ("booking.groups.forms.GroupForm", {"start_date": "0001-01-01"}),
+    ("booking.groups.forms.GroupForm", {"start_date": "9990-01-01"}),
+    ("booking.groups.forms.GroupForm", {"start_date": "9999-12-31"}),
+    ("booking.groups.forms.GroupForm", {"title": CRLF}),
+    ("booking.groups.forms.GroupForm", {"title": LS}),
+    ("booking.groups.forms.GroupForm", {"description": "x" * 5_001}),
+    ("providers.forms.LicenseSubmitForm", {"expires_on": "9999-12-31"}),
+    ("providers.forms.LicenseSubmitForm", {"number": CRLF[:40]}),
+    ("providers.forms.LicenseSubmitForm", {"number": LS[:40]}),
+    *[("providers.forms.TherapistProfileForm", {"npi": npi}) for npi in NOT_ASCII_NPIS],
+    ("providers.forms.TherapistProfileForm", {"display_name": CRLF}),
+    ("providers.forms.TherapistProfileForm", {"display_name": LS}),
+    ("providers.forms.TherapistProfileForm", {"credentials": "PhD\nLCSW"}),
+    ("providers.forms.TherapistProfileForm", {"office_address": "1 Main St\rFloor 2"}),
+    ("providers.forms.TherapistProfileForm", {"bio": "x" * 5_001}),
+    ("providers.forms.TherapistProfileForm", {"bio": "y" * 1_000_000}),
+]
+
+
+@pytest.mark.parametrize("form_name", sorted(BASELINES))
+def test_each_baseline_is_accepted(world, form_name):
+    """The control for ``BOUNDARY_CASES``: without the boundary input, the form saves."""
+    target = FORM_TARGETS[form_name]
+    response = client_for(target, world).post(target.url(world), BASELINES[form_name](world))
+    assert response.status_code == 302, response.content.decode()[-3000:]
+
+
+@pytest.mark.parametrize(
+    ("form_name", "change"),
+    BOUNDARY_CASES,
+    ids=[
+        f"{name.rsplit('.', 1)[1]}-{next(iter(change))}-{i}"
+        for i, (name, change) in enumerate(BOUNDARY_CASES)
+    ],  # fmt: skip
+)
+def test_a_boundary_input_in_a_valid_form_is_refused_beside_its_field(world, form_name, change):
+    target = FORM_TARGETS[form_name]
+    posted = {**BASELINES[form_name](world), **change}
+    before = snapshot()
+    response = client_for(target, world).post(target.url(world), posted)
+    assert response.status_code == 400 or (
+        response.status_code == 200 and response.context["form"].errors
+    ), response.status_code
+    page = response.content.decode()
+    for name in change:
+        if name != "end_date" or "start_date" not in change:
+            assert f'id="id_{name}_error"' in page or f"id_time_off_{name}_error" in page, name
+    assert snapshot() == before
+
+
+@pytest.mark.parametrize("value", ["junk", "ｔｒｕｅ", "Ｔrue", "2"])
+def test_a_look_alike_yes_no_filter_is_an_error_on_the_search_page(world, value):
+    response = Client().get("/therapists/", {"accepting": value, "state": "NY"})
+    assert response.status_code == 200
+    assert "Some filters could not be used." in response.content.decode()
+
+
+@pytest.mark.parametrize("value", ["0001-01-01", "9999-12-31", "２０２７-０１-０４", "٢٠٢٧-٠١-٠٤"])
+def test_dates_at_the_year_boundaries_in_the_filters_are_no_500(world, value):
+    browser = client_for(FORM_TARGETS["booking.groups.selectors.GroupFilter"], world)
+    assert browser.get("/groups/", {"starts_after": value}).status_code < 500
+    assert browser.get("/api/v1/groups/", {"starts_after": value}).status_code in (200, 400)
+    browser.force_login(world["users"]["admin"])
+    for param in ("since", "until"):
+        assert browser.get("/staff/audit/", {param: value}).status_code in (200, 400)

@@ -297,3 +297,29 @@ def test_a_modality_name_is_one_line():
     with pytest.raises(ValidationError) as caught:
         Modality(slug="x", name="IPT\nClick here").full_clean()
     assert "name" in caught.value.message_dict
+
+
+# --- A therapist's sign-up: the account's name becomes the profile's ---------------------
+
+
+@pytest.mark.parametrize("name", ["Ann Lee\r\nClick http://evil.example", "A" * 150])
+def test_a_therapist_sign_up_never_fails_on_the_profile_name(name):
+    response = APIClient().post(
+        "/api/v1/auth/register/",
+        {
+            "email": "ann@example.com",
+            "password": "correct horse battery staple 9",
+            "name": name,
+            "role": "therapist",
+            "state": "NY",
+            "timezone": "America/New_York",
+        },
+        format="json",
+    )
+    # Refused on the account's name (400 naming it), or taken with the name on one line.
+    assert response.status_code in (201, 400), response.content
+    if response.status_code == 400:
+        assert "name" in response.json()
+    else:
+        display_name = Therapist.objects.get(user__email="ann@example.com").display_name
+        assert display_name == " ".join(name.split())

@@ -1,6 +1,7 @@
-"""Names, credentials, addresses and license numbers are one line (a validator); bio,
-descriptions and reject reasons have a length limit, held by the database too; an NPI is
-ten ASCII digits (a CHECK; the check digit stays the validator's).
+"""Names, credentials, addresses and license numbers are one line (a validator); a display
+name may be as long as an account's name (150); bio, descriptions and reject reasons have
+a length limit, held by the database too; an NPI is ten ASCII digits (a CHECK; the check
+digit stays the validator's).
 
 Rows written before: an NPI that is not ten ASCII digits (fullwidth or Arabic-Indic
 digits passed the old check) matches no registry and is cleared; text over its limit is
@@ -108,7 +109,7 @@ class Migration(migrations.Migration):
             model_name="therapist",
             name="display_name",
             field=models.CharField(
-                max_length=120, validators=[therapy_directory.validators.validate_single_line]
+                max_length=150, validators=[therapy_directory.validators.validate_single_line]
             ),
         ),
         migrations.AlterField(
