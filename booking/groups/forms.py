@@ -80,5 +80,5 @@ class ReasonForm(DescribedErrorsMixin, forms.Form):
         label="Reason (sent to the members)",
         max_length=REASON_MAX,
         widget=forms.Textarea(attrs={"rows": 2}),
-        error_messages={"required": "Tell the members why."},
+        error_messages={"required": "Give a reason: the members are told why."},
     )
