@@ -55,3 +55,18 @@ def test_the_other_error_pages_carry_the_crisis_banner(call, status, title):
     assert response.status_code == status
     assert_crisis_banner(response)
     assert title in response.content.decode()
+
+
+def test_a_form_over_the_body_limit_is_a_413_page_that_says_what_to_do(settings):
+    therapist = TherapistFactory()
+    browser = Client()
+    browser.force_login(therapist.user)
+    bio = "x" * (settings.DATA_UPLOAD_MAX_MEMORY_SIZE + 1)
+    response = browser.post("/dashboard/profile/", {"bio": bio})
+    assert response.status_code == 413
+    page = response.content.decode()
+    assert 'class="errornote"' in page
+    assert "Nothing was saved" in page
+    assert_crisis_banner(response)
+    therapist.refresh_from_db()
+    assert therapist.bio != bio

@@ -9,6 +9,7 @@ from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.paginator import InvalidPage
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
 from django.utils import timezone
 from django.views import defaults
 from django.views.decorators.csrf import csrf_exempt
@@ -146,6 +147,14 @@ def is_api(request: HttpRequest) -> bool:
 
 def bad_request(request: HttpRequest, exception=None) -> HttpResponse:
     if not is_api(request):
+        if isinstance(exception, RequestDataTooBig):
+            # A form sent more than any field allows: say so, beside nothing else.
+            return render(
+                request,
+                "413.html",
+                {"limit_kib": settings.DATA_UPLOAD_MAX_MEMORY_SIZE // 1024},
+                status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
+            )
         return defaults.bad_request(request, exception)
     if isinstance(exception, RequestDataTooBig):
         return JsonResponse(
