@@ -4,6 +4,8 @@ PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
+# Links in e-mails and calendars point at the address the site is served on.
+SITE_URL ?= http://127.0.0.1:$(PORT)
 # Tests talk to this Redis (Celery tests); DATABASE_URL, if set, replaces the embedded PostgreSQL.
 export REDIS_URL ?= redis://127.0.0.1:6379
 
@@ -33,9 +35,9 @@ install-dev: $(VENV)/.installed-dev $(E2E_NODE)
 
 run: install
 	$(BIN)/python manage.py migrate --noinput
-	$(BIN)/python manage.py seed_demo --if-empty --therapists 300
+	SITE_URL=$(SITE_URL) $(BIN)/python manage.py seed_demo --if-empty --therapists 300
 	@echo "Rapport is starting at http://127.0.0.1:$(PORT)/ (Ctrl-C stops web, worker, beat and the database)"
-	CELERY_POOL=$${CELERY_POOL:-threads} PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/honcho start -f Procfile -p $(PORT)
+	SITE_URL=$(SITE_URL) CELERY_POOL=$${CELERY_POOL:-threads} PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/honcho start -f Procfile -p $(PORT)
 
 lint: install-dev
 	$(BIN)/ruff check .

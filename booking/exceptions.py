@@ -10,6 +10,7 @@ REASONS = {
     "taken": "already booked",
     "time_off": "the therapist is away",
     "outside_hours": "outside the therapist's weekly hours",
+    "off_grid": "not one of the therapist's start times",
     "too_soon": "too soon to book (inside the therapist's notice period)",
 }
 

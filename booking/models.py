@@ -91,6 +91,12 @@ class Booking(models.Model):
     hold_until = models.DateTimeField(null=True, blank=True, help_text="Pending holds expire then.")
     decided_at = models.DateTimeField(null=True, blank=True)
     decline_reason = long_text(REASON_MAX, blank=True)
+    skipped = ArrayField(
+        models.DateField(),
+        default=list,
+        blank=True,
+        help_text="Local dates of the weeks the course skips for the therapist's time off.",
+    )
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -1,13 +1,17 @@
-"""A therapist's next opening: the first free start of a single session in the next
-62 days, stored on the therapist for search. The service that changes its inputs (hours,
-time off, sessions, group meetings) marks it stale in its own transaction
-(``mark_stale``); it is recomputed after commit, and the beat's sweep recomputes what a
-failed recompute or the passing of time left due."""
+"""A therapist's next opening: the first start in the next 62 days of a course a new
+client can book — 12 weekly sessions (weeks off skipped, PRODUCT.md rule 4) for a
+therapist who offers an IPT or CBT course, one session for the others, none for a
+therapist not accepting new clients — stored on the therapist for search. The service
+that changes its inputs (hours, time off, sessions, group meetings) marks it stale in
+its own transaction (``mark_stale``); it is recomputed after commit, and the beat's
+sweep recomputes what a failed recompute or the passing of time left due.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 import time
+from zoneinfo import ZoneInfo
 
 from django.db import connection, transaction
 from django.db.models import DateTimeField, Func
@@ -39,16 +43,13 @@ def mark_stale(therapist: Therapist, *, taken: list[Session] | None = None) -> N
 
     ``taken``: the new sessions of a booking or a group, with ``therapist`` read under
     its lock.
-    Taking time can only move the opening when a new session covers it, so a fresh
-    opening (or a fresh "none") that none of them covers is left alone."""
+    Taking time can only move the opening when a new session covers one of the weeks of
+    its course, so a fresh opening (or a fresh "none") that none of them covers is left
+    alone."""
     if taken is not None and therapist.next_opening_stale_at is not None:
         fresh = therapist.next_opening_stale_at > now()
         opening = therapist.next_opening
-        length = dt.timedelta(minutes=therapist.session_minutes)
-        if fresh and (
-            opening is None
-            or not any(s.start < opening + length and opening < s.end for s in taken)
-        ):
+        if fresh and (opening is None or not _covers_course(therapist, opening, taken)):
             return
     Therapist.objects.filter(pk=therapist.pk).update(next_opening_stale_at=_ClockTimestamp())
     # robust: a failure here must not fail the request whose change has committed; the
@@ -59,6 +60,18 @@ def mark_stale(therapist: Therapist, *, taken: list[Session] | None = None) -> N
         refresh_stale_opening(therapist_id)
 
     transaction.on_commit(refresh_after_commit, robust=True)
+
+
+def _covers_course(therapist: Therapist, opening: dt.datetime, taken: list[Session]) -> bool:
+    """Whether a taken session overlaps any week the opening's course can reach (its
+    longest course, skips included: a superset, so never a stale opening kept)."""
+    length = dt.timedelta(minutes=therapist.session_minutes)
+    weeks = COURSE_WEEKS + slots.MAX_SKIPS
+    return any(
+        s.start < local.astimezone(dt.UTC) + length and local.astimezone(dt.UTC) < s.end
+        for local in slots.local_occurrences(opening, ZoneInfo(therapist.timezone), weeks)
+        for s in taken
+    )
 
 
 def refresh_stale_opening(therapist_id: int) -> None:
@@ -98,8 +111,11 @@ def refresh_openings(therapists: list[Therapist]) -> int:
 
 OPENING_FIELDS = (
     "id", "timezone", "session_minutes", "slot_step_minutes", "notice_hours",
-    "next_opening", "next_opening_stale_at",
+    "accepting_new_clients", "next_opening", "next_opening_stale_at",
 )  # fmt: skip
+# A new client's course (PRODUCT.md rule 4): what the next opening must hold.
+COURSE_WEEKS = 12
+COURSE_MODALITIES = ("ipt", "cbt")
 
 
 def refresh_stale_openings(*, batch: int = 1000, seconds: float = 200) -> int:
@@ -130,7 +146,7 @@ def refresh_stale_openings(*, batch: int = 1000, seconds: float = 200) -> int:
 
 
 def next_opening(therapist: Therapist, *, at: dt.datetime | None = None) -> dt.datetime | None:
-    """The first free single-session start in the next 62 days, or None."""
+    """The first start of a new client's course in the next 62 days, or None."""
     return next_opening_and_stale_at(therapist, at=at)[0]
 
 
@@ -145,29 +161,40 @@ def next_opening_and_stale_at(
 def next_openings(
     therapists: list[Therapist], *, at: dt.datetime | None = None
 ) -> dict[int, tuple[dt.datetime | None, dt.datetime | None]]:
-    """Each therapist's next opening and from when it goes stale, by id, in three
+    """Each therapist's next opening and from when it goes stale, by id, in four
     queries whatever their number."""
     at = at or now()
     schedules = schedules_for(
         therapists,
         window_start=at - dt.timedelta(days=1),
-        window_end=at + dt.timedelta(days=slots.MAX_DAYS + 2),
+        window_end=at
+        + dt.timedelta(days=slots.MAX_DAYS + 7 * (COURSE_WEEKS + slots.MAX_SKIPS) + 2),
     )
-    return {t.pk: _first_opening(t, schedules[t.pk], at) for t in therapists}
+    with_course = set(
+        Therapist.modalities.through.objects.filter(
+            therapist_id__in=[t.pk for t in therapists], modality__slug__in=COURSE_MODALITIES
+        ).values_list("therapist_id", flat=True)
+    )
+    return {
+        t.pk: _first_opening(
+            t, schedules[t.pk], at, weeks=COURSE_WEEKS if t.pk in with_course else 1
+        )
+        for t in therapists
+    }
 
 
 def _first_opening(
-    therapist: Therapist, schedule: slots.Schedule, at: dt.datetime
+    therapist: Therapist, schedule: slots.Schedule, at: dt.datetime, *, weeks: int
 ) -> tuple[dt.datetime | None, dt.datetime | None]:
-    if not schedule.hours:
-        # No weekly hours, no opening, until a calendar change (which marks it stale).
+    if not therapist.accepting_new_clients or not schedule.hours:
+        # No opening until a change of the profile or the calendar (which marks it stale).
         return None, None
     local_today = at.astimezone(schedule.tz).date()
     found = slots.free_course_starts(
         schedule,
         first_day=local_today,
         days=slots.MAX_DAYS,
-        weeks=1,
+        weeks=weeks,
         earliest=earliest_start(therapist, at),
         limit=1,
     )

@@ -1,8 +1,11 @@
 """The course slot finder: pure functions, no ORM, so property tests can hammer them.
 
-A *course* is the same local weekday and wall-clock time in the therapist's zone,
-every week, for N weeks. Each week is expanded in the therapist's zone and only then
-converted to UTC, so 10:00 New York stays 10:00 New York across daylight saving.
+A *course* is N sessions on the same local weekday and wall-clock time in the
+therapist's zone, one a week. Each week is expanded in the therapist's zone and only
+then converted to UTC, so 10:00 New York stays 10:00 New York across daylight saving.
+A week that falls in the therapist's time off is *skipped* and the course runs a week
+longer (PRODUCT.md rule 4), at most ``MAX_SKIPS`` times; any other week that cannot be
+booked (taken, outside the hours, not on the grid) is a conflict.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from zoneinfo import ZoneInfo
 UTC = dt.UTC
 MAX_DAYS = 62
 MAX_WEEKS = 16
+MAX_SKIPS = 4
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,6 +41,25 @@ class Schedule:
     step_minutes: int = 60
     time_off: Sequence[tuple[dt.date, dt.date]] = ()  # inclusive local dates
     busy: Sequence[tuple[dt.datetime, dt.datetime]] = ()  # aware UTC intervals
+
+
+@dataclass(frozen=True, slots=True)
+class Course:
+    """A course the finder offers: when it starts and ends, and the weeks it skips."""
+
+    start: dt.datetime  # UTC
+    last: dt.datetime  # UTC start of the final session
+    skipped: tuple[dt.date, ...] = ()  # local dates of the weeks skipped for time off
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    """One course worked out week by week: its sessions (aware, in the therapist's
+    zone), the local dates it skips, and every week that fails (UTC start, reason)."""
+
+    sessions: tuple[dt.datetime, ...]
+    skipped: tuple[dt.date, ...]
+    conflicts: tuple[tuple[dt.datetime, str], ...]
 
 
 def _minutes(t: dt.time) -> int:
@@ -98,19 +121,26 @@ class _Checker:
             self.offsets[day] = first if first == after else None
         return self.offsets[day]
 
-    def on_grid_wall(self, wall: dt.datetime, wall_end: dt.datetime) -> bool:
-        """On a step from a range's start, and ending inside that same range (wall-clock
-        times; ``wall_end`` by the real clock, which may jump on a daylight-saving night)."""
-        if wall.second or wall.microsecond:
-            return False
+    def grid_problem(self, wall: dt.datetime, wall_end: dt.datetime) -> str | None:
+        """None when the session starts on a step from a range's start and ends inside
+        that same range (wall-clock times; ``wall_end`` by the real clock, which may jump
+        on a daylight-saving night). Otherwise ``off_grid`` when it fits inside a range
+        but not at one of its steps (e.g. 10:30 on an hourly grid), else
+        ``outside_hours``."""
         minute = wall.hour * 60 + wall.minute
         days_later = (wall_end.date() - wall.date()).days
         end_minute = days_later * 24 * 60 + wall_end.hour * 60 + wall_end.minute
         step = self.schedule.step_minutes
-        return any(
-            start <= minute and end_minute <= end and (minute - start) % step == 0
+        inside = [
+            start
             for start, end in self.hours.get(wall.weekday(), ())
-        )
+            if start <= minute and end_minute <= end
+        ]
+        if not inside:
+            return "outside_hours"
+        if wall.second or wall.microsecond or all((minute - s) % step for s in inside):
+            return "off_grid"
+        return None
 
     def is_off(self, day: dt.date) -> bool:
         return any(first <= day <= last for first, last in self.off)
@@ -130,7 +160,7 @@ class _Checker:
         if offset is not None:
             # No clock change today: plain arithmetic gives the same answers, fast.
             start = (wall - offset).replace(tzinfo=UTC)
-            grid_ok = self.on_grid_wall(wall, wall + self.length)
+            grid = self.grid_problem(wall, wall + self.length)
         else:
             tz = self.schedule.tz
             start = wall.replace(tzinfo=tz).astimezone(UTC)
@@ -138,11 +168,11 @@ class _Checker:
             if start.astimezone(tz).replace(tzinfo=None) != wall:
                 return "outside_hours"
             end_local = (start + self.length).astimezone(tz)
-            grid_ok = self.on_grid_wall(wall, end_local.replace(tzinfo=None))
+            grid = self.grid_problem(wall, end_local.replace(tzinfo=None))
         if self.earliest is not None and start < self.earliest:
             return "too_soon"
-        if not grid_ok:
-            return "outside_hours"
+        if grid:
+            return grid
         if self.is_off(wall.date()):
             return "time_off"
         if self.is_busy(start, start + self.length):
@@ -150,18 +180,44 @@ class _Checker:
         return None
 
 
+def _aware(wall: dt.datetime, tz: ZoneInfo) -> dt.datetime:
+    return wall.replace(tzinfo=tz)
+
+
+def plan_course(
+    schedule: Schedule, start: dt.datetime, weeks: int, *, earliest: dt.datetime | None = None
+) -> Plan:
+    """The course of ``weeks`` sessions starting at ``start``, week by week: a week in
+    the therapist's time off is skipped (up to ``MAX_SKIPS``; the first week never is,
+    a course starts with a session); every other week is a session, or a conflict when
+    it cannot be booked. A week off beyond the last allowed skip is a conflict too."""
+    checker = _Checker(schedule, earliest)
+    wall = start.astimezone(schedule.tz).replace(tzinfo=None)
+    sessions: list[dt.datetime] = []
+    skipped: list[dt.date] = []
+    conflicts: list[tuple[dt.datetime, str]] = []
+    k = 0
+    while len(sessions) + len(conflicts) < weeks:
+        week = wall + dt.timedelta(weeks=k)
+        k += 1
+        if k > 1 and checker.is_off(week.date()) and len(skipped) < MAX_SKIPS:
+            skipped.append(week.date())
+            continue
+        local = _aware(week, schedule.tz)
+        reason = checker.problem_at_wall(week)
+        if reason:
+            conflicts.append((local.astimezone(UTC), reason))
+        else:
+            sessions.append(local)
+    return Plan(tuple(sessions), tuple(skipped), tuple(conflicts))
+
+
 def course_conflicts(
     schedule: Schedule, start: dt.datetime, weeks: int, *, earliest: dt.datetime | None = None
 ) -> list[tuple[dt.datetime, str]]:
     """Every week of the course starting at ``start`` that cannot be booked, as
     (UTC start of that week, reason); an empty list means the whole course is free."""
-    checker = _Checker(schedule, earliest)
-    conflicts = []
-    for local in local_occurrences(start, schedule.tz, weeks):
-        reason = checker.problem(local)
-        if reason:
-            conflicts.append((local.astimezone(UTC), reason))
-    return conflicts
+    return list(plan_course(schedule, start, weeks, earliest=earliest).conflicts)
 
 
 def _grid_starts(schedule: Schedule, day: dt.date) -> Iterable[dt.datetime]:
@@ -174,7 +230,7 @@ def _grid_starts(schedule: Schedule, day: dt.date) -> Iterable[dt.datetime]:
             minute += schedule.step_minutes
 
 
-def free_course_starts(
+def free_courses(
     schedule: Schedule,
     *,
     first_day: dt.date,
@@ -182,17 +238,18 @@ def free_course_starts(
     weeks: int = 1,
     earliest: dt.datetime | None = None,
     limit: int | None = None,
-) -> list[dt.datetime]:
-    """Every start (UTC) on the therapist's grid, on a local date in
-    [first_day, first_day + days), whose ``weeks`` weekly occurrences are all free;
-    only the first ``limit`` of them when a limit is given."""
+) -> list[Course]:
+    """Every course of ``weeks`` sessions whose start lies on the therapist's grid on a
+    local date in [first_day, first_day + days) and whose every session is free (weeks
+    off skipped as ``plan_course`` does), by start; only the first ``limit`` of them
+    when a limit is given."""
     if not 1 <= days <= MAX_DAYS:
         raise ValueError(f"days must be between 1 and {MAX_DAYS}")
     if not 1 <= weeks <= MAX_WEEKS:
         raise ValueError(f"weeks must be between 1 and {MAX_WEEKS}")
     tz = schedule.tz
     first = dt.datetime.combine(first_day, dt.time(), tzinfo=tz) - dt.timedelta(days=1)
-    window = (first, first + dt.timedelta(days=days + 7 * weeks + 2))
+    window = (first, first + dt.timedelta(days=days + 7 * (weeks + MAX_SKIPS) + 2))
     checker = _Checker(schedule, earliest, window)
     week = dt.timedelta(weeks=1)
     # Courses on the same weekday and time share their later weeks: check each
@@ -206,15 +263,35 @@ def free_course_starts(
             known = free[wall] = checker.problem_at_wall(wall) is None
         return known
 
-    starts: set[dt.datetime] = set()
+    def course_from(wall: dt.datetime) -> Course | None:
+        last, skipped, held, k = wall, [], 0, 0
+        while held < weeks:
+            moment = wall + k * week
+            k += 1
+            if k > 1 and checker.is_off(moment.date()) and len(skipped) < MAX_SKIPS:
+                skipped.append(moment.date())
+            elif is_free(moment):
+                last, held = moment, held + 1
+            else:
+                return None
+        utc = _aware(wall, tz).astimezone(UTC)
+        return Course(utc, _aware(last, tz).astimezone(UTC), tuple(skipped))
+
+    found: dict[dt.datetime, Course] = {}
     for offset in range(days):
         day = first_day + dt.timedelta(days=offset)
         if checker.is_off(day):
             continue
         for local in _grid_starts(schedule, day):
-            wall = local.replace(tzinfo=None)
-            if all(is_free(wall + k * week) for k in range(weeks)):
-                starts.add(local.astimezone(UTC))
-        if limit is not None and len(starts) >= limit:
+            course = course_from(local.replace(tzinfo=None))
+            if course is not None:
+                # Two wall times can share one instant (a spring-forward gap): keep one.
+                found.setdefault(course.start, course)
+        if limit is not None and len(found) >= limit:
             break  # days run in order: later days cannot hold an earlier start
-    return sorted(starts)[:limit]
+    return [found[start] for start in sorted(found)][:limit]
+
+
+def free_course_starts(schedule: Schedule, **window) -> list[dt.datetime]:
+    """The starts (UTC) of ``free_courses``: the same arguments."""
+    return [course.start for course in free_courses(schedule, **window)]

@@ -52,9 +52,19 @@ FIELDS = frozenset(
 PRIVATE = frozenset({"npi", "office_address", "video_url", "auto_confirm", "reminder_minutes"})
 # Everything a writer may hand in.
 EDITABLE = FIELDS | LINKS
-# What the next opening is computed from besides the calendar (booking.selectors
-# .next_openings reads the zone, session length, slot step and notice).
-OPENING_INPUTS = frozenset({"timezone", "session_minutes", "slot_step_minutes", "notice_hours"})
+# What the next opening is computed from besides the calendar (booking.openings
+# .next_openings reads the zone, session length, slot step, notice, whether new clients
+# are accepted and whether an IPT or CBT course is offered).
+OPENING_INPUTS = frozenset(
+    {
+        "timezone",
+        "session_minutes",
+        "slot_step_minutes",
+        "notice_hours",
+        "accepting_new_clients",
+        "modalities",
+    }
+)
 
 
 def update_profile(*, therapist: Therapist, by, **fields: Any) -> Therapist:

@@ -86,10 +86,26 @@ def _get(url: str) -> tuple[int, str]:
         return response.status, response.read().decode()
 
 
+def test_make_run_tells_the_site_its_own_address():
+    dry = subprocess.run(
+        ["make", "-n", "run", "PORT=8100"], cwd=ROOT, capture_output=True, text=True, timeout=60
+    )
+    assert dry.returncode == 0, dry.stderr
+    lines = dry.stdout.splitlines()
+    (seed,) = [line for line in lines if "seed_demo" in line]
+    (start,) = [line for line in lines if "honcho start" in line]
+    assert "SITE_URL=http://127.0.0.1:8100 " in seed  # its e-mails are queued then
+    assert "SITE_URL=http://127.0.0.1:8100 " in start
+    assert "-p 8100" in start
+
+
 @pytest.mark.slow
 def test_a_newcomer_gets_a_seeded_site_with_web_worker_and_beat_on_embedded_postgres(tmp_path):
     data = tmp_path / "data"
     env = _fresh_env(data)
+    port = _free_port()
+    # As `make run PORT=…` does: links in e-mails point at the port the site is served on.
+    env["SITE_URL"] = f"http://127.0.0.1:{port}"
     manage = [sys.executable, "manage.py"]
     run = dict(cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
 
@@ -101,7 +117,6 @@ def test_a_newcomer_gets_a_seeded_site_with_web_worker_and_beat_on_embedded_post
     again = subprocess.run([*manage, "seed_demo", "--therapists", "40", "--if-empty"], **run)
     assert again.returncode == 0, again.stderr
 
-    port = _free_port()
     log_path = tmp_path / "honcho.log"
     with open(log_path, "w") as log:
         honcho = subprocess.Popen(
@@ -122,15 +137,19 @@ def test_a_newcomer_gets_a_seeded_site_with_web_worker_and_beat_on_embedded_post
         assert "988" in page
         assert _get(f"http://127.0.0.1:{port}/api/v1/therapists/?state=NY")[0] == 200
         _book_a_course_as_the_demo_client(f"http://127.0.0.1:{port}/api/v1")
+        # The request e-mail to the therapist (console back-end) links to this server.
+        request_link = f"http://127.0.0.1:{port}/dashboard/requests/"
         while time.monotonic() < deadline:
             output = log_path.read_text()
-            if "ready." in output and "beat: Starting" in output:
+            if "ready." in output and "beat: Starting" in output and request_link in output:
                 break
             time.sleep(0.5)
         output = log_path.read_text()
         assert "ready." in output, output[-3000:]  # the Celery worker
         assert "beat: Starting" in output, output[-3000:]
         assert "filesystem" in output  # the zero-setup broker
+        assert request_link in output, output[-3000:]
+        assert "127.0.0.1:8000" not in output
     finally:
         # What Ctrl-C in `make run` does: SIGINT to the whole foreground group.
         os.killpg(honcho.pid, signal.SIGINT)

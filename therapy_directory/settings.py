@@ -101,6 +101,8 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
             ],
+            # US dates and times in every template: "Tue, Dec 8 · 10:00 AM ET".
+            "builtins": ["accounts.templatetags.us_time"],
         },
     },
 ]

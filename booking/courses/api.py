@@ -40,8 +40,13 @@ class SlotQuerySerializer(serializers.Serializer):
 
 
 class SlotSerializer(serializers.Serializer):
-    start = serializers.DateTimeField()
-    end = serializers.DateTimeField()
+    start = serializers.DateTimeField(help_text="The first session's start.")
+    end = serializers.DateTimeField(help_text="The first session's end.")
+    last = serializers.DateTimeField(help_text="The start of the course's last session.")
+    skipped = serializers.ListField(
+        child=serializers.DateField(),
+        help_text="Local dates of the weeks skipped for the therapist's time off.",
+    )
 
 
 class TherapistSlots(APIView):
@@ -71,7 +76,7 @@ class TherapistSlots(APIView):
             days=query.validated_data["days"],
             weeks=query.validated_data["weeks"],
         )
-        return Response(SlotSerializer([{"start": s, "end": e} for s, e in found], many=True).data)
+        return Response(SlotSerializer(found, many=True).data)
 
 
 # --- Bookings --------------------------------------------------------------------------
@@ -84,8 +89,8 @@ class BookingSerializer(serializers.ModelSerializer):
     class Meta:
         model = Booking
         fields = [
-            "id", "status", "sessions", "therapist", "client", "weeks", "modality", "format",
-            "created_at", "hold_until",
+            "id", "status", "skipped", "sessions", "therapist", "client", "weeks", "modality",
+            "format", "created_at", "hold_until",
         ]  # fmt: skip
 
     @extend_schema_field(SessionSerializer(many=True))

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from django.db.models import QuerySet
@@ -14,15 +15,27 @@ from booking.schedules import earliest_start, schedule_for
 from providers.models import Therapist
 
 
+@dataclass(frozen=True)
+class FreeCourse:
+    """A course of N sessions free to book: its first session (start, end), the start
+    of its last session and the local dates it skips for time off (UTC datetimes)."""
+
+    start: dt.datetime
+    end: dt.datetime
+    last: dt.datetime
+    skipped: tuple[dt.date, ...]
+
+
 def free_slots(
     therapist: Therapist, *, first_day: dt.date, days: int, weeks: int
-) -> list[tuple[dt.datetime, dt.datetime]]:
-    """Starts (and ends) free for all ``weeks`` weekly occurrences, UTC."""
+) -> list[FreeCourse]:
+    """The courses of ``weeks`` sessions starting on a local date in
+    [first_day, first_day + days) whose every session is free, by start."""
     tz = ZoneInfo(therapist.timezone)
     window_start = dt.datetime.combine(first_day, dt.time(), tzinfo=tz) - dt.timedelta(days=1)
-    window_end = window_start + dt.timedelta(days=days + 7 * weeks + 2)
+    window_end = window_start + dt.timedelta(days=days + 7 * (weeks + slots.MAX_SKIPS) + 2)
     schedule = schedule_for(therapist, window_start=window_start, window_end=window_end)
-    starts = slots.free_course_starts(
+    courses = slots.free_courses(
         schedule,
         first_day=first_day,
         days=days,
@@ -30,7 +43,7 @@ def free_slots(
         earliest=earliest_start(therapist),
     )
     length = dt.timedelta(minutes=therapist.session_minutes)
-    return [(start, start + length) for start in starts]
+    return [FreeCourse(c.start, c.start + length, c.last, c.skipped) for c in courses]
 
 
 def bookings_visible_to(user) -> QuerySet[Booking]:

@@ -55,7 +55,8 @@ def _check_start(start: dt.datetime) -> None:
 
 
 def _course_window(start: dt.datetime, weeks: int) -> tuple[dt.datetime, dt.datetime]:
-    return start - dt.timedelta(days=1), start + dt.timedelta(weeks=weeks, days=1)
+    """Every week the course can reach, the weeks it may skip included."""
+    return start - dt.timedelta(days=1), start + dt.timedelta(weeks=weeks + slots.MAX_SKIPS, days=1)
 
 
 def book_course(
@@ -67,9 +68,10 @@ def book_course(
     modality: str,
     format: str,
 ) -> Booking:
-    """Book ``weeks`` weekly sessions at ``start``'s local weekday and time, all in one
-    transaction or none. Raises NotLicensedInState, NotAcceptingClients or
-    SlotConflict (naming every week that fails)."""
+    """Book ``weeks`` weekly sessions at ``start``'s local weekday and time, skipping the
+    therapist's weeks off (PRODUCT.md rule 4), all in one transaction or none. Raises
+    NotLicensedInState, NotAcceptingClients or SlotConflict (naming every week that
+    fails)."""
     _check_start(start)
     if not 1 <= weeks <= slots.MAX_WEEKS:
         raise ValidationError({"weeks": f"A course is 1 to {slots.MAX_WEEKS} weekly sessions."})
@@ -107,11 +109,9 @@ def book_course(
             raise NotAcceptingClients(therapist_name=therapist.display_name)
         window_start, window_end = _course_window(start, weeks)
         schedule = schedule_for(therapist, window_start=window_start, window_end=window_end)
-        conflicts = slots.course_conflicts(
-            schedule, start, weeks, earliest=earliest_start(therapist)
-        )
-        if conflicts:
-            raise SlotConflict(conflicts)
+        plan = slots.plan_course(schedule, start, weeks, earliest=earliest_start(therapist))
+        if plan.conflicts:
+            raise SlotConflict(list(plan.conflicts))
         created = now()
         confirmed = therapist.auto_confirm
         booking = Booking.objects.create(
@@ -124,6 +124,7 @@ def book_course(
             created_at=created,
             hold_until=None if confirmed else created + pending_hold(),
             decided_at=created if confirmed else None,
+            skipped=list(plan.skipped),
         )
         length = dt.timedelta(minutes=therapist.session_minutes)
         try:
@@ -141,9 +142,7 @@ def book_course(
                             if confirmed
                             else Session.Status.PENDING,
                         )
-                        for week, local in enumerate(
-                            slots.local_occurrences(start, schedule.tz, weeks), start=1
-                        )
+                        for week, local in enumerate(plan.sessions, start=1)
                     ]
                 )
         except IntegrityError as exc:
@@ -400,8 +399,9 @@ def cancel_booking(*, booking_id: int, by, reason: str = "") -> Booking:
 
 def move_booking(*, booking_id: int, by, start: dt.datetime) -> Booking:
     """Move every upcoming session to the weekly time of ``start`` (week by week from
-    ``start``), all or none. Raises SlotConflict naming the weeks that fail, or
-    NotLicensedInState when the therapist's license in the client's state has lapsed."""
+    ``start``, skipping the therapist's weeks off as a new course would), all or none.
+    Raises SlotConflict naming the weeks that fail, or NotLicensedInState when the
+    therapist's license in the client's state has lapsed."""
     _check_start(start)
     with service_transaction():
         booking = _locked_booking(booking_id)
@@ -423,21 +423,21 @@ def move_booking(*, booking_id: int, by, start: dt.datetime) -> Booking:
             window_end=window_end,
             ignore_booking_id=booking.pk,
         )
-        conflicts = slots.course_conflicts(
-            schedule, start, weeks, earliest=earliest_start(therapist)
-        )
-        if conflicts:
-            raise SlotConflict(conflicts)
+        plan = slots.plan_course(schedule, start, weeks, earliest=earliest_start(therapist))
+        if plan.conflicts:
+            raise SlotConflict(list(plan.conflicts))
         length = dt.timedelta(minutes=therapist.session_minutes)
         with connection.cursor() as cursor:
             # The course's own sessions may trade places (e.g. moved by a week).
             cursor.execute("SET CONSTRAINTS session_no_double_booking DEFERRED")
-        for session, local in zip(
-            remaining, slots.local_occurrences(start, schedule.tz, weeks), strict=True
-        ):
+        for session, local in zip(remaining, plan.sessions, strict=True):
             session.start = local.astimezone(dt.UTC)
             session.end = session.start + length
         Session.objects.bulk_update(remaining, ["start", "end"])
+        # The weeks already behind the course keep their skips; the moved part has its own.
+        first_moved = remaining[0].start.astimezone(schedule.tz).date()
+        booking.skipped = [d for d in booking.skipped if d < first_moved] + list(plan.skipped)
+        booking.save(update_fields=["skipped"])
         reminders.reschedule_reminders(session_ids=[s.pk for s in remaining])
         try:
             with connection.cursor() as cursor:

@@ -76,6 +76,7 @@ class WeeklyTime:
 
     start: dt.datetime  # first session, UTC
     last: dt.datetime  # last session, UTC
+    skipped: tuple[dt.date, ...]  # weeks skipped for the therapist's time off
     moves_for_viewer: bool  # the viewer's wall-clock time shifts (daylight saving)
     therapist_differs: bool  # the therapist's wall-clock time reads differently
 
@@ -93,14 +94,16 @@ def _weekly_times(therapist: Therapist, found, weeks: int) -> list[dict]:
     viewer = timezone.get_current_timezone()
     own = ZoneInfo(therapist.timezone)
     times = []
-    for start, _end in found:
-        occurrences = slots.local_occurrences(start, own, weeks)
+    for course in found:
+        start = course.start
+        occurrences = slots.local_occurrences(start, own, weeks + len(course.skipped))
         viewer_walls = {o.astimezone(viewer).strftime("%H:%M %Z") for o in occurrences}
         first_viewer, first_own = start.astimezone(viewer), start.astimezone(own)
         times.append(
             WeeklyTime(
                 start=start,
-                last=occurrences[-1].astimezone(dt.UTC),
+                last=course.last,
+                skipped=course.skipped,
                 moves_for_viewer=len(viewer_walls) > 1,
                 therapist_differs=first_viewer.strftime("%H:%M %Z")
                 != first_own.strftime("%H:%M %Z"),

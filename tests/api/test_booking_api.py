@@ -83,7 +83,9 @@ def test_anyone_gets_the_free_weekly_starts_with_their_offsets_and_ends(api, the
     response = api.get(slots_url(therapist), {"from": monday, "days": 14, "weeks": 12})
     assert response.status_code == 200
     slots = response.json()
-    assert all(set(slot) == {"start", "end"} for slot in slots)
+    assert all(set(slot) == {"start", "end", "last", "skipped"} for slot in slots)
+    assert all(slot["skipped"] == [] for slot in slots)
+    assert all(ny(s["last"]) == ny(s["start"]) + dt.timedelta(weeks=11) for s in slots)
     starts = [ny(slot["start"]) for slot in slots]
     assert all(
         parse(s["end"]) - parse(s["start"]) == dt.timedelta(minutes=50) for s in slots
@@ -221,14 +223,54 @@ def test_a_course_outside_the_weekly_hours_is_a_409(as_user, therapist, client_n
     assert not Booking.objects.exists()
 
 
-def test_a_course_on_a_day_off_is_a_409(as_user, therapist, client_ny, tuesday):
+def test_a_course_over_a_day_off_skips_that_week_and_says_so(
+    as_user, therapist, client_ny, tuesday
+):
     away = tuesday + dt.timedelta(weeks=1)
     TimeOff.objects.create(therapist=therapist, start_date=away, end_date=away)
     response = as_user(client_ny).post(
         BOOKINGS, booking_body(therapist, at(tuesday, 10), weeks=3), format="json"
     )
+    assert response.status_code == 201
+    assert response.json()["skipped"] == [away.isoformat()]
+    starts = [ny(s["start"]) for s in response.json()["sessions"]]
+    assert starts == [at(tuesday + dt.timedelta(weeks=k), 10) for k in (0, 2, 3)]
+
+
+def test_a_course_starting_on_a_day_off_is_a_409(as_user, therapist, client_ny, tuesday):
+    TimeOff.objects.create(therapist=therapist, start_date=tuesday, end_date=tuesday)
+    response = as_user(client_ny).post(
+        BOOKINGS, booking_body(therapist, at(tuesday, 10), weeks=3), format="json"
+    )
     assert response.status_code == 409
-    assert [ny(c) for c in response.json()["conflicts"]] == [at(away, 10)]
+    assert [ny(c) for c in response.json()["conflicts"]] == [at(tuesday, 10)]
+    assert not Booking.objects.exists()
+
+
+def test_slots_show_the_skipped_weeks_and_the_last_session(api, therapist, tuesday):
+    first_off = tuesday + dt.timedelta(weeks=2)
+    TimeOff.objects.create(
+        therapist=therapist, start_date=first_off, end_date=first_off + dt.timedelta(days=6)
+    )
+    response = api.get(slots_url(therapist), {"from": tuesday, "days": 1, "weeks": 12})
+    ten = next(s for s in response.json() if ny(s["start"]) == at(tuesday, 10))
+    assert ten["skipped"] == [first_off.isoformat()]
+    assert ny(ten["last"]) == at(tuesday + dt.timedelta(weeks=12), 10)
+
+
+def test_five_weeks_off_inside_a_course_make_its_starts_unavailable(api, therapist, tuesday):
+    def hours(weeks: int) -> list[int]:
+        response = api.get(slots_url(therapist), {"from": tuesday, "days": 1, "weeks": weeks})
+        return [ny(slot["start"]).hour for slot in response.json()]
+
+    first_off = tuesday + dt.timedelta(weeks=1)
+    TimeOff.objects.create(  # four weeks off: a 3-session course skips them all
+        therapist=therapist, start_date=first_off, end_date=first_off + dt.timedelta(days=27)
+    )
+    assert hours(3) == list(range(9, 17))
+    TimeOff.objects.all().update(end_date=first_off + dt.timedelta(days=34))  # five weeks
+    assert hours(3) == []
+    assert hours(1) == list(range(9, 17))
 
 
 def test_a_client_where_the_therapist_holds_no_license_gets_403_with_the_reason(
@@ -602,6 +644,29 @@ def test_moving_onto_a_taken_week_is_a_409_and_nothing_moves(as_user, therapist,
     assert session_starts(course) == before
 
 
+def test_moving_a_course_over_a_week_off_skips_it_and_reports_it(as_user, course, tuesday):
+    wednesday = tuesday + dt.timedelta(days=1)
+    away = wednesday + dt.timedelta(weeks=1)
+    TimeOff.objects.create(therapist=course.therapist, start_date=away, end_date=away)
+    response = as_user(course.client).post(
+        f"{BOOKINGS}{course.pk}/move/", {"start": at(wednesday, 14).isoformat()}, format="json"
+    )
+    assert response.status_code == 200, response.json()
+    assert response.json()["skipped"] == [away.isoformat()]
+    assert [s.astimezone(NY) for s in session_starts(course)] == [
+        at(wednesday + dt.timedelta(weeks=k), 14) for k in (0, 2, 3, 4)
+    ]
+
+
+def test_moving_a_course_off_the_grid_names_the_reason(as_user, course, tuesday):
+    wednesday = tuesday + dt.timedelta(days=1)
+    response = as_user(course.client).post(
+        f"{BOOKINGS}{course.pk}/move/", {"start": at(wednesday, 10, 30).isoformat()}, format="json"
+    )
+    assert response.status_code == 409
+    assert set(response.json()["reasons"]) == {"not one of the therapist's start times"}
+
+
 def test_another_client_cannot_move_the_course(as_user, course, tuesday):
     response = as_user(client_in()).post(
         f"{BOOKINGS}{course.pk}/move/", {"start": at(tuesday, 15).isoformat()}, format="json"
@@ -740,7 +805,7 @@ def test_time_off_removes_the_slots_it_covers(api, as_user, therapist, tuesday):
         format="json",
     )
     assert hours(tuesday) == []
-    assert hours(before, weeks=2) == []  # its second week is off
+    assert hours(before, weeks=2) == list(range(9, 17))  # its second week is skipped
     assert hours(before, weeks=1) == list(range(9, 17))
 
 

@@ -65,17 +65,42 @@ def test_a_session_outside_the_weekly_hours_or_off_grid_is_refused():
     assert not Booking.objects.exists()
 
 
-def test_time_off_blocks_the_weeks_that_fall_in_it():
+def test_a_week_of_time_off_is_skipped_and_the_course_runs_a_week_longer():
     therapist = bookable_therapist()
     start = at(next_weekday(3), 9)
     away = (start + dt.timedelta(weeks=2)).date()
     availability.add_time_off(therapist=therapist, start_date=away, end_date=away)
+    booking = book(client_in(), therapist, start, weeks=4)
+    booking.refresh_from_db()
+    assert booking.skipped == [away]
+    starts = list(booking.sessions.order_by("start").values_list("start", flat=True))
+    assert starts == [start + dt.timedelta(weeks=k) for k in (0, 1, 3, 4)]
+    assert list(booking.sessions.order_by("start").values_list("week", flat=True)) == [1, 2, 3, 4]
+
+
+def test_more_weeks_off_than_a_course_may_skip_is_a_conflict_naming_the_week():
+    therapist = bookable_therapist()
+    start = at(next_weekday(3), 9)
+    first_off = (start + dt.timedelta(weeks=1)).date()
+    availability.add_time_off(
+        therapist=therapist, start_date=first_off, end_date=first_off + dt.timedelta(weeks=4)
+    )
     with pytest.raises(SlotConflict) as exc:
-        book(client_in(), therapist, start, weeks=4)
+        book(client_in(), therapist, start, weeks=3)
     assert exc.value.extra["conflicts"] == [
-        (start + dt.timedelta(weeks=2)).astimezone(dt.UTC).isoformat()
+        (start + dt.timedelta(weeks=5)).astimezone(dt.UTC).isoformat()
     ]
     assert exc.value.extra["reasons"] == ["the therapist is away"]
+    assert not Booking.objects.exists()
+
+
+def test_a_course_cannot_start_on_a_day_off():
+    therapist = bookable_therapist()
+    start = at(next_weekday(3), 9)
+    availability.add_time_off(therapist=therapist, start_date=start.date(), end_date=start.date())
+    with pytest.raises(SlotConflict) as exc:
+        book(client_in(), therapist, start, weeks=2)
+    assert exc.value.extra["conflicts"] == [start.astimezone(dt.UTC).isoformat()]
 
 
 def test_starts_inside_the_notice_period_are_refused():

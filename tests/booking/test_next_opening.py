@@ -20,7 +20,7 @@ from booking.courses import services
 from booking.groups import services as groups
 from booking.models import AvailabilityRule, TimeOff
 from providers import profiles
-from providers.models import Therapist
+from providers.models import Modality, Therapist
 from tests.booking.group_helpers import group_therapist, make_group
 from tests.booking.helpers import (
     NY,
@@ -519,3 +519,72 @@ def test_cancelling_a_group_with_no_meeting_to_come_leaves_the_opening_alone(
             groups.cancel_group(by=therapist.user, group_id=group.pk, reason="Ending early")
         assert stored(therapist) == before
         assert not [c for c in callbacks if c.__name__ == "refresh_after_commit"]
+
+
+# --- The opening is a new client's course (PRODUCT.md rule 4) ---------------------------
+
+
+def test_the_opening_is_the_first_start_free_for_a_whole_12_session_course(
+    django_capture_on_commit_callbacks,
+):
+    therapist = bookable_therapist()
+    opening, _ = stored(therapist)
+    # Week 6 of the opening's course is taken: a single session would still fit there.
+    with django_capture_on_commit_callbacks(execute=True):
+        book(client_in(), therapist, opening + dt.timedelta(weeks=5), weeks=1)
+    moved, _ = stored(therapist)
+    assert moved != opening
+    assert moved == openings.next_opening(therapist)
+    assert not slots.course_conflicts(
+        schedules.schedule_for(
+            therapist,
+            window_start=moved - dt.timedelta(days=1),
+            window_end=moved + dt.timedelta(weeks=17),
+        ),
+        moved,
+        12,
+    )
+
+
+def test_a_week_off_inside_the_course_is_skipped_not_a_reason_to_look_further():
+    therapist = bookable_therapist()
+    opening, _ = stored(therapist)
+    away = (opening.astimezone(NY) + dt.timedelta(weeks=3)).date()
+    with committed():
+        availability.add_time_off(therapist=therapist, start_date=away, end_date=away)
+    assert stored(therapist)[0] == opening
+
+
+def test_a_therapist_without_an_ipt_or_cbt_course_opens_with_one_session(
+    django_capture_on_commit_callbacks,
+):
+    therapist = bookable_therapist(modalities=["group"])
+    opening, _ = stored(therapist)
+    with django_capture_on_commit_callbacks(execute=True):
+        book(client_in(), therapist, opening + dt.timedelta(weeks=5), weeks=1, modality="group")
+    assert stored(therapist)[0] == opening  # one session: week 6 does not matter
+
+
+def test_a_therapist_not_accepting_new_clients_has_no_opening_until_they_accept_again():
+    therapist = bookable_therapist()
+    opening, _ = stored(therapist)
+    assert opening is not None
+    with committed():
+        profiles.update_profile(therapist=therapist, by=therapist.user, accepting_new_clients=False)
+    assert stored(therapist) == (None, None)
+    with committed():
+        profiles.update_profile(therapist=therapist, by=therapist.user, accepting_new_clients=True)
+    assert stored(therapist)[0] == opening
+
+
+def test_changing_the_modalities_recomputes_the_opening(django_capture_on_commit_callbacks):
+    therapist = bookable_therapist(modalities=["group"])
+    opening, _ = stored(therapist)
+    with django_capture_on_commit_callbacks(execute=True):
+        book(client_in(), therapist, opening + dt.timedelta(weeks=5), weeks=1, modality="group")
+    with committed():
+        profiles.update_profile(
+            therapist=therapist, by=therapist.user, modalities=Modality.objects.filter(slug="ipt")
+        )
+    assert stored(therapist)[0] != opening
+    assert stored(therapist)[0] == openings.next_opening(therapist)

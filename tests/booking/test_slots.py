@@ -90,11 +90,12 @@ def scenarios(draw, *, max_days: int = slots.MAX_DAYS, max_weeks: int = slots.MA
     # Every size up to 62 days and 16 weeks, but not both at once: the cost is
     # days x weeks, and the examples below cover the largest window and course.
     days = draw(st.integers(1, min(max_days, max(7, BUDGET // weeks))))
-    horizon = days + 7 * weeks + 2  # days from first_day that the occurrences can reach
+    # days from first_day that the occurrences can reach, weeks skipped included
+    horizon = days + 7 * (weeks + slots.MAX_SKIPS) + 2
     time_off = []
-    for offset, length in draw(
-        st.lists(st.tuples(st.integers(-3, horizon), st.integers(0, 10)), max_size=3)
-    ):
+    # Short breaks, and now and then a long one: more weeks off than a course may skip.
+    lengths = st.integers(0, 10) | st.integers(20, 45)
+    for offset, length in draw(st.lists(st.tuples(st.integers(-3, horizon), lengths), max_size=3)):
         first = first_day + dt.timedelta(days=offset)
         time_off.append((first, first + dt.timedelta(days=length)))
     origin = dt.datetime.combine(first_day, dt.time(), tzinfo=UTC) - dt.timedelta(days=1)
@@ -120,6 +121,17 @@ def scenarios(draw, *, max_days: int = slots.MAX_DAYS, max_weeks: int = slots.MA
 
 def find(schedule: Schedule, window: dict, **changes) -> list[dt.datetime]:
     return slots.free_course_starts(schedule, **{**window, **changes})
+
+
+def find_courses(schedule: Schedule, window: dict, **changes) -> list[slots.Course]:
+    return slots.free_courses(schedule, **{**window, **changes})
+
+
+def sessions_of(schedule: Schedule, course: slots.Course, weeks: int) -> list[dt.datetime]:
+    """The course's sessions as aware local datetimes, from its plan."""
+    plan = slots.plan_course(schedule, course.start, weeks)
+    assert plan.skipped == course.skipped
+    return list(plan.sessions)
 
 
 def exists(local: dt.datetime) -> bool:
@@ -170,29 +182,45 @@ def ends_within_hours(schedule: Schedule, local: dt.datetime, length: dt.timedel
     )
 
 
-def brute_force(schedule: Schedule, window: dict) -> list[dt.datetime]:
-    """The finder's answer, computed the slow and obvious way."""
+def brute_force_courses(schedule: Schedule, window: dict) -> list[slots.Course]:
+    """The finder's answer, computed the slow and obvious way: walk each grid start's
+    weeks; a week off is skipped (at most MAX_SKIPS, never the first); every other week
+    must be free; stop at N sessions."""
     length = dt.timedelta(minutes=schedule.session_minutes)
     earliest = window["earliest"]
-    found = set()
-    for start in grid_starts(schedule, window["first_day"], window["days"]):
-        occurrences = [
-            start.replace(tzinfo=None) + dt.timedelta(weeks=k) for k in range(window["weeks"])
-        ]
-        if all(
-            exists(local.replace(tzinfo=schedule.tz))
+
+    def free(local: dt.datetime) -> bool:
+        aware = local.replace(tzinfo=schedule.tz)
+        return (
+            exists(aware)
             and ends_within_hours(schedule, local, length)
             and not is_off(schedule, local.date())
-            and (earliest is None or local.replace(tzinfo=schedule.tz) >= earliest)
-            and not overlaps_busy(
-                schedule,
-                local.replace(tzinfo=schedule.tz),
-                local.replace(tzinfo=schedule.tz) + length,
-            )
-            for local in occurrences
-        ):
-            found.add(start.astimezone(UTC))
-    return sorted(found)
+            and (earliest is None or aware >= earliest)
+            and not overlaps_busy(schedule, aware, aware + length)
+        )
+
+    found = {}
+    for start in grid_starts(schedule, window["first_day"], window["days"]):
+        wall = start.replace(tzinfo=None)
+        held, skipped, k = [], [], 0
+        while len(held) < window["weeks"]:
+            local = wall + dt.timedelta(weeks=k)
+            k += 1
+            if k > 1 and is_off(schedule, local.date()) and len(skipped) < slots.MAX_SKIPS:
+                skipped.append(local.date())
+            elif free(local):
+                held.append(local)
+            else:
+                break
+        if len(held) == window["weeks"]:
+            utc = start.astimezone(UTC)
+            last = held[-1].replace(tzinfo=schedule.tz).astimezone(UTC)
+            found.setdefault(utc, slots.Course(utc, last, tuple(skipped)))
+    return [found[s] for s in sorted(found)]
+
+
+def brute_force(schedule: Schedule, window: dict) -> list[dt.datetime]:
+    return [course.start for course in brute_force_courses(schedule, window)]
 
 
 # --- Properties -----------------------------------------------------------------------
@@ -200,14 +228,14 @@ def brute_force(schedule: Schedule, window: dict) -> list[dt.datetime]:
 
 @PROPERTY
 @given(scenarios())
-def test_no_occurrence_of_a_free_start_is_busy_off_or_too_soon(scenario):
+def test_no_session_of_a_free_course_is_busy_off_or_too_soon(scenario):
     schedule, window = scenario
     length = dt.timedelta(minutes=schedule.session_minutes)
-    for start in find(schedule, window):
-        for local in slots.local_occurrences(start, schedule.tz, window["weeks"]):
+    for course in find_courses(schedule, window):
+        for local in sessions_of(schedule, course, window["weeks"]):
             begin = local.astimezone(UTC)
-            assert not overlaps_busy(schedule, begin, begin + length), (start, local)
-            assert not is_off(schedule, local.date()), (start, local)
+            assert not overlaps_busy(schedule, begin, begin + length), (course, local)
+            assert not is_off(schedule, local.date()), (course, local)
             if window["earliest"] is not None:
                 assert begin >= window["earliest"]
 
@@ -217,9 +245,10 @@ def test_no_occurrence_of_a_free_start_is_busy_off_or_too_soon(scenario):
 def test_every_occurrence_lies_on_the_grid_inside_the_weekly_hours(scenario):
     schedule, window = scenario
     step, length = schedule.step_minutes, schedule.session_minutes
-    for start in find(schedule, window):
+    for course in find_courses(schedule, window):
+        start = course.start
         wall = start.astimezone(schedule.tz).time()
-        for local in slots.local_occurrences(start, schedule.tz, window["weeks"]):
+        for local in sessions_of(schedule, course, window["weeks"]):
             assert exists(local), local  # never inside a spring-forward gap
             assert local.time() == wall  # same wall-clock time every week
             assert local.astimezone(UTC).astimezone(schedule.tz).time() == wall
@@ -326,14 +355,47 @@ def test_course_conflicts_is_empty_exactly_for_the_starts_offered(scenario):
         assert (conflicts == []) == (local.replace(tzinfo=None) in offered), (local, conflicts)
         for when, reason in conflicts:
             assert when.tzinfo is UTC
-            assert reason in {"taken", "time_off", "outside_hours", "too_soon"}
+            assert reason in {"taken", "time_off", "outside_hours", "off_grid", "too_soon"}
 
 
 @PROPERTY
 @given(scenarios())
 def test_the_finder_agrees_with_a_brute_force_search(scenario):
     schedule, window = scenario
-    assert find(schedule, window) == brute_force(schedule, window)
+    assert find_courses(schedule, window) == brute_force_courses(schedule, window)
+
+
+@PROPERTY
+@given(scenarios())
+def test_each_course_holds_exactly_n_weekly_sessions_and_skips_only_weeks_off(scenario):
+    schedule, window = scenario
+    weeks = window["weeks"]
+    for course in find_courses(schedule, window):
+        sessions = sessions_of(schedule, course, weeks)
+        assert len(sessions) == weeks
+        assert len(course.skipped) <= slots.MAX_SKIPS
+        assert sessions[0].astimezone(UTC) == course.start
+        assert sessions[-1].astimezone(UTC) == course.last
+        first = sessions[0].date()
+        # Sessions and skipped weeks together are consecutive weeks from the start.
+        dates = sorted([s.date() for s in sessions] + list(course.skipped))
+        assert dates == [first + dt.timedelta(weeks=k) for k in range(len(dates))]
+        for day in course.skipped:
+            assert is_off(schedule, day), (course, day)
+            assert first < day < sessions[-1].date()
+
+
+@PROPERTY
+@given(scenarios())
+def test_the_plan_of_an_offered_course_is_the_course(scenario):
+    schedule, window = scenario
+    for course in find_courses(schedule, window):
+        plan = slots.plan_course(
+            schedule, course.start, window["weeks"], earliest=window["earliest"]
+        )
+        assert plan.conflicts == ()
+        assert plan.skipped == course.skipped
+        assert plan.sessions[-1].astimezone(UTC) == course.last
 
 
 @PROPERTY
@@ -441,16 +503,81 @@ def test_a_busy_interval_touching_a_session_does_not_block_it():
     assert (ten - dt.timedelta(hours=1)).astimezone(UTC) not in free
 
 
-def test_time_off_and_busy_weeks_are_named_with_their_reasons():
+def test_a_week_off_is_skipped_and_a_taken_week_is_a_conflict():
     start = dt.datetime(2027, 2, 2, 10, tzinfo=NY)
     week2 = start + dt.timedelta(weeks=2)
     schedule = weekdays_9_to_5(
         time_off=[(dt.date(2027, 2, 9), dt.date(2027, 2, 9))],
         busy=[(week2.astimezone(UTC), (week2 + dt.timedelta(minutes=30)).astimezone(UTC))],
     )
-    assert slots.course_conflicts(schedule, start, 4) == [
-        ((start + dt.timedelta(weeks=1)).astimezone(UTC), "time_off"),
-        (week2.astimezone(UTC), "taken"),
+    plan = slots.plan_course(schedule, start, 4)
+    assert plan.skipped == (dt.date(2027, 2, 9),)
+    assert plan.conflicts == ((week2.astimezone(UTC), "taken"),)
+    assert [s.date() for s in plan.sessions] == [
+        dt.date(2027, 2, 2),
+        dt.date(2027, 2, 23),
+        dt.date(2027, 3, 2),
+    ]
+
+
+def test_a_holiday_week_makes_a_12_week_course_one_week_longer():
+    # The therapist is away Dec 28 - Jan 3: a Tuesday course from Dec 8 skips Dec 29.
+    schedule = weekdays_9_to_5(time_off=[(dt.date(2026, 12, 28), dt.date(2027, 1, 3))])
+    (course,) = slots.free_courses(
+        schedule,
+        first_day=dt.date(2026, 12, 8),
+        days=1,
+        weeks=12,
+        earliest=None,
+        limit=1,
+    )
+    assert course.start == dt.datetime(2026, 12, 8, 14, tzinfo=UTC)  # 9:00 AM EST
+    assert course.skipped == (dt.date(2026, 12, 29),)
+    # 12 sessions over 13 weeks: the last on Mar 2, a week after Feb 23.
+    assert course.last.astimezone(NY) == dt.datetime(2027, 3, 2, 9, tzinfo=NY)
+
+
+def test_four_weeks_off_are_skipped_but_a_fifth_makes_the_course_impossible():
+    start = dt.datetime(2027, 1, 5, 10, tzinfo=NY)  # a Tuesday
+    four = weekdays_9_to_5(time_off=[(dt.date(2027, 1, 11), dt.date(2027, 2, 7))])
+    plan = slots.plan_course(four, start, 12)
+    assert len(plan.skipped) == 4 and plan.conflicts == ()
+    assert plan.sessions[-1].date() == dt.date(2027, 4, 20)  # 11 weeks + 4 skipped later
+    five = weekdays_9_to_5(time_off=[(dt.date(2027, 1, 11), dt.date(2027, 2, 14))])
+    plan = slots.plan_course(five, start, 12)
+    assert len(plan.skipped) == 4
+    assert plan.conflicts == ((dt.datetime(2027, 2, 9, 10, tzinfo=NY).astimezone(UTC), "time_off"),)
+    found = slots.free_course_starts(five, first_day=dt.date(2027, 1, 5), days=1, weeks=12)
+    assert start.astimezone(UTC) not in found
+
+
+def test_a_course_cannot_start_in_a_week_off():
+    start = dt.datetime(2027, 1, 5, 10, tzinfo=NY)
+    schedule = weekdays_9_to_5(time_off=[(dt.date(2027, 1, 5), dt.date(2027, 1, 5))])
+    assert slots.course_conflicts(schedule, start, 2) == [(start.astimezone(UTC), "time_off")]
+
+
+def test_a_skipped_week_across_the_spring_change_keeps_the_wall_time():
+    # Away the week of the change (Mar 14, 2027): the course skips it and every session
+    # still starts at 10:00 New York time, 15:00 UTC before and 14:00 UTC after.
+    start = dt.datetime(2027, 3, 2, 10, tzinfo=NY)
+    schedule = weekdays_9_to_5(time_off=[(dt.date(2027, 3, 15), dt.date(2027, 3, 19))])
+    plan = slots.plan_course(schedule, start, 4)
+    assert plan.skipped == (dt.date(2027, 3, 16),)
+    assert [s.astimezone(UTC).hour for s in plan.sessions] == [15, 15, 14, 14]
+    assert {s.time() for s in plan.sessions} == {dt.time(10)}
+
+
+def test_a_start_between_the_grid_steps_is_off_the_grid_not_outside_the_hours():
+    thursday = dt.datetime(2027, 1, 7, 10, 30, tzinfo=NY)
+    schedule = weekdays_9_to_5()
+    assert slots.course_conflicts(schedule, thursday, 2) == [
+        (thursday.astimezone(UTC), "off_grid"),
+        ((thursday + dt.timedelta(weeks=1)).astimezone(UTC), "off_grid"),
+    ]
+    evening = dt.datetime(2027, 1, 7, 18, tzinfo=NY)
+    assert slots.course_conflicts(schedule, evening, 1) == [
+        (evening.astimezone(UTC), "outside_hours")
     ]
 
 

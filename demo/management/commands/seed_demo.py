@@ -702,13 +702,18 @@ class DemoBuilder:
                 office_state,
                 80 + 5 * rng.randint(0, 34),  # fee: $80–250
                 sliding_scale,
-                rng.random() < 0.85 or is_demo,  # accepting new clients
+                (accepting := rng.random() < 0.85 or is_demo),  # accepting new clients
                 timezone,
                 session_minutes,
                 slot_step,
                 rng.random() < 0.2 and not is_demo,  # auto-confirm
                 notice_hours,
-                *self._next_opening(hours, timezone, session_minutes, slot_step, notice_hours),
+                # Not accepting new clients: no opening (booking.openings).
+                *(
+                    self._next_opening(hours, timezone, session_minutes, slot_step, notice_hours)
+                    if accepting
+                    else (None, None)
+                ),
             )
         )
         self.batch.hours += [
