@@ -182,6 +182,11 @@ class Session(models.Model):
     )
     cancel_reason = models.TextField(blank=True)
     late_cancellation = models.BooleanField(default=False)
+    kept_in_time_off = models.BooleanField(
+        default=False,
+        help_text="The therapist chose to hold it though it falls in their time off "
+        "(PRODUCT rule 4): no longer listed for a decision.",
+    )
 
     objects = SessionQuerySet.as_manager()
 

@@ -33,6 +33,20 @@ urlpatterns = [
         views.remove_time_off,
         name="remove_time_off",
     ),
+    # Sessions booked in time off: the therapist keeps, cancels or defers each.
+    path(
+        "dashboard/hours/sessions/<int:pk>/keep/", views.keep_in_time_off, name="keep_in_time_off"
+    ),
+    path(
+        "dashboard/hours/sessions/<int:pk>/cancel/",
+        views.cancel_in_time_off,
+        name="cancel_in_time_off",
+    ),
+    path(
+        "dashboard/hours/sessions/<int:pk>/defer/",
+        views.defer_in_time_off,
+        name="defer_in_time_off",
+    ),
     # Groups: browse and join.
     path("groups/", groups.group_list, name="groups"),
     path("groups/<int:pk>/", groups.group_detail, name="group_detail"),

@@ -312,6 +312,12 @@ CASES = [
     Case("booking:decline_request", _booking, ("POST",), THERAPIST),
     Case("booking:mark_session", _session, ("POST",), THERAPIST, lambda w: {"status": "completed"}),
     Case("booking:remove_time_off", lambda w: {"pk": w.time_off.pk}, ("POST",), THERAPIST),
+    # Sessions booked in the therapist's time off: keep, cancel or defer each.
+    Case("booking:keep_in_time_off", _session, ("POST",), THERAPIST),
+    Case("booking:cancel_in_time_off", _session, ("POST",), THERAPIST, lambda w: REASON),
+    Case("booking:defer_in_time_off", _session, ("POST",), THERAPIST),
+    # Its therapist only: to anyone else the session does not exist.
+    Case("api-v1:session-defer", _session, ("POST",), {"therapist": "ok"}),
     Case("booking:dashboard_group", _group, expect=THERAPIST),
     Case("booking:edit_group", _group, expect=THERAPIST),
     Case("booking:cancel_group", _group, ("POST",), THERAPIST, lambda w: REASON),
