@@ -13,7 +13,8 @@ urlpatterns = [
     path("my/sessions/<int:pk>/cancel/", courses.cancel_session, name="cancel_session"),
     path("my/bookings/<int:pk>/", courses.booking_detail, name="booking_detail"),
     path("my/bookings/<int:pk>/course.ics", courses.booking_ics, name="booking_ics"),
-    path("my/bookings/<int:pk>/cancel/", courses.cancel_booking, name="cancel_booking"),
+    # A confirmation page first (GET, or a POST without `confirm`), then the cancellation.
+    path("my/bookings/<int:pk>/cancel/", views.cancel_course, name="cancel_booking"),
     path("my/bookings/<int:pk>/move/", courses.move_booking, name="move_booking"),
     # The private calendar feed.
     path("my/calendar/", views.my_calendar, name="my_calendar"),

@@ -1,6 +1,7 @@
 """Booking pages that span courses and group meetings: a person's sessions and private
 calendar feed, the therapist's week calendar, weekly hours and time off (and the sessions
-booked in it: keep, cancel or defer each).
+booked in it: keep, cancel or defer each), and the confirmation pages before cancelling
+the rest of a course or removing time off.
 
 Views parse input with a form, call one selector or service and render; every write is
 a POST (a GET writes nothing). Times are rendered in the viewer's zone
@@ -23,7 +24,9 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.templatetags.us_time import us_date, us_datetime
+from audit.services import record_staff_view
 from booking import availability, calendar
+from booking.courses import selectors as course_selectors
 from booking.courses import services as courses
 from booking.courses.forms import CancelForm
 from booking.exceptions import REASONS, InvalidTransition, NotLicensedInState, SlotConflict
@@ -40,6 +43,10 @@ from booking.pages import (
 from booking.sessions import own_sessions
 from providers.models import Therapist
 from therapy_directory.transactions import Busy
+
+# The field a confirmation page posts: a POST without it (an old form, a script) only
+# shows what would happen.
+CONFIRM = "confirm"
 
 PAST_SESSIONS_PER_PAGE = 25
 # Sessions a therapist's week calendar shows: what holds time, and what happened.
@@ -307,14 +314,22 @@ def _days(time_off: TimeOff) -> str:
 
 
 @therapist_only
-@require_POST
+@require_http_methods(["GET", "POST"])
 def remove_time_off(request, therapist: Therapist, pk: int):
-    try:
-        availability.remove_time_off(therapist=therapist, time_off_id=pk)
-    except TimeOff.DoesNotExist:
-        raise Http404 from None
-    messages.success(request, "The time off is removed.")
-    return redirect("booking:hours")
+    """A confirmation page (GET, or a POST without ``confirm``), then the removal."""
+    time_off = get_object_or_404(TimeOff, therapist=therapist, pk=pk)
+    if request.method == "POST" and CONFIRM in request.POST:
+        try:
+            availability.remove_time_off(therapist=therapist, time_off_id=time_off.pk)
+        except TimeOff.DoesNotExist:
+            raise Http404 from None
+        messages.success(request, f"The time off {_days(time_off)} is removed.")
+        return redirect(reverse("booking:hours") + "#time-off")
+    return render(
+        request,
+        "booking/confirm_remove_time_off.html",
+        dashboard(therapist, "hours", time_off=time_off, days=_days(time_off)),
+    )
 
 
 # --- Sessions booked in time off: keep, cancel or defer each (PRODUCT.md rule 4) ------------
@@ -411,3 +426,61 @@ def defer_in_time_off(request, therapist: Therapist, pk: int):
         "a week after the course’s last session. Your client is told by e-mail.",
     )
     return _back_to_decisions()
+
+
+# --- Cancelling the rest of a course: a confirmation first --------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def cancel_course(request, pk: int):
+    """What cancelling the rest of the course would do (GET, or a POST without
+    ``confirm``), then the cancellation (``courses.services.cancel_booking``)."""
+    booking = get_object_or_404(course_selectors.bookings_visible_to(request.user), pk=pk)
+    is_therapist = getattr(request.user, "therapist_pk", None) == booking.therapist_id
+    status = 200
+    if request.method == "POST" and CONFIRM in request.POST:
+        form = CancelForm(request.POST, auto_id="id_cancel_%s", reason_required=is_therapist)
+        if form.is_valid():
+            try:
+                courses.cancel_booking(
+                    booking_id=booking.pk, by=request.user, reason=form.cleaned_data["reason"]
+                )
+            except ValidationError as exc:
+                add_service_errors(form, exc)
+            except (InvalidTransition, PermissionDenied) as exc:
+                messages.error(request, error_text(exc))
+                return redirect("booking:booking_detail", pk=booking.pk)
+            else:
+                messages.success(request, "Cancelled the rest of the course. Both of you are told.")
+                return redirect("booking:booking_detail", pk=booking.pk)
+        status = 400
+    else:
+        # A GET, or a one-click POST from an old form: only what would happen (with the
+        # reason typed there, if any).
+        form = CancelForm(
+            initial={"reason": request.POST.get("reason", "")},
+            auto_id="id_cancel_%s",
+            reason_required=is_therapist,
+        )
+    remaining = list(
+        booking.sessions.active().filter(start__gt=timezone.now()).order_by("start", "id")
+    )
+    record_staff_view(request, target_type="booking", seen=[(booking.client_id, booking.pk)])
+    return render(
+        request,
+        "booking/confirm_cancel_course.html",
+        {
+            "booking": booking,
+            "remaining": remaining,
+            "form": form,
+            "is_therapist": is_therapist,
+            "is_client": request.user.pk == booking.client_id,
+            "late": [
+                s
+                for s in remaining
+                if s.start - timezone.now() < dt.timedelta(hours=booking.therapist.notice_hours)
+            ],
+        },
+        status=status,
+    )

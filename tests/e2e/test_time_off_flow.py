@@ -1,6 +1,6 @@
 """Time off over a booked week, in a real browser (PRODUCT.md rule 4): the therapist adds
 a week off, sees the session booked in it listed first, and defers it to a week after
-the course."""
+the course; the confirmation before removing time off works without JavaScript."""
 
 import datetime as dt
 import re
@@ -9,6 +9,7 @@ import pytest
 from playwright.sync_api import expect
 
 from booking.courses import services
+from booking.models import TimeOff
 from tests.booking.helpers import NY, at, book, bookable_therapist, client_in, next_weekday
 from tests.e2e.test_accessibility import assert_accessible, axe_source  # noqa: F401 (fixture)
 from tests.e2e.test_booking_flow import log_in
@@ -54,3 +55,27 @@ def test_the_therapist_defers_a_session_booked_in_new_time_off(page, course, axe
     third.refresh_from_db()
     assert third.start == at(last.start.astimezone(NY).date() + dt.timedelta(weeks=1), 10)
     assert third.status == "confirmed"
+
+
+@pytest.mark.parametrize("javascript", [True, False], ids=["js", "no-js"])
+def test_removing_time_off_asks_first(browser, live_server, javascript, axe_source):  # noqa: F811
+    therapist = bookable_therapist()
+    start = next_weekday(0, weeks_ahead=4)
+    TimeOff.objects.create(therapist=therapist, start_date=start, end_date=start)
+    context = browser.new_context(base_url=live_server.url, java_script_enabled=javascript)
+    try:
+        page = context.new_page()
+        log_in(page, therapist.user.email)
+        page.goto("/dashboard/hours/")
+        page.get_by_role("link", name=re.compile(r"^Remove")).click()
+
+        expect(page.get_by_role("heading", level=1)).to_contain_text("Remove your time off on")
+        assert TimeOff.objects.filter(therapist=therapist).exists()
+        if javascript:
+            assert_accessible(page, axe_source, None)
+        page.get_by_role("button", name="Yes, remove this time off").click()
+
+        expect(page.locator(".message--success")).to_contain_text("is removed")
+        assert not TimeOff.objects.filter(therapist=therapist).exists()
+    finally:
+        context.close()
