@@ -42,6 +42,8 @@ class AuditEvent(models.Model):
         BOOKING_CANCELLED = "booking_cancelled", "Rest of course cancelled"
         SESSION_CANCELLED = "session_cancelled", "Session cancelled"
         BOOKING_MOVED = "booking_moved", "Course moved"
+        SESSION_DEFERRED = "session_deferred", "Session deferred to after the course"
+        SESSION_KEPT = "session_kept", "Session kept in the therapist's time off"
         SESSION_MARKED = "session_marked", "Session marked completed / no-show"
         ENROLMENT_ENROLLED = "enrolment_enrolled", "Joined a group"
         ENROLMENT_WAITLISTED = "enrolment_waitlisted", "Joined a group's waitlist"

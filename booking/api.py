@@ -1,5 +1,6 @@
 """Booking endpoints that span courses and group meetings (PRODUCT.md, JSON API): a
-person's sessions and calendar, cancelling one session, a therapist's hours and time off."""
+person's sessions and calendar, cancelling or deferring one session, a therapist's hours
+and time off (with the sessions booked in it)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import generics, permissions, serializers, status
@@ -19,7 +21,7 @@ from booking import availability, calendar
 from booking.courses import services as courses
 from booking.exceptions import InvalidTransition
 from booking.groups import services as groups
-from booking.models import AvailabilityRule, Session, TimeOff
+from booking.models import AvailabilityRule, Booking, Session, TimeOff
 from booking.sessions import own_sessions, sessions_visible_to
 from providers.api import IsTherapist
 from therapy_directory.api import ICalendarRenderer, WallClockTimeField
@@ -69,6 +71,33 @@ class SessionCancel(APIView):
             session_id=session.pk, by=request.user, **body.validated_data
         )
         return Response(SessionSerializer(session).data)
+
+
+class SessionDefer(generics.GenericAPIView):
+    """Moves one upcoming session of a course to one week after the course's last
+    session, at the same local weekday and time (the therapist's weeks off skipped) and
+    answers the booking; 409 `{detail, conflicts, reasons}` when that week is not free
+    (or the session is a group meeting, or over). Its therapist only: to anyone else the
+    session does not exist (404)."""
+
+    filter_backends: list = []
+
+    def get_serializer_class(self):
+        # The booking as ``bookings/{id}/move/`` answers it (imported here: the course
+        # API imports this module).
+        from booking.courses.api import BookingSerializer
+
+        return BookingSerializer
+
+    def get_queryset(self):
+        return Session.objects.filter(therapist_id=getattr(self.request.user, "therapist_pk", None))
+
+    @extend_schema(request=None)  # answers 200 with the booking (get_serializer_class)
+    def post(self, request, pk: int):
+        session = get_object_or_404(self.get_queryset(), pk=pk)
+        booking = courses.defer_session(session_id=session.pk, by=request.user)
+        booking = Booking.objects.prefetch_related("sessions").get(pk=booking.pk)
+        return Response(self.get_serializer(booking).data)
 
 
 class MySessionSerializer(serializers.ModelSerializer):
@@ -191,6 +220,24 @@ class TimeOffSerializer(serializers.ModelSerializer):
         return attrs
 
 
+class AffectedSessionSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Session
+        fields = ["id", "start"]
+
+
+class TimeOffCreatedSerializer(TimeOffSerializer):
+    affected = AffectedSessionSerializer(
+        many=True,
+        read_only=True,
+        help_text="Sessions already booked on those days (course sessions and group "
+        "meetings): they stay until the therapist keeps, cancels or defers each.",
+    )
+
+    class Meta(TimeOffSerializer.Meta):
+        fields = [*TimeOffSerializer.Meta.fields, "affected"]
+
+
 class MyTimeOff(generics.ListCreateAPIView):
     permission_classes = [IsTherapist]
     serializer_class = TimeOffSerializer
@@ -200,10 +247,19 @@ class MyTimeOff(generics.ListCreateAPIView):
     def get_queryset(self):
         return TimeOff.objects.filter(therapist=self.request.user.therapist).order_by("start_date")
 
-    def perform_create(self, serializer):
-        serializer.instance = availability.add_time_off(
-            therapist=self.request.user.therapist, **serializer.validated_data
+    @extend_schema(request=TimeOffSerializer, responses={201: TimeOffCreatedSerializer})
+    def post(self, request, *args, **kwargs):
+        body = TimeOffSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        therapist = request.user.therapist
+        time_off = availability.add_time_off(therapist=therapist, **body.validated_data)
+        time_off.affected = availability.sessions_booked_in(
+            therapist,
+            start_date=time_off.start_date,
+            end_date=time_off.end_date,
+            after=timezone.now(),
         )
+        return Response(TimeOffCreatedSerializer(time_off).data, status=status.HTTP_201_CREATED)
 
 
 class MyTimeOffItem(APIView):

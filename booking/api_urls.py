@@ -11,6 +11,7 @@ router.register("bookings", courses.BookingViewSet, basename="booking")
 urlpatterns = [
     path("therapists/<int:pk>/slots/", courses.TherapistSlots.as_view(), name="therapist-slots"),
     path("sessions/<int:pk>/cancel/", api.SessionCancel.as_view(), name="session-cancel"),
+    path("sessions/<int:pk>/defer/", api.SessionDefer.as_view(), name="session-defer"),
     path("me/availability/", api.MyAvailability.as_view(), name="my-availability"),
     path("me/time-off/", api.MyTimeOff.as_view(), name="my-time-off"),
     path("me/time-off/<int:pk>/", api.MyTimeOffItem.as_view(), name="my-time-off-item"),

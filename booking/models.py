@@ -190,6 +190,11 @@ class Session(models.Model):
     # both whenever start, end or status change, whatever code does it: bulk updates too.
     sequence = models.PositiveIntegerField(db_default=0, editable=False)
     changed_at = models.DateTimeField(db_default=Now(), editable=False)
+    kept_in_time_off = models.BooleanField(
+        default=False,
+        help_text="The therapist chose to hold it though it falls in their time off "
+        "(PRODUCT rule 4): no longer listed for a decision.",
+    )
 
     objects = SessionQuerySet.as_manager()
 

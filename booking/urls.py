@@ -13,7 +13,8 @@ urlpatterns = [
     path("my/sessions/<int:pk>/cancel/", courses.cancel_session, name="cancel_session"),
     path("my/bookings/<int:pk>/", courses.booking_detail, name="booking_detail"),
     path("my/bookings/<int:pk>/course.ics", courses.booking_ics, name="booking_ics"),
-    path("my/bookings/<int:pk>/cancel/", courses.cancel_booking, name="cancel_booking"),
+    # A confirmation page first (GET, or a POST without `confirm`), then the cancellation.
+    path("my/bookings/<int:pk>/cancel/", views.cancel_course, name="cancel_booking"),
     path("my/bookings/<int:pk>/move/", courses.move_booking, name="move_booking"),
     # The private calendar feed.
     path("my/calendar/", views.my_calendar, name="my_calendar"),
@@ -32,6 +33,20 @@ urlpatterns = [
         "dashboard/hours/time-off/<int:pk>/delete/",
         views.remove_time_off,
         name="remove_time_off",
+    ),
+    # Sessions booked in time off: the therapist keeps, cancels or defers each.
+    path(
+        "dashboard/hours/sessions/<int:pk>/keep/", views.keep_in_time_off, name="keep_in_time_off"
+    ),
+    path(
+        "dashboard/hours/sessions/<int:pk>/cancel/",
+        views.cancel_in_time_off,
+        name="cancel_in_time_off",
+    ),
+    path(
+        "dashboard/hours/sessions/<int:pk>/defer/",
+        views.defer_in_time_off,
+        name="defer_in_time_off",
     ),
     # Groups: browse and join.
     path("groups/", groups.group_list, name="groups"),

@@ -287,7 +287,16 @@ CASES = [
     Case("booking:booking_ics", _booking, expect=PARTIES),
     # Staff may open these (the service then refuses them with a message).
     Case("booking:cancel_session", _session, ("POST",), PARTIES, lambda w: REASON),
-    Case("booking:cancel_booking", _booking, ("POST",), PARTIES, lambda w: REASON),
+    # A confirmation page (GET, or a POST without `confirm`), then the cancellation.
+    Case("booking:cancel_booking", _booking, ("GET", "POST"), PARTIES, lambda w: REASON),
+    Case(
+        "booking:cancel_booking",
+        _booking,
+        ("POST",),
+        PARTIES,
+        lambda w: {**REASON, "confirm": "yes"},
+        label="confirmed",
+    ),
     Case("booking:move_booking", _booking, ("POST",), PARTIES, _move_to),
     Case("api-v1:booking-detail", _booking, expect=PARTIES),
     Case(
@@ -327,7 +336,21 @@ CASES = [
     Case("booking:confirm_request", _booking, ("POST",), THERAPIST),
     Case("booking:decline_request", _booking, ("POST",), THERAPIST),
     Case("booking:mark_session", _session, ("POST",), THERAPIST, lambda w: {"status": "completed"}),
-    Case("booking:remove_time_off", lambda w: {"pk": w.time_off.pk}, ("POST",), THERAPIST),
+    Case("booking:remove_time_off", lambda w: {"pk": w.time_off.pk}, ("GET", "POST"), THERAPIST),
+    Case(
+        "booking:remove_time_off",
+        lambda w: {"pk": w.time_off.pk},
+        ("POST",),
+        THERAPIST,
+        lambda w: {"confirm": "yes"},
+        label="confirmed",
+    ),
+    # Sessions booked in the therapist's time off: keep, cancel or defer each.
+    Case("booking:keep_in_time_off", _session, ("POST",), THERAPIST),
+    Case("booking:cancel_in_time_off", _session, ("POST",), THERAPIST, lambda w: REASON),
+    Case("booking:defer_in_time_off", _session, ("POST",), THERAPIST),
+    # Its therapist only: to anyone else the session does not exist.
+    Case("api-v1:session-defer", _session, ("POST",), {"therapist": "ok"}),
     Case("booking:dashboard_group", _group, expect=THERAPIST),
     Case("booking:edit_group", _group, expect=THERAPIST),
     Case("booking:cancel_group", _group, ("POST",), THERAPIST, lambda w: REASON),
@@ -354,7 +377,15 @@ CASES = [
     Case("api-v1:group-roster", _group, expect={"therapist": "ok", "staff": "ok"}),
     # Joining a (listed, public) group: any signed-in client; the service decides.
     Case("booking:group_enrol", _group, ("POST",), SIGNED_IN),
-    Case("booking:group_leave", _group, ("POST",), SIGNED_IN),
+    Case("booking:group_leave", _group, ("GET", "POST"), SIGNED_IN),
+    Case(
+        "booking:group_leave",
+        _group,
+        ("POST",),
+        SIGNED_IN,
+        lambda w: {"confirm": "yes"},
+        label="confirmed",
+    ),
     Case("booking:group_accept", _group, ("POST",), SIGNED_IN),
     Case("booking:group_decline", _group, ("POST",), SIGNED_IN),
     Case("api-v1:group-enrol", _group, ("POST",), CLIENTS_ONLY_API),

@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, F, OuterRef
 from django.utils.timezone import now
 
 from audit import services as audit
@@ -448,6 +448,125 @@ def move_booking(*, booking_id: int, by, start: dt.datetime) -> Booking:
         _notify(booking, "moved", sessions=remaining, by=by)
         _audit(audit.Action.BOOKING_MOVED, booking, by=by, sessions=[s.pk for s in remaining])
     return booking
+
+
+# --- Deferring one session (time off over a booked week, PRODUCT.md rule 4) -------------
+
+# Sessions that make up a course as it stands: its last one is the latest of these.
+HELD_STATES = ("pending", "confirmed", "completed", "no_show")
+# Added to every week number while a course's sessions are renumbered (the numbers stay
+# unique row by row: none of them reaches it).
+_RENUMBER_OFFSET = 1000
+
+
+def deferral_plan(
+    schedule: slots.Schedule, last: dt.datetime, *, earliest: dt.datetime | None = None
+) -> slots.Plan:
+    """Where a session deferred after ``last`` (the start of the course's last session)
+    goes: one week later at the same local weekday and wall-clock time in the therapist's
+    zone (so across a daylight-saving change too), weeks in the therapist's time off
+    skipped as a course skips them (at most ``slots.MAX_SKIPS``). Pure: a plan of one
+    session, or of one conflict naming why that week is not free."""
+    wall = last.astimezone(schedule.tz).replace(tzinfo=None)
+    week = wall + dt.timedelta(weeks=1)
+    skipped: list[dt.date] = []
+    while len(skipped) < slots.MAX_SKIPS and any(
+        first <= week.date() <= final for first, final in schedule.time_off
+    ):
+        skipped.append(week.date())
+        week += dt.timedelta(weeks=1)
+    plan = slots.plan_course(schedule, week.replace(tzinfo=schedule.tz), 1, earliest=earliest)
+    return slots.Plan(plan.sessions, tuple(skipped), plan.conflicts)
+
+
+def deferral_window(last: dt.datetime) -> tuple[dt.datetime, dt.datetime]:
+    """The instants a deferral after ``last`` can reach, for ``schedule_for``."""
+    return last - dt.timedelta(days=1), last + dt.timedelta(weeks=slots.MAX_SKIPS + 1, days=1)
+
+
+def defer_session(*, session_id: int, by) -> Booking:
+    """The therapist moves one upcoming session of a course to one week after the
+    course's last session (``deferral_plan``), e.g. out of time off they added over it
+    (PRODUCT.md rule 4). Checked and written under the therapist's lock, the exclusion
+    constraint as the last word. The week it leaves joins the booking's skipped weeks
+    and the course's sessions are numbered again in order. Raises SlotConflict (that
+    week and why it is not free), InvalidTransition (not upcoming, or a group meeting),
+    PermissionDenied (anyone but the booking's therapist) or NotLicensedInState."""
+    with service_transaction():
+        booking = _locked_booking(_course_of(session_id))
+        _require_therapist(booking, by)
+        _require_licensed(booking, by, doing="defer this session", instead=", or cancel it")
+        therapist = locked_therapist(booking.therapist_id)
+        session = Session.objects.select_for_update().get(pk=session_id)
+        if not session.is_active or session.start <= now():
+            raise InvalidTransition(
+                "Only an upcoming session can be deferred; this one is "
+                f"{'over' if session.is_active else session.status}.",
+                status=session.status,
+            )
+        course = list(booking.sessions.select_for_update().order_by("start", "id"))
+        last = max(s.start for s in course if s.status in HELD_STATES)
+        window_start, window_end = deferral_window(last)
+        schedule = schedule_for(therapist, window_start=window_start, window_end=window_end)
+        plan = deferral_plan(schedule, last, earliest=earliest_start(therapist))
+        if plan.conflicts:
+            raise SlotConflict(list(plan.conflicts))
+        was = session.start
+        session.start = plan.sessions[0].astimezone(dt.UTC)
+        session.end = session.start + dt.timedelta(minutes=therapist.session_minutes)
+        try:
+            with transaction.atomic():
+                session.save(update_fields=["start", "end"])
+        except IntegrityError as exc:
+            # Only a writer that skipped the therapist lock can get here.
+            if "session_no_double_booking" not in str(exc):
+                raise
+            raise SlotConflict([(session.start, "taken")]) from exc
+        _renumber(booking, course, moved=session)
+        left = was.astimezone(schedule.tz).date()
+        booking.skipped = sorted({*booking.skipped, left, *plan.skipped})
+        booking.save(update_fields=["skipped"])
+        reminders.reschedule_reminders(session_ids=[session.pk])
+        openings.mark_stale(therapist)
+        _notify_deferral(booking, session, was=was)
+        _audit(
+            audit.Action.SESSION_DEFERRED,
+            session,
+            by=by,
+            skipped=[d.isoformat() for d in plan.skipped],
+        )
+    return booking
+
+
+def _renumber(booking: Booking, course: list[Session], *, moved: Session) -> None:
+    """Week numbers follow the sessions' order again (1 for the first), after ``moved``
+    changed its place: two statements, each row's number unique at every step."""
+    order = sorted((moved if s.pk == moved.pk else s for s in course), key=lambda s: s.start)
+    Session.objects.filter(booking=booking).update(week=F("week") + _RENUMBER_OFFSET)
+    for number, session in enumerate(order, start=1):
+        session.week = number
+    Session.objects.bulk_update(order, ["week"])
+
+
+def _notify_deferral(booking: Booking, session: Session, *, was: dt.datetime) -> None:
+    """Both sides are e-mailed (after commit) the old and the new time, each in their own
+    zone; no clinical detail."""
+    for email, zone, role in (
+        (booking.client.email, booking.client.timezone, "client"),
+        (booking.therapist.user.email, booking.therapist.timezone, "therapist"),
+    ):
+        queue_email(
+            to=[email],
+            subject="Rapport: Session moved to after the course",
+            template="booking/email/session_deferred.txt",
+            context={
+                "booking": booking,
+                "session": session,
+                "was": was,
+                "zone": zone,
+                "role": role,
+            },
+        )
 
 
 def mark_session(*, session_id: int, by, status: str) -> Session:

@@ -22,7 +22,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from booking.exceptions import GroupFull, InvalidTransition, NotLicensedInState, SlotConflict
 from booking.groups import selectors, services
 from booking.groups.forms import GroupForm, ReasonForm
-from booking.models import Attendance, Enrolment, Group, Session
+from booking.models import ACTIVE_SESSION_STATES, Attendance, Enrolment, Group, Session
 from booking.pages import (
     add_service_errors,
     conflict_rows,
@@ -149,9 +149,27 @@ def enrol(request, group: Group) -> str:
 
 
 @_client_action
-def leave(request, group: Group) -> str:
+def _leave(request, group: Group) -> str:
     enrolment = services.leave(client=request.user, group_id=group.pk)
     return f"You left “{group.title}”." if enrolment else ""
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def leave(request, pk: int):
+    """What leaving gives up (GET, or a POST without ``confirm``: an old one-click form
+    only shows it), then leaving the group or its waitlist."""
+    if request.method == "POST" and "confirm" in request.POST:
+        return _leave(request, pk)
+    group = _visible_group(request, pk)
+    upcoming = list(
+        group.meetings.filter(status__in=ACTIVE_SESSION_STATES, start__gt=timezone.now())
+        .order_by("start")
+        .values_list("start", flat=True)
+    )
+    return render(
+        request, "booking/groups/confirm_leave.html", {"group": group, "upcoming": upcoming}
+    )
 
 
 @_client_action

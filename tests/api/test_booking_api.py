@@ -760,6 +760,8 @@ def test_a_therapist_adds_lists_and_removes_time_off(as_user, therapist, tuesday
     )
     assert response.status_code == 201, response.json()
     created = response.json()
+    # No session booked on those days (PRODUCT.md: the 201 lists them as `affected`).
+    assert created.pop("affected") == []
     assert set(created) == {"id", "start_date", "end_date"}
     assert created["start_date"] == tuesday.isoformat()
     assert created["end_date"] == (tuesday + dt.timedelta(days=2)).isoformat()

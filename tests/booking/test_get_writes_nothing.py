@@ -55,6 +55,9 @@ def world():
             "hours": {},
             "add_time_off": {},
             "remove_time_off": {"pk": time_off.pk},
+            "keep_in_time_off": {"pk": session.pk},
+            "cancel_in_time_off": {"pk": session.pk},
+            "defer_in_time_off": {"pk": session.pk},
             "groups": {},
             "group_detail": {"pk": group.pk},
             "group_enrol": {"pk": group.pk},
@@ -73,6 +76,7 @@ def world():
         "api": {
             "therapist-slots": {"pk": therapist.pk},
             "session-cancel": {"pk": session.pk},
+            "session-defer": {"pk": session.pk},
             "my-availability": {},
             "my-time-off": {},
             "my-time-off-item": {"pk": time_off.pk},

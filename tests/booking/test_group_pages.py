@@ -168,7 +168,9 @@ def test_leaving_from_the_page(client, group):
     member = client_in()
     groups.enrol(client=member, group_id=group.pk)
     client.force_login(member)
-    response = client.post(reverse("booking:group_leave", args=[group.pk]), follow=True)
+    response = client.post(
+        reverse("booking:group_leave", args=[group.pk]), {"confirm": "yes"}, follow=True
+    )
     assert "You left" in text(response.content.decode())
     assert Enrolment.objects.get(client=member).status == "left"
 

@@ -318,7 +318,9 @@ def test_a_client_cancels_the_rest_of_the_course(client):
     booking = book(person, bookable_therapist(), at(TUESDAY_DEC_1, 10))
     client.force_login(person)
 
-    response = client.post(reverse("booking:cancel_booking", args=[booking.pk]), {"reason": ""})
+    response = client.post(
+        reverse("booking:cancel_booking", args=[booking.pk]), {"reason": "", "confirm": "yes"}
+    )
 
     assert response.status_code == 302
     assert set(booking.sessions.values_list("status", flat=True)) == {"cancelled"}
@@ -332,7 +334,9 @@ def test_a_therapist_cancelling_the_rest_must_give_a_reason_shown_beside_the_fie
     booking = book(client_in(), therapist, at(TUESDAY_DEC_1, 10))
     client.force_login(therapist.user)
 
-    response = client.post(reverse("booking:cancel_booking", args=[booking.pk]), {"reason": ""})
+    response = client.post(
+        reverse("booking:cancel_booking", args=[booking.pk]), {"reason": "", "confirm": "yes"}
+    )
 
     assert response.status_code == 400
     assert (
@@ -575,7 +579,9 @@ def test_time_off_is_added_and_removed(client):
     assert (time_off.start_date, time_off.end_date, time_off.note) == (first, last, "Vacation")
     assert "Vacation" in client.get(reverse("booking:hours")).content.decode()
 
-    removed = client.post(reverse("booking:remove_time_off", args=[time_off.pk]))
+    removed = client.post(
+        reverse("booking:remove_time_off", args=[time_off.pk]), {"confirm": "yes"}
+    )
     assert removed.status_code == 302
     assert not TimeOff.objects.exists()
 
