@@ -123,7 +123,7 @@ def profile(request, slug):
         preview = True
     # The search the visitor came from (its filters, carried in the link).
     params = picker.carried(request.GET)
-    warning = None if preview else picker.licence_warning(therapist, request.user, params)
+    warning = None if preview else picker.license_warning(therapist, request.user, params)
     return render(
         request,
         "providers/profile.html",

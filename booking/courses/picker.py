@@ -84,7 +84,7 @@ def viewer_state(user, params: list[tuple[str, str]]) -> tuple[str, bool]:
     return (state, False) if state in STATE_NAMES else ("", False)
 
 
-def licence_warning(therapist: Therapist, user, params: list[tuple[str, str]]) -> dict | None:
+def license_warning(therapist: Therapist, user, params: list[tuple[str, str]]) -> dict | None:
     """What the profile says first when the therapist may not treat the viewer: not
     licensed in the viewer's state (or the search's). None when they may, or when we
     do not know the state."""

@@ -72,8 +72,9 @@ def test_the_booking_page_of_a_full_therapist_offers_no_times_either(client):
     therapist = stop_accepting(bookable_therapist(display_name="Full Fred"))
     client.force_login(client_in())
     page = client.get(reverse("booking:book", args=[therapist.slug])).content.decode()
-    assert 'class="week-grid"' not in page
+    assert 'class="week-grid"' not in page and "Mondays at" not in page
     assert "Full Fred is not accepting new clients at the moment" in text(page)
+    assert "Availability alerts are coming soon" in page
 
 
 @frozen
@@ -114,7 +115,7 @@ def test_the_api_answers_no_next_opening_for_a_full_therapist_and_sorts_it_last(
     assert detail["accepting_new_clients"] is False
 
 
-# --- The licence warning ----------------------------------------------------------------------
+# --- The license warning ----------------------------------------------------------------------
 
 
 @frozen
@@ -124,7 +125,7 @@ def test_a_client_in_a_state_without_a_license_is_warned_before_the_picker(clien
 
     page = client.get(therapist.get_absolute_url()).content.decode()
 
-    warning = page.index('id="licence-warning"')
+    warning = page.index('id="license-warning"')
     assert warning < page.index('id="book"')
     assert (
         "Ana Ruiz is not licensed in California, where you live, so they can’t be your "
@@ -152,7 +153,7 @@ def test_a_visitor_who_searched_another_state_is_warned(client):
 def test_no_warning_where_the_therapist_is_licensed_or_the_state_is_unknown(client, search_state):
     therapist = bookable_therapist(state="NY")
     html = client.get(therapist.get_absolute_url(), {"state": search_state}).content.decode()
-    assert 'id="licence-warning"' not in html
+    assert 'id="license-warning"' not in html
 
 
 @frozen
@@ -160,7 +161,7 @@ def test_the_clients_own_state_counts_before_the_searched_one(client):
     therapist = bookable_therapist(state="NY")
     client.force_login(client_in(state="NY"))
     html = client.get(therapist.get_absolute_url(), {"state": "CA"}).content.decode()
-    assert 'id="licence-warning"' not in html
+    assert 'id="license-warning"' not in html
 
 
 # --- The search carried along -------------------------------------------------------------
