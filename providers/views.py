@@ -4,6 +4,7 @@ license queue. Views parse input, call one selector or service, and render."""
 from __future__ import annotations
 
 import zoneinfo
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
@@ -18,6 +19,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.decorators import staff_required
 from accounts.places import STATE_NAMES
+from booking.courses import picker
 from booking.groups import selectors as group_selectors
 from providers import licensing, profiles, search_cache
 from providers.forms import (
@@ -93,10 +95,17 @@ def _search_results(params, viewer_tz: str) -> tuple[str, str, bool]:
             ),
             "state_name": state_name,
             **filter_links(params),  # pagination keeps every filter
+            # A card's links carry the search: the profile preselects its therapy and
+            # state, and its "Back to the search" keeps every filter.
+            "profile_suffix": _query_suffix(picker.carried(params)),
             "viewer_tz": viewer_tz,
         },
     )
     return content, state_name, page is not None
+
+
+def _query_suffix(params: list[tuple[str, str]]) -> str:
+    return f"?{urlencode(params)}" if params else ""
 
 
 def profile(request, slug):
@@ -112,12 +121,26 @@ def profile(request, slug):
             candidates = candidates.filter(user=user)
         therapist = get_object_or_404(therapist_profile(candidates))
         preview = True
+    # The search the visitor came from (its filters, carried in the link).
+    params = picker.carried(request.GET)
+    warning = None if preview else picker.license_warning(therapist, request.user, params)
     return render(
         request,
         "providers/profile.html",
         {
             "therapist": therapist,
             "preview": preview,
+            "search_url": picker.search_url(params),
+            "warning": warning,
+            "picker": None
+            if preview
+            else picker.course_picker(
+                request,
+                therapist,
+                source=request.GET,
+                action=therapist.get_absolute_url(),
+                warned=warning is not None,
+            ),
             "is_own": request.user.is_authenticated and therapist.user_id == request.user.pk,
             "viewer_tz": _viewer_timezone(request),
             "in_person": "in_person" in therapist.formats,

@@ -204,7 +204,11 @@ FORM_TARGETS: dict[str, Target] = {
         "staff", lambda w: f"/staff/licenses/{w['decided_license']}/reject/", ["reason"]
     ),
     "booking.courses.forms.CourseQueryForm": Target(
-        "client", lambda w: f"/therapists/{w['slug']}/book/", ["weeks", "from"], method="get"
+        "client",
+        lambda w: f"/therapists/{w['slug']}/book/",
+        ["weeks", "from", "time", "start"],
+        method="get",
+        valid={"time": ["tue-1000"]},
     ),
     "booking.courses.forms.BookCourseForm": Target(
         "client",

@@ -10,8 +10,6 @@ rendered in the viewer's zone (``accounts.middleware``), always with its label.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
-from itertools import groupby
 from zoneinfo import ZoneInfo
 
 from django.contrib import messages
@@ -26,11 +24,11 @@ from django.utils import timezone
 from django.utils.http import urlencode
 from django.views.decorators.http import require_http_methods, require_POST
 
+from accounts.templatetags.us_time import us_date, us_datetime, us_weekly
 from audit.services import record_staff_view
-from booking import calendar, slots
-from booking.courses import selectors, services
+from booking import calendar
+from booking.courses import picker, selectors, services
 from booking.courses.forms import (
-    DEFAULT_WEEKS,
     BookCourseForm,
     CancelForm,
     CourseQueryForm,
@@ -60,8 +58,6 @@ from providers.selectors import therapist_profile
 from therapy_directory.transactions import Busy
 from therapy_directory.validators import REASON_MAX
 
-PICKER_DAYS = 28
-
 
 def _therapist_id(user) -> int | None:
     return getattr(user, "therapist_pk", None)
@@ -70,151 +66,72 @@ def _therapist_id(user) -> int | None:
 # --- The course picker ------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class WeeklyTime:
-    """One start the picker offers: free for every week of the course."""
-
-    start: dt.datetime  # first session, UTC
-    last: dt.datetime  # last session, UTC
-    skipped: tuple[dt.date, ...]  # weeks skipped for the therapist's time off
-    moves_for_viewer: bool  # the viewer's wall-clock time shifts (daylight saving)
-    therapist_differs: bool  # the therapist's wall-clock time reads differently
-
-    @property
-    def value(self) -> str:
-        return self.start.isoformat()
-
-    @property
-    def slug(self) -> str:
-        return self.start.strftime("%Y%m%dT%H%M")
-
-
-def _weekly_times(therapist: Therapist, found, weeks: int) -> list[dict]:
-    """The free starts grouped by the viewer's local day."""
-    viewer = timezone.get_current_timezone()
-    own = ZoneInfo(therapist.timezone)
-    times = []
-    for course in found:
-        start = course.start
-        occurrences = slots.local_occurrences(start, own, weeks + len(course.skipped))
-        viewer_walls = {o.astimezone(viewer).strftime("%H:%M %Z") for o in occurrences}
-        first_viewer, first_own = start.astimezone(viewer), start.astimezone(own)
-        times.append(
-            WeeklyTime(
-                start=start,
-                last=course.last,
-                skipped=course.skipped,
-                moves_for_viewer=len(viewer_walls) > 1,
-                therapist_differs=first_viewer.strftime("%H:%M %Z")
-                != first_own.strftime("%H:%M %Z"),
-            )
-        )
-    return [
-        {"day": day, "times": list(group)}
-        for day, group in groupby(times, key=lambda t: t.start.astimezone(viewer).date())
-    ]
-
-
-def _book_url(therapist: Therapist, weeks: int, first_day: dt.date) -> str:
-    query = urlencode({"weeks": weeks, "from": first_day.isoformat()})
-    return f"{reverse('booking:book', kwargs={'slug': therapist.slug})}?{query}"
-
-
 @require_http_methods(["GET", "POST"])
 def book(request, slug: str):
-    """Pick a weekly time free for the whole course and book it (clients only)."""
+    """The course picker on a page of its own (the profile shows it too), and the request
+    it sends: book the chosen course (clients only) or show the picker again with the
+    reason, each conflicting week named."""
     therapist = get_object_or_404(therapist_profile(), slug=slug)
-    user = request.user
-    today = timezone.now().astimezone(ZoneInfo(therapist.timezone)).date()
-    source = request.POST if request.method == "POST" else request.GET
-    query = CourseQueryForm(
-        {
-            "weeks": source.get("weeks") or DEFAULT_WEEKS,
-            "from": source.get("from") or today.isoformat(),
-        },
-        today=today,
-    )
-    weeks, first_day = query.course()
+    action = reverse("booking:book", kwargs={"slug": therapist.slug})
+    if request.method == "GET":
+        return _render_book(request, therapist, source=request.GET, action=action)
 
-    can_book = user.is_authenticated and user.is_client
-    blocker = ""
-    if can_book and not Therapist.objects.findable_in(user.state).filter(pk=therapist.pk).exists():
-        # Said before the client picks a time; book_course refuses it again.
-        blocker = NotLicensedInState(therapist_name=therapist.display_name, state=user.state).detail
-    form = BookCourseForm(therapist=therapist)
+    user = request.user
+    if not user.is_authenticated:
+        return redirect_to_login(f"{action}?{urlencode(picker.carried(request.POST))}")
+    today = timezone.now().astimezone(ZoneInfo(therapist.timezone)).date()
+    query = CourseQueryForm(request.POST, today=today)
+    form = BookCourseForm(request.POST, therapist=therapist)
     conflicts: list[dict] = []
     problem = ""
-    status = 200
-
-    if request.method == "POST":
-        if not user.is_authenticated:
-            return redirect_to_login(_book_url(therapist, weeks, first_day))
-        form = BookCourseForm(request.POST, therapist=therapist)
-        if not user.is_client:
-            problem = "Only client accounts can book a course."
-            status = 403
-        elif query.is_valid() and form.is_valid():
-            data = form.cleaned_data
-            try:
-                booking = services.book_course(
-                    client=user,
-                    therapist_id=therapist.pk,
-                    start=data["start"],
-                    weeks=weeks,
-                    modality=data["modality"],
-                    format=data["format"],
-                )
-            except Therapist.DoesNotExist:
-                raise Http404 from None
-            except SlotConflict as exc:
-                conflicts = conflict_rows(exc)
-                status = exc.http_status
-            except (NotLicensedInState, NotAcceptingClients, Busy) as exc:
-                problem = exc.detail
-                status = exc.http_status
-            except ValidationError as exc:
-                add_service_errors(form, exc)
-                status = 400
-            else:
-                messages.success(request, _booked_message(booking, data["start"]))
-                return redirect("booking:booking_detail", pk=booking.pk)
+    status = 400
+    if not user.is_client:
+        problem, status = "Only client accounts can book a course.", 403
+    elif query.is_valid() and form.is_valid():
+        data = form.cleaned_data
+        try:
+            booking = services.book_course(
+                client=user,
+                therapist_id=therapist.pk,
+                start=data["start"],
+                weeks=query.cleaned_data["weeks"],
+                modality=data["modality"],
+                format=data["format"],
+            )
+        except Therapist.DoesNotExist:
+            raise Http404 from None
+        except SlotConflict as exc:
+            conflicts, status = conflict_rows(exc), exc.http_status
+        except (NotLicensedInState, NotAcceptingClients, Busy) as exc:
+            problem, status = exc.detail, exc.http_status
+        except ValidationError as exc:
+            add_service_errors(form, exc)
         else:
-            status = 400
-
-    found = selectors.free_slots(therapist, first_day=first_day, days=PICKER_DAYS, weeks=weeks)
-    return render(
+            messages.success(request, _booked_message(booking, data["start"]))
+            return redirect("booking:booking_detail", pk=booking.pk)
+    return _render_book(
         request,
-        "booking/book.html",
-        {
-            "therapist": therapist,
-            "query": query,
-            "form": form,
-            "weeks": weeks,
-            "first_day": first_day,
-            "last_day": first_day + dt.timedelta(days=PICKER_DAYS - 1),
-            "days": _weekly_times(therapist, found, weeks),
-            "can_book": can_book and not blocker,
-            "blocker": blocker,
-            "conflicts": conflicts,
-            "problem": problem,
-            "chosen": request.POST.get("start", "") if request.method == "POST" else "",
-            "login_url": redirect_to_login(_book_url(therapist, weeks, first_day)).url,
-            "earlier": first_day - dt.timedelta(days=PICKER_DAYS) if first_day > today else None,
-            "later": first_day + dt.timedelta(days=PICKER_DAYS),
-            "today": today,
-            "hold_hours": round(services.pending_hold().total_seconds() / 3600),
-        },
+        therapist,
+        source=request.POST,
+        action=action,
+        form=form,
+        conflicts=conflicts,
+        problem=problem,
         status=status,
+    )
+
+
+def _render_book(request, therapist: Therapist, *, source, action: str, status=200, **sent):
+    context = picker.course_picker(request, therapist, source=source, action=action, **sent)
+    return render(
+        request, "booking/book.html", {"therapist": therapist, "picker": context}, status=status
     )
 
 
 def _booked_message(booking: Booking, start: dt.datetime) -> str:
     who = booking.therapist.display_name
     course = "1 session" if booking.weeks == 1 else f"{booking.weeks} weekly sessions"
-    if booking.weeks == 1:
-        at = when(start)
-    else:
-        at = f"{when(start, 'l')}s at {when(start, 'H:i T')}, from {when(start, 'D Y-m-d')}"
+    at = us_datetime(start) if booking.weeks == 1 else f"{us_weekly(start)}, from {us_date(start)}"
     if booking.status == Booking.Status.CONFIRMED:
         return f"Confirmed: {course} with {who}, {at}."
     hours = round((booking.hold_until - booking.created_at).total_seconds() / 3600)

@@ -73,12 +73,12 @@ def test_the_picker_offers_only_weekly_times_free_for_every_week_of_the_course(c
     book(client_in(), therapist, at(TUESDAY_DEC_1, 10), weeks=1)
     client.force_login(client_in())
 
-    html = client.get(book_url(therapist, weeks=12)).content.decode()
+    html = client.get(book_url(therapist, weeks=12, time="tue-1000")).content.decode()
 
     # Courses starting 17 Nov, 24 Nov or 1 Dec would all meet the taken 1 December.
-    assert 'value="2026-12-08T15:00:00+00:00"' in html
+    assert '<input type="hidden" name="start" value="2026-12-08T15:00:00+00:00">' in html
     for taken in ("2026-11-17", "2026-11-24", "2026-12-01"):
-        assert f'value="{taken}T15:00:00+00:00"' not in html
+        assert f"{taken}T15" not in html
 
 
 @frozen
@@ -86,12 +86,12 @@ def test_the_picker_shows_a_new_york_slot_in_the_clients_los_angeles_time_with_i
     therapist = bookable_therapist(hours=[(1, dt.time(10), dt.time(11))])
     client.force_login(client_in(tz="America/Los_Angeles"))
 
-    html = client.get(book_url(therapist, weeks=12)).content.decode()
+    html = text(client.get(book_url(therapist, weeks=12, time="tue-0700")).content.decode())
 
-    assert "Tuesdays at 07:00 PST" in html
-    assert "first session Tue 2026-12-01, last Tue 2027-02-16" in text(html)
-    assert "10:00 EST in" in html  # the therapist's own time, noted beside it
-    assert "10:00 PST" not in html
+    assert "Tuesdays at 7:00 AM PT" in html  # the grid's cell and the chosen time
+    assert "12 sessions · Tuesdays 7:00 AM PT · Nov 17, 2026 – Feb 2, 2027" in html
+    assert "10:00 AM ET for" in html  # the therapist's own time, noted beside it
+    assert "10:00 AM PT" not in html
 
 
 @time_machine.travel(dt.datetime(2027, 2, 1, 12, tzinfo=dt.UTC), tick=False)
@@ -99,11 +99,11 @@ def test_the_picker_warns_when_daylight_saving_moves_the_clients_time(client):
     therapist = bookable_therapist(hours=[(1, dt.time(10), dt.time(11))])
     client.force_login(client_in(state="NY", tz="America/Phoenix"))  # no daylight saving
 
-    html = text(client.get(book_url(therapist, weeks=12)).content.decode())
+    html = text(client.get(book_url(therapist, weeks=12, time="tue-0800")).content.decode())
 
+    assert "12 sessions · Tuesdays 8:00 AM MT · Feb 2 – Apr 20, 2027" in html
     assert (
-        "Tuesdays at 08:00 MST — first session Tue 2027-02-02, last Tue 2027-04-20 "
-        "at 07:00 MST (daylight saving moves it for you)"
+        "Daylight saving moves it for you: the last session is Tue, Apr 20 · 7:00 AM MT."
     ) in html
 
 
@@ -133,9 +133,9 @@ def test_a_conflicting_post_names_the_failing_dates_in_the_clients_zone_and_book
 
     html = response.content.decode()
     assert response.status_code == 409
-    assert "Tue 2026-12-15 09:00 CST</time> — already booked" in html
+    assert "Tue, Dec 15 · 9:00 AM CT</time> — already booked" in html
     assert "nothing was booked" in html
-    assert 'name="start"' in html  # the picker stays
+    assert 'class="week-grid"' in html  # the picker stays, to choose another time
     assert Booking.objects.count() == 1
 
 
@@ -162,7 +162,7 @@ def test_a_therapist_not_accepting_new_clients_is_explained_and_nothing_is_booke
     response = client.post(book_url(therapist), course_post(at(TUESDAY_DEC_1, 10)))
 
     assert response.status_code == 409
-    assert "Ana Ruiz is not accepting new clients at the moment." in response.content.decode()
+    assert "Ana Ruiz is not accepting new clients at the moment" in response.content.decode()
     assert not Booking.objects.exists()
 
 
@@ -184,12 +184,14 @@ def test_a_client_who_chooses_no_time_is_told_beside_the_picker(client):
 def test_an_anonymous_visitor_sees_the_times_and_a_log_in_to_book_link(client):
     therapist = bookable_therapist(hours=[(1, dt.time(10), dt.time(11))])
 
-    html = client.get(book_url(therapist, weeks=12)).content.decode()
+    html = client.get(book_url(therapist, weeks=12, time="tue-1000")).content.decode()
 
-    assert "Tuesdays at 10:00 EST" in html
+    assert "Tuesdays at 10:00 AM ET" in html
     assert "Log in to book" in html
+    # Back to the same choice after logging in.
     next_url = quote(book_url(therapist), safe="/")
-    assert f"{reverse('accounts:login')}?next={next_url}" in html
+    assert f"{reverse('accounts:login')}?next={next_url}%3Fweeks%3D12%26from%3D" in html
+    assert "%26time%3Dtue-1000%26start%3D2026-11-17T15%253A00%253A00%252B00%253A00%23chosen" in html
     assert 'name="start"' not in html
 
 
@@ -198,7 +200,7 @@ def test_a_therapist_sees_the_times_but_is_told_only_clients_book(client):
     therapist = bookable_therapist()
     client.force_login(bookable_therapist().user)
 
-    page = client.get(book_url(therapist)).content.decode()
+    page = client.get(book_url(therapist, time="tue-1000")).content.decode()
     response = client.post(book_url(therapist), course_post(at(TUESDAY_DEC_1, 10)))
 
     assert "Only client accounts can book a course" in page
@@ -206,11 +208,12 @@ def test_a_therapist_sees_the_times_but_is_told_only_clients_book(client):
     assert not Booking.objects.exists()
 
 
-def test_the_profile_links_to_the_picker_with_a_course_length_selector(client):
+def test_the_profile_shows_the_picker_inline_with_a_course_length_selector(client):
     therapist = bookable_therapist()
     html = client.get(therapist.get_absolute_url()).content.decode()
-    assert f'action="{book_url(therapist)}"' in html
-    assert '<option value="12" selected>12 weekly sessions</option>' in html
+    assert f'action="{therapist.get_absolute_url()}#book"' in html
+    assert '<option value="12" selected>12 sessions</option>' in html
+    assert 'class="week-grid"' in html
 
 
 # --- My sessions and a booking's page -------------------------------------------------------

@@ -13,7 +13,7 @@ from tests.factories import PASSWORD
 pytestmark = pytest.mark.django_db(transaction=True)
 
 # A free weekly time as the picker labels it, in Chicago time.
-CHICAGO_TIME = re.compile(r"s at \d\d:\d\d CST")
+CHICAGO_TIME = re.compile(r"s at \d{1,2}:\d\d [AP]M CT$")
 
 
 @pytest.fixture
@@ -40,15 +40,15 @@ def test_a_client_books_a_12_week_course_and_the_therapist_confirms_it(
     log_in(page, client_account.email)
     page.goto(therapist.get_absolute_url())
     book = page.get_by_role("region", name="Book a course of weekly sessions")
-    book.get_by_label("Length of the course").select_option("12")
-    book.get_by_role("button", name="See free weekly times").click()
+    book.get_by_label("Course length").select_option("12")
+    book.get_by_role("button", name="Show times").click()
 
-    expect(page).to_have_url(re.compile(rf"/therapists/{therapist.slug}/book/\?weeks=12"))
-    picker = page.get_by_role("group", name="Weekly time, free for all 12 weeks")
+    expect(page).to_have_url(re.compile(rf"/therapists/{therapist.slug}/\?weeks=12"))
+    picker = page.get_by_role("table", name=re.compile("Weekly times free for all 12 weeks"))
     expect(page.get_by_role("main")).to_contain_text("your time zone, America/Chicago")
-    first_time = picker.get_by_role("radio", name=CHICAGO_TIME).first
+    first_time = picker.get_by_role("link", name=CHICAGO_TIME).first
     expect(first_time).to_be_visible()
-    first_time.check()
+    first_time.click()
     page.get_by_role("button", name="Request these 12 weekly sessions").click()
 
     expect(page).to_have_url(re.compile(r"/my/bookings/\d+/$"))
@@ -110,20 +110,18 @@ def test_a_client_books_a_course_with_the_keyboard_only(page, therapist, client_
     expect(page.get_by_role("button", name="Log out")).to_be_visible()
 
     page.goto(therapist.get_absolute_url())
-    tab_to(page, "el.id === 'book-weeks'")
+    tab_to(page, "el.id === 'id_weeks'")
     page.keyboard.press("End")  # 16 weekly sessions
     for _ in range(4):
         page.keyboard.press("ArrowUp")  # back to 12
-    expect(page.get_by_label("Length of the course")).to_have_value("12")
-    tab_to(page, "el.type === 'submit' && el.textContent.includes('See free weekly times')")
+    expect(page.get_by_label("Course length")).to_have_value("12")
+    tab_to(page, "el.type === 'submit' && el.textContent.includes('Show times')")
     page.keyboard.press("Enter")
 
-    expect(page).to_have_url(re.compile(r"/book/\?weeks=12"))
-    tab_to(page, "el.name === 'start'")
-    page.keyboard.press("Space")
-    chosen = page.locator("input[name='start']:checked")
-    expect(chosen).to_have_count(1)
-    expect(page.locator(f"label[for='{chosen.get_attribute('id')}']")).to_contain_text(CHICAGO_TIME)
+    expect(page).to_have_url(re.compile(r"\?weeks=12"))
+    tab_to(page, "el.classList.contains('cell')")
+    page.keyboard.press("Enter")
+    expect(page.locator("#chosen h3")).to_have_text(re.compile(r"^\w+days at .* CT$"))
     tab_to(page, "el.type === 'submit' && el.textContent.includes('Request these')")
     page.keyboard.press("Enter")
 
@@ -134,6 +132,7 @@ def test_a_client_books_a_course_with_the_keyboard_only(page, therapist, client_
 
 def test_the_picker_reads_on_a_phone_without_sideways_scrolling(phone_page, therapist):
     phone_page.goto(f"/therapists/{therapist.slug}/book/?weeks=12")
+    phone_page.get_by_role("link", name=re.compile(r"^Tuesdays at")).first.click()
     expect(phone_page.get_by_role("link", name="Log in to book")).to_be_visible()
     width = phone_page.evaluate("document.documentElement.scrollWidth")
     assert width <= 390, "the picker scrolls sideways on a phone"

@@ -40,11 +40,15 @@ def test_a_visitor_finds_an_ipt_therapist_licensed_in_new_york_and_opens_the_pro
     expect(results).not_to_contain_text("Petra Pending")  # license not verified
 
     results.get_by_role("link", name="Maya Lindqvist", exact=True).click()
-    expect(page).to_have_url(re.compile(rf"/therapists/{directory.slug}/$"))
+    # The profile link carries the search: its "Back to the search" keeps the filters.
+    expect(page).to_have_url(re.compile(rf"/therapists/{directory.slug}/\?state=NY&modality=ipt"))
     expect(page.get_by_role("heading", level=1)).to_contain_text("Maya Lindqvist")
     expect(page.get_by_role("main")).to_contain_text("New York")
     expect(page.get_by_role("main")).to_contain_text("verified")
     expect(page.get_by_role("complementary", name="Crisis resources")).to_contain_text("741741")
+    page.get_by_role("link", name="Back to the search").click()
+    expect(page.get_by_label("Therapy")).to_have_value("ipt")
+    expect(page.get_by_role("main")).to_contain_text("Showing therapists licensed in New York")
 
 
 def test_the_search_page_reads_on_a_phone_with_a_shareable_url(phone_page, directory):

@@ -112,7 +112,8 @@ def test_a_result_card_shows_what_a_client_needs_to_choose(client):
     assert "AR" in html  # initials avatar
     assert "Ana Ruiz" in html and "LCSW" in html
     assert "Interpersonal Therapy (IPT)" in html
-    assert f"Licensed in NY · verified {localdate():%Y-%m-%d}" in html
+    today = localdate()
+    assert f"Licensed in NY · verified {today:%b} {today.day}, {today.year}" in html
     assert "Telehealth (video)" in html
     assert "$140 per session" in html and "sliding scale" in html
     assert "Spanish" in html
@@ -123,14 +124,14 @@ def test_a_result_card_shows_what_a_client_needs_to_choose(client):
 def test_the_next_opening_shows_in_new_york_time_for_a_visitor(client):
     findable_therapist(next_opening=dt.datetime(2026, 1, 6, 15, 0, tzinfo=dt.UTC))
     html = client.get(SEARCH).content.decode()
-    assert "Tue Jan 6, 10:00 EST" in html
+    assert re.search(r"Tue, Jan 6(, 2026)? · 10:00 AM ET", html)
 
 
 def test_the_next_opening_shows_in_the_signed_in_viewers_time_zone(client):
     findable_therapist(next_opening=dt.datetime(2026, 1, 6, 15, 0, tzinfo=dt.UTC))
     client.force_login(UserFactory(timezone="America/Los_Angeles"))
     html = client.get(SEARCH).content.decode()
-    assert "Tue Jan 6, 07:00 PST" in html
+    assert re.search(r"Tue, Jan 6(, 2026)? · 7:00 AM PT", html)
 
 
 @pytest.mark.parametrize(
@@ -222,7 +223,7 @@ def test_the_profile_has_an_honest_booking_section(client):
     therapist = findable_therapist()
     html = client.get(therapist.get_absolute_url()).content.decode()
     assert 'id="book"' in html
-    assert "1–16 weekly sessions" in html
+    assert "Course length" in html and "16 sessions" in html
 
 
 def test_an_unfindable_therapist_is_a_404_for_the_public(client):
@@ -526,8 +527,8 @@ def test_search_offers_booking_only_for_therapists_accepting_new_clients(client)
     for therapist in (open_one, full_one):
         verified_license(therapist=therapist, state="NY")
     html = client.get("/therapists/?state=NY").content.decode()
-    assert f"{open_one.get_absolute_url()}#book" in html
-    assert f"{full_one.get_absolute_url()}#book" not in html
+    assert f"{open_one.get_absolute_url()}?state=NY#book" in html
+    assert f"{full_one.get_absolute_url()}?state=NY#book" not in html
 
 
 def test_the_keyword_box_is_a_search_input_with_one_type(client):

@@ -131,11 +131,11 @@ def test_an_anonymous_visitor_with_a_message_waiting_still_sees_it(client, thera
 def test_the_page_shows_times_in_the_viewers_zone(client, client_user):
     therapist = TherapistFactory(next_opening=dt.datetime(2031, 1, 6, 15, 0, tzinfo=dt.UTC))
     verified_license(therapist=therapist, state="CA")
-    assert "10:00 EST" in client.get(SEARCH).content.decode()
+    assert "10:00 AM ET" in client.get(SEARCH).content.decode()
     client_user.timezone = "America/Los_Angeles"
     client_user.save()
     client.force_login(client_user)
-    assert "07:00 PST" in client.get(SEARCH).content.decode()
+    assert "7:00 AM PT" in client.get(SEARCH).content.decode()
 
 
 # --- Different queries, different entries; errors never cached -----------------------
