@@ -60,12 +60,15 @@ def test_pages_forbid_sniffing_framing_and_leaking_the_referrer(client):
     assert response.headers["X-Frame-Options"] == "DENY"
 
 
-def test_the_browsable_api_carries_the_policy_and_no_inline_style(client):
-    response = client.get("/api/v1/modalities/", headers={"accept": "text/html"})
+def test_a_browser_reading_the_api_gets_json_not_an_html_page(client):
+    browser = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
+    response = client.get("/api/v1/modalities/", headers={"accept": browser})
     assert response.status_code == 200
-    assert response.headers["Content-Type"].startswith("text/html")
-    assert csp_directives(response)["style-src"] == ["'self'"]
-    assert "<style" not in response.content.decode()
+    assert response.headers["Content-Type"] == "application/json"
+    assert response.json()[0].keys() == {"slug", "name"}
+    only_html = client.get("/api/v1/modalities/", headers={"accept": "text/html"})
+    assert only_html.status_code == 406
+    assert only_html.headers["Content-Type"] == "application/json"
 
 
 def test_the_api_docs_page_loads_its_start_up_script_as_a_file(client):

@@ -54,7 +54,7 @@ def test_the_public_pages_report_no_csp_violation(watched):
         "/accounts/login/",
         "/accounts/signup/",
         "/accounts/password-reset/",
-        "/api/v1/modalities/",  # DRF's browsable API
+        "/api/v1/modalities/",  # JSON, as a browser shows it
     ]:
         visit(watched, path)
 
