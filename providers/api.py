@@ -129,11 +129,9 @@ class TherapistViewSet(viewsets.ReadOnlyModelViewSet):
         """The list's data comes from the search cache when an identical query was
         answered since the directory last changed. It does not depend on the caller, only
         on the host it was asked on (``url``, ``next`` and ``previous`` are absolute).
-        The JSON as rendered is cached (by media type, which may ask for an indent); the
-        browsable API is not. Errors (400) are raised before anything is stored."""
+        The JSON as rendered is cached (by media type, which may ask for an indent).
+        Errors (400) are raised before anything is stored."""
         renderer = request.accepted_renderer
-        if renderer.format != "json":
-            return super().list(request, *args, **kwargs)
         key, body = search_cache.lookup(
             "api",
             [
