@@ -154,6 +154,9 @@ class Session(models.Model):
         COMPLETED = "completed", "Completed"
         NO_SHOW = "no_show", "No-show"
 
+    # Sessions that will not take place: shown apart from the upcoming and past ones.
+    ENDED_UNHELD = ("cancelled", "declined", "expired")
+
     # A session belongs to a course (booking, with its one client) or is a meeting of a
     # group (no client: the members are its enrolments). Both hold the therapist's time
     # under the same exclusion constraint.

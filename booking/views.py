@@ -58,13 +58,21 @@ CALENDAR_STATES = ["pending", "confirmed", "completed", "no_show"]
 
 @login_required
 def my_sessions(request):
+    """Upcoming sessions that still hold a time, past ones, and the cancelled (declined,
+    expired) ones apart: they are neither upcoming nor counted."""
     sessions = own_sessions(request.user)
-    upcoming = list(sessions.upcoming())
-    past = Paginator(sessions.past(), PAST_SESSIONS_PER_PAGE).get_page(request.GET.get("page"))
+    upcoming = list(sessions.active().upcoming())
+    held = sessions.exclude(status__in=Session.ENDED_UNHELD)
+    past = Paginator(held.past(), PAST_SESSIONS_PER_PAGE).get_page(request.GET.get("page"))
+    cancelled = list(
+        sessions.filter(status__in=Session.ENDED_UNHELD).order_by("-start", "-id")[
+            :PAST_SESSIONS_PER_PAGE
+        ]
+    )
     return render(
         request,
         "booking/my_sessions.html",
-        {"upcoming": upcoming, "past": past},
+        {"upcoming": upcoming, "past": past, "cancelled": cancelled},
     )
 
 

@@ -234,6 +234,25 @@ def test_my_sessions_lists_the_clients_own_sessions_only(client):
     assert reverse("booking:booking_detail", kwargs={"pk": other.pk}) not in html
 
 
+@frozen
+def test_my_sessions_keeps_cancelled_sessions_apart_and_out_of_the_count(client):
+    mine = client_in()
+    booking = book(mine, bookable_therapist(), at(TUESDAY_DEC_1, 10), weeks=3)
+    second = booking.sessions.order_by("start")[1]
+    services.cancel_session(session_id=second.pk, by=mine, reason="")
+    client.force_login(mine)
+
+    response = client.get(reverse("booking:my_sessions"))
+
+    assert [s.pk for s in response.context["upcoming"]] == [
+        s.pk for s in booking.sessions.order_by("start") if s.pk != second.pk
+    ]
+    assert [s.pk for s in response.context["cancelled"]] == [second.pk]
+    html = response.content.decode()
+    assert 'Upcoming <span class="count">(2)</span>' in html
+    assert 'id="cancelled-heading"' in html
+
+
 def _client_with_bookings(count: int):
     person = client_in()
     therapists = [bookable_therapist() for _ in range(2)]
