@@ -186,7 +186,7 @@ def is_bookable_by(therapist: Therapist, user) -> bool:
     clients; when they do not, only to a client they already see (book_course's rule)."""
     if therapist.accepting_new_clients:
         return True
-    return getattr(user, "is_client", False) and services._is_returning(user, therapist)
+    return getattr(user, "is_client", False) and services.is_returning(user, therapist)
 
 
 def course_picker(

@@ -105,7 +105,7 @@ def book_course(
             .select_related("user")
             .get(pk=therapist.pk)
         )
-        if not therapist.accepting_new_clients and not _is_returning(client, therapist):
+        if not therapist.accepting_new_clients and not is_returning(client, therapist):
             raise NotAcceptingClients(therapist_name=therapist.display_name)
         window_start, window_end = _course_window(start, weeks)
         schedule = schedule_for(therapist, window_start=window_start, window_end=window_end)
@@ -158,7 +158,7 @@ def book_course(
     return booking
 
 
-def _is_returning(client, therapist: Therapist) -> bool:
+def is_returning(client, therapist: Therapist) -> bool:
     """A client this therapist has already taken on: still welcome when they are full."""
     return Booking.objects.filter(
         therapist=therapist, client=client, status__in=["confirmed", "completed"]

@@ -249,28 +249,6 @@ def cancel_session(request, pk: int):
 
 @login_required
 @require_POST
-def cancel_booking(request, pk: int):
-    booking = _visible_booking(request, pk)
-    is_therapist = _therapist_id(request.user) == booking.therapist_id
-    form = CancelForm(request.POST, auto_id="id_cancel_%s", reason_required=is_therapist)
-    if form.is_valid():
-        try:
-            booking = services.cancel_booking(
-                booking_id=booking.pk, by=request.user, reason=form.cleaned_data["reason"]
-            )
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        except (InvalidTransition, PermissionDenied) as exc:
-            messages.error(request, error_text(exc))
-            return redirect("booking:booking_detail", pk=booking.pk)
-        else:
-            messages.success(request, "Cancelled the rest of the course. Both of you are told.")
-            return redirect("booking:booking_detail", pk=booking.pk)
-    return _render_booking(request, booking, status=400, cancel_form=form)
-
-
-@login_required
-@require_POST
 def move_booking(request, pk: int):
     booking = _visible_booking(request, pk)
     form = MoveForm(request.POST, auto_id="id_move_%s")
