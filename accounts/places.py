@@ -91,6 +91,30 @@ US_LOCAL_TIMEZONES: list[tuple[str, str]] = [
     ("America/Adak", "Hawaii-Aleutian Time — Adak"),
 ]  # fmt: skip
 
+
+def zone_common_name(zone: str) -> str:
+    """How a page names a zone: "Central Time" for America/Chicago, "Mountain Time
+    (Phoenix)" where a US place keeps its own clock, "Eastern Time (Detroit, Michigan)" for
+    the local zones; any other zone by its place, "Paris (Europe)"."""
+    labels = dict(US_TIMEZONES) | dict(US_LOCAL_TIMEZONES)
+    if zone in labels:
+        common, _, place = labels[zone].partition(" — ")
+        if zone in (
+            "America/New_York",
+            "America/Chicago",
+            "America/Denver",
+            "America/Los_Angeles",
+            "America/Anchorage",
+            "Pacific/Honolulu",
+        ):
+            return common
+        return f"{common} ({place.split(' (')[0]})"
+    region, _, place = zone.partition("/")
+    if not place:
+        return zone
+    return f"{place.replace('_', ' ').replace('/', ', ')} ({REGIONS.get(region, region)})"
+
+
 # The rest of the world, one group per region (the first part of the zone's name).
 REGIONS = {
     "Africa": "Africa", "America": "Americas", "Antarctica": "Antarctica", "Arctic": "Arctic",

@@ -12,15 +12,16 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
-from django.utils.dateformat import format as format_date
 
+from accounts.templatetags.us_time import us_datetime
 from booking.exceptions import REASONS, SlotConflict
 from providers.models import Therapist
 
 
-def when(value: dt.datetime, fmt: str = "D Y-m-d H:i T") -> str:
-    """A time in the viewer's zone with its label, for messages (as the templates' `date`)."""
-    return format_date(timezone.localtime(value), fmt)
+def when(value: dt.datetime) -> str:
+    """A time in the viewer's zone as a person in the USA reads it, for messages:
+    "Tue, Dec 8 · 10:00 AM ET"."""
+    return us_datetime(timezone.localtime(value))
 
 
 def conflict_rows(exc: SlotConflict) -> list[dict]:

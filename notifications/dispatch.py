@@ -26,8 +26,10 @@ from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
 from django.db import transaction
 from django.db.models import F, Q
+from django.utils import timezone
 from django.utils.timezone import now
 
+from accounts.templatetags.us_time import us_datetime, us_long
 from notifications.models import DispatcherHeartbeat, Reminder
 from notifications.plain_text import render_text
 
@@ -88,7 +90,8 @@ def reminder_message(reminder: Reminder) -> EmailMessage:
     video link, how to cancel. No clinical detail."""
     session, recipient = reminder.session, reminder.recipient
     therapist = session.therapist
-    start = session.start.astimezone(ZoneInfo(recipient.timezone))
+    with timezone.override(ZoneInfo(recipient.timezone)):
+        when, short = us_long(session.start), us_datetime(session.start)
     # A course session's format is its booking's; a group meeting's, its group's.
     arrangement = session.booking if session.booking_id else session.group
     if arrangement.format == "in_person":
@@ -98,14 +101,14 @@ def reminder_message(reminder: Reminder) -> EmailMessage:
         where = f"by video — {therapist.video_url or 'your therapist will send the link'}"
     context = {
         "name": recipient.name or recipient.email,
-        "when": f"{start:%A, %B} {start.day}, {start:%Y at %H:%M %Z}",
+        "when": when,
         "where": where,
         "therapist": therapist.display_name,
         "is_therapist": recipient.pk == therapist.user_id,
         "site_url": settings.SITE_URL,
     }
     return EmailMessage(
-        subject=f"Reminder: session {start:%a %b} {start.day}, {start:%H:%M %Z}",
+        subject=f"Reminder: session {short}",
         body=render_text("notifications/email/reminder.txt", context),
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=[recipient.email],

@@ -26,7 +26,8 @@ _US_ZONES = {
 
 
 def _local(value: dt.datetime) -> dt.datetime:
-    return timezone.localtime(value) if timezone.is_aware(value) else value
+    """In the active zone, unless the template's ``timezone`` filter already chose one."""
+    return timezone.template_localtime(value, use_tz=True)
 
 
 def zone_label(value: dt.datetime) -> str:
@@ -86,3 +87,36 @@ def us_weekly(value: dt.datetime | None) -> str:
     if not value:
         return ""
     return f"{format_date(_local(value), 'l')}s at {us_time(value)}"
+
+
+@register.filter(expects_localtime=True)
+def us_long(value: dt.datetime | None) -> str:
+    """Tuesday, December 8, 2026 at 10:00 AM ET (for the body of an e-mail)."""
+    if not value:
+        return ""
+    return f"{format_date(_local(value), 'l, F j, Y')} at {us_time(value)}"
+
+
+@register.filter(expects_localtime=True)
+def us_stamp(value: dt.datetime | None) -> str:
+    """Dec 8, 2026, 10:00:05 AM ET (when to the second matters: logs, heartbeats)."""
+    if not value:
+        return ""
+    local = _local(value)
+    return f"{us_date(local)}, {format_date(local, 'g:i:s A')} {zone_label(local)}"
+
+
+@register.filter
+def us_clock(value: dt.time | None) -> str:
+    """10:00 AM, for a wall-clock time that has no date (weekly hours, a group's time)."""
+    if value is None or value == "":
+        return ""
+    return format_date(dt.datetime.combine(dt.date(2000, 1, 1), value), "g:i A")
+
+
+@register.filter
+def zone_name(value) -> str:
+    """ "Central Time" for America/Chicago, "Paris (Europe)" for Europe/Paris."""
+    from accounts.places import zone_common_name
+
+    return zone_common_name(str(value)) if value else ""

@@ -269,8 +269,8 @@ def move_booking(request, pk: int):
         else:
             messages.success(
                 request,
-                f"Moved the rest of the course to {when(start, 'l')}s at "
-                f"{when(start, 'H:i T')}, from {when(start, 'D Y-m-d')}.",
+                f"Moved the rest of the course to {us_weekly(timezone.localtime(start))}, "
+                f"from {us_date(timezone.localtime(start))}.",
             )
             return redirect("booking:booking_detail", pk=booking.pk)
     return _render_booking(

@@ -19,6 +19,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
+from accounts.templatetags.us_time import us_weekly
 from booking.exceptions import GroupFull, InvalidTransition, NotLicensedInState, SlotConflict
 from booking.groups import selectors, services
 from booking.groups.forms import GroupForm, ReasonForm
@@ -38,10 +39,10 @@ GROUPS_PER_PAGE = 20
 
 
 def _weekly_label(group: Group, start: dt.datetime | None) -> str:
-    """'Wednesdays at 18:00 EST' in the viewer's zone (from the next meeting)."""
+    """'Wednesdays at 6:00 PM ET' in the viewer's zone (from the next meeting)."""
     if start is None:
         return ""
-    return f"{when(start, 'l')}s at {when(start, 'H:i T')}"
+    return us_weekly(timezone.localtime(start))
 
 
 # --- Browse and join --------------------------------------------------------------------------

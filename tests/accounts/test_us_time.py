@@ -8,7 +8,17 @@ import time_machine
 from django.template import Context, Template
 from django.utils import timezone
 
-from accounts.templatetags.us_time import us_date, us_datetime, us_day, us_time, us_weekly
+from accounts.templatetags.us_time import (
+    us_clock,
+    us_date,
+    us_datetime,
+    us_day,
+    us_long,
+    us_stamp,
+    us_time,
+    us_weekly,
+    zone_name,
+)
 
 TEN_AM_NEW_YORK = dt.datetime(2026, 12, 8, 15, 0, tzinfo=dt.UTC)
 
@@ -57,3 +67,37 @@ def test_a_timezone_block_in_a_template_shows_that_zone():
 
 def test_nothing_renders_as_nothing():
     assert us_datetime(None) == us_date(None) == us_time(None) == ""
+
+
+def test_the_timezone_filter_in_a_template_shows_that_zone_not_the_active_one():
+    """E-mails pick the recipient's zone with ``|timezone:tz``; the filters keep it."""
+    template = Template('{% load tz %}{{ t|timezone:"America/Chicago"|us_datetime }}')
+    with timezone.override(ZoneInfo("America/New_York")):
+        assert template.render(Context({"t": TEN_AM_NEW_YORK})) == "Tue, Dec 8 · 9:00 AM CT"
+
+
+def test_an_email_body_a_log_line_and_weekly_hours_read_as_americans_write_them():
+    with timezone.override(ZoneInfo("America/Los_Angeles")):
+        assert us_long(TEN_AM_NEW_YORK) == "Tuesday, December 8, 2026 at 7:00 AM PT"
+        second = TEN_AM_NEW_YORK + dt.timedelta(seconds=5)
+        assert us_stamp(second) == "Dec 8, 2026, 7:00:05 AM PT"
+    assert us_clock(dt.time(13, 30)) == "1:30 PM"
+    assert us_clock(dt.time(0, 0)) == "12:00 AM"
+    assert us_long(None) == us_stamp(None) == us_clock(None) == ""
+
+
+@pytest.mark.parametrize(
+    ("zone", "expected"),
+    [
+        ("America/New_York", "Eastern Time"),
+        ("America/Chicago", "Central Time"),
+        ("America/Phoenix", "Mountain Time (Phoenix)"),
+        ("America/Indiana/Knox", "Central Time (Starke County, Indiana)"),
+        ("Pacific/Honolulu", "Hawaii Time"),
+        ("Europe/Paris", "Paris (Europe)"),
+        ("America/Argentina/Buenos_Aires", "Argentina, Buenos Aires (Americas)"),
+    ],
+)
+def test_a_zone_reads_by_its_common_name_on_pages(zone, expected):
+    assert zone_name(zone) == expected
+    assert zone_name(ZoneInfo(zone)) == expected

@@ -189,7 +189,7 @@ def test_both_sides_are_emailed_without_clinical_detail(django_capture_on_commit
         assert "Interpersonal" not in message.body and "IPT" not in message.body
         assert "988" in message.body
     client_mail = next(m for m in mail.outbox if m.to == [client.email])
-    assert "10:00 EST" in client_mail.body or "10:00 EDT" in client_mail.body
+    assert "10:00 AM ET" in client_mail.body
     assert booking.status == "pending"
 
 

@@ -228,7 +228,7 @@ def test_my_sessions_lists_the_clients_own_sessions_only(client):
 
     html = client.get(reverse("booking:my_sessions")).content.decode()
 
-    assert "Tue 2026-12-01 10:00 EST" in html and "Tue 2026-12-08 10:00 EST" in html
+    assert "Tue, Dec 1 · 10:00 AM ET" in html and "Tue, Dec 8 · 10:00 AM ET" in html
     assert "with Ana Ruiz" in html and "Ben Cole" not in html
     assert reverse("booking:booking_detail", kwargs={"pk": own.pk}) in html
     assert reverse("booking:booking_detail", kwargs={"pk": other.pk}) not in html
@@ -331,7 +331,7 @@ def test_a_client_cancels_one_session(client):
     assert first.status == "cancelled" and not first.late_cancellation
     assert second.status == "pending"
     page = client.get(response.url).content.decode()
-    assert "Cancelled the session on Tue 2026-12-01 10:00 EST." in page
+    assert "Cancelled the session on Tue, Dec 1 · 10:00 AM ET." in page
 
 
 @frozen
@@ -397,7 +397,7 @@ def test_moving_onto_a_taken_week_names_it_and_moves_nothing(client):
     )
 
     assert response.status_code == 409
-    assert "Wed 2026-12-16 11:00 EST</time> — already booked" in response.content.decode()
+    assert "Wed, Dec 16 · 11:00 AM ET</time> — already booked" in response.content.decode()
     assert booking.sessions.order_by("start").first().start == at(TUESDAY_DEC_1, 10)
 
 
@@ -428,7 +428,8 @@ def test_the_therapist_confirms_a_request(client):
     booking = book(client_in(name="Dana Client"), therapist, at(TUESDAY_DEC_1, 10))
     client.force_login(therapist.user)
     page = client.get(reverse("booking:requests")).content.decode()
-    assert "Dana Client" in page and "Tuesdays at 10:00 EST" in page
+    assert "Dana Client" in page and "Tuesdays at 10:00 AM ET" in page
+    assert "Times are in your practice’s zone, Eastern Time." in page
 
     response = client.post(reverse("booking:confirm_request", args=[booking.pk]))
 

@@ -134,6 +134,13 @@ def test_the_grid_is_in_the_viewers_zone(client):
     html = profile(client, therapist)
     assert re.findall(r"time=(\w{3}-\d{4})#chosen", html) == ["tue-0700"]
     assert "Tuesdays at 7:00 AM PT" in html
+    assert "Times in your time zone, Pacific Time" in text(html)
+    assert "America/Los_Angeles" not in text(html)
+
+
+def test_a_visitor_sees_the_times_in_eastern_time_by_its_common_name(client):
+    html = text(profile(client, bookable_therapist(hours=TUESDAYS_10)))
+    assert "Times in Eastern Time (New York)" in html
 
 
 @frozen

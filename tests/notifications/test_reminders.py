@@ -85,7 +85,10 @@ def test_a_due_reminder_is_sent_once_with_time_zone_name_and_video_link(confirme
     assert result["sent"] == 2 and again["sent"] == 0
     client_mail = next(m for m in mail.outbox if m.to == [confirmed.client.email])
     local = first.start.astimezone(NY)
-    assert f"{local:%H:%M}" in client_mail.body and local.tzname() in client_mail.body
+    day = f"{local:%A, %B} {local.day}, {local.year}"
+    clock = f"{local.hour % 12 or 12}:{local:%M %p} ET"
+    assert f"{day} at {clock}" in client_mail.body
+    assert f"{local:%b} {local.day} · " in client_mail.subject
     assert confirmed.therapist.display_name in client_mail.body
     assert "https://video.example/room-7" in client_mail.body
     assert "IPT" not in client_mail.body and "Interpersonal" not in client_mail.body

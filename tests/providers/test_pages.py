@@ -219,6 +219,13 @@ def test_the_profile_lists_verified_licenses_only(client):
         assert state not in html
 
 
+def test_the_profile_names_the_therapists_zone_as_people_say_it(client):
+    therapist = findable_therapist(timezone="America/Chicago")
+    html = client.get(therapist.get_absolute_url()).content.decode()
+    assert "<dt>Therapist’s time zone</dt><dd>Central Time</dd>" in html
+    assert "America/Chicago" not in html
+
+
 def test_the_profile_has_an_honest_booking_section(client):
     therapist = findable_therapist()
     html = client.get(therapist.get_absolute_url()).content.decode()
