@@ -89,11 +89,11 @@ def signup_confirm(request, token):
 
 @login_required
 def home(request):
-    """Where a signed-in person starts: therapists at their dashboard, verifiers at the
-    license queue, clients at the search for their state."""
+    """Where a signed-in person starts: therapists at their home (what needs attention),
+    verifiers at the license queue, clients at the search for their state."""
     user = request.user
     if user.is_therapist and hasattr(user, "therapist"):
-        return redirect("providers:dashboard_profile")
+        return redirect("booking:dashboard_home")
     if user.can_verify_licenses:
         return redirect("providers:staff_licenses")
     if user.is_staff:

@@ -3,6 +3,7 @@ from django.urls import path
 from booking import views
 from booking.courses import views as courses
 from booking.groups import views as groups
+from booking.home import views as home
 
 app_name = "booking"
 urlpatterns = [
@@ -21,7 +22,8 @@ urlpatterns = [
     path("my/calendar/sessions.ics", views.my_calendar_ics, name="my_calendar_ics"),
     path("my/calendar/new-address/", views.rotate_calendar, name="rotate_calendar"),
     path("calendar/<slug:token>.ics", views.calendar_feed, name="calendar_feed"),
-    # The therapist's dashboard.
+    # The therapist's dashboard: its home (what needs attention) first.
+    path("dashboard/", home.home, name="dashboard_home"),
     path("dashboard/requests/", courses.booking_requests, name="requests"),
     path("dashboard/requests/<int:pk>/confirm/", courses.confirm_request, name="confirm_request"),
     path("dashboard/requests/<int:pk>/decline/", courses.decline_request, name="decline_request"),

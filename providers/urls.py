@@ -6,7 +6,6 @@ app_name = "providers"
 urlpatterns = [
     path("therapists/", views.search, name="search"),
     path("therapists/<slug:slug>/", views.profile, name="profile"),
-    path("dashboard/", views.dashboard, name="dashboard"),
     path("dashboard/profile/", views.dashboard_profile, name="dashboard_profile"),
     path("dashboard/licenses/", views.dashboard_licenses, name="dashboard_licenses"),
     path("staff/licenses/", views.staff_licenses, name="staff_licenses"),

@@ -164,12 +164,6 @@ def _has_valid_license(therapist: Therapist) -> bool:
 
 
 @login_required
-def dashboard(request):
-    _own_therapist(request)
-    return redirect("providers:dashboard_profile")
-
-
-@login_required
 @require_http_methods(["GET", "POST"])
 def dashboard_profile(request):
     therapist = _own_therapist(request)

@@ -86,7 +86,6 @@ NO_OBJECT = {
     # The sign-up link's secret is the authorization (only its hash is stored).
     "accounts:signup_confirm": "one-time sign-up link checked against its stored hash",
     "providers:search": "public directory",
-    "providers:dashboard": "the signed-in therapist's own dashboard (404 for others)",
     "providers:dashboard_profile": "the signed-in therapist's own profile",
     "providers:dashboard_licenses": "the signed-in therapist's own licenses",
     "providers:staff_licenses": "staff queue: verifier only, 404 for others",
@@ -95,6 +94,7 @@ NO_OBJECT = {
     "booking:my_calendar": "the caller's own calendar address",
     "booking:my_calendar_ics": "the caller's own feed",
     "booking:rotate_calendar": "rotates the caller's own feed token",
+    "booking:dashboard_home": "the signed-in therapist's own home (404 for others)",
     "booking:requests": "the signed-in therapist's own requests",
     "booking:calendar": "the signed-in therapist's own week",
     "booking:hours": "the signed-in therapist's own hours",

@@ -194,9 +194,9 @@ URLS: dict[str, Private | SecretAddress | Public] = {
     "api-v1:group-accept": _action("client", _group),
     "api-v1:group-decline": _action("client", _group),
     # --- Therapists ----------------------------------------------------------------------------
-    "providers:dashboard": _therapist(status=302),
     "providers:dashboard_profile": _therapist(),
     "providers:dashboard_licenses": _therapist(),
+    "booking:dashboard_home": _therapist(),
     "booking:requests": _therapist(),
     "booking:calendar": _therapist(),
     "booking:hours": _therapist(),

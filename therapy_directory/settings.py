@@ -100,6 +100,8 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                # A therapist's "Requests (3)" in the navigation.
+                "booking.context_processors.navigation",
             ],
             # US dates and times in every template: "Tue, Dec 8 · 10:00 AM ET".
             "builtins": ["accounts.templatetags.us_time"],

@@ -121,7 +121,7 @@ def test_signing_up_as_a_therapist_creates_their_profile_and_opens_the_dashboard
     assert finish(client, sent[0]).status_code == 302
     therapist = Therapist.objects.get(user__email="ana@example.com")
     assert therapist.display_name == "Dr. Ana Ruiz"
-    assert client.get(reverse("accounts:home")).url == reverse("providers:dashboard_profile")
+    assert client.get(reverse("accounts:home")).url == reverse("booking:dashboard_home")
 
 
 def test_signup_without_a_time_zone_takes_the_usual_zone_of_the_state(

@@ -47,6 +47,7 @@ def world():
             "my_calendar_ics": {},
             "rotate_calendar": {},
             "calendar_feed": {"token": feed.token},
+            "dashboard_home": {},
             "requests": {},
             "confirm_request": {"pk": booking.pk},
             "decline_request": {"pk": booking.pk},
