@@ -286,9 +286,10 @@ def move_booking(request, pk: int):
 
 @therapist_only
 def booking_requests(request, therapist: Therapist):
+    # The therapist's own requests, even for one who may also read every client's records.
     pending = (
         selectors.bookings_visible_to(request.user)
-        .filter(status=Booking.Status.PENDING)
+        .filter(therapist=therapist, status=Booking.Status.PENDING)
         .annotate(first_start=Min("sessions__start"))
         .order_by("hold_until", "id")
     )

@@ -451,3 +451,18 @@ def test_the_home_takes_the_same_queries_whatever_the_number_of_rows(client):
     # The log-in session and user, the therapist and whether a license of theirs is
     # valid, the four reads, and the session's idle time-out saved (three statements).
     assert large == 11
+
+
+@frozen
+def test_the_requests_page_of_a_therapist_who_is_also_a_records_viewer_lists_only_theirs(
+    client,
+):
+    therapist, other = group_therapist(), group_therapist()
+    make_records_viewer(therapist.user)
+    therapist.user.is_staff = True  # a therapist on Rapport's staff, who may read records
+    therapist.user.save(update_fields=["is_staff"])
+    book(client_in(name="Other Request"), other, at(dt.date(2027, 1, 19), 10), weeks=1)
+    client.force_login(therapist.user)
+
+    page = client.get(reverse("booking:requests")).content.decode()
+    assert "Other Request" not in page and "Requests to confirm" in page
