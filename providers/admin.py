@@ -3,7 +3,16 @@ from django.urls import reverse
 from django.utils.html import format_html
 
 from providers import profiles, search_cache
-from providers.models import Language, License, LicenseDecision, Modality, Specialty, Therapist
+from providers.models import (
+    Faith,
+    Insurance,
+    Language,
+    License,
+    LicenseDecision,
+    Modality,
+    Specialty,
+    Therapist,
+)
 
 
 class ReferenceListAdmin(admin.ModelAdmin):
@@ -43,6 +52,20 @@ class LanguageAdmin(ReferenceListAdmin):
     search_fields = ("name", "code")
 
 
+@admin.register(Insurance)
+class InsuranceAdmin(ReferenceListAdmin):
+    list_display = ("name", "slug")
+    search_fields = ("name", "slug")
+    prepopulated_fields = {"slug": ("name",)}
+
+
+@admin.register(Faith)
+class FaithAdmin(ReferenceListAdmin):
+    list_display = ("name", "slug")
+    search_fields = ("name", "slug")
+    prepopulated_fields = {"slug": ("name",)}
+
+
 class LicenseDecisionInline(admin.TabularInline):
     """The audit trail: written only by ``providers.licensing``."""
 
@@ -80,7 +103,7 @@ class TherapistAdmin(admin.ModelAdmin):
     list_filter = ("accepting_new_clients", "sliding_scale", "modalities")
     search_fields = ("display_name", "user__email", "npi", "slug")
     autocomplete_fields = ("user",)
-    filter_horizontal = ("modalities", "specialties", "languages")
+    filter_horizontal = ("modalities", "specialties", "languages", "insurance")
     readonly_fields = ("next_opening", "created_at", "updated_at")
     list_select_related = ("user",)
     inlines = [LicenseInline]

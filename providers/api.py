@@ -14,7 +14,11 @@ from accounts.places import US_STATES
 from providers import licensing, profiles, search_cache, selectors
 from providers.filters import TherapistFilter
 from providers.models import (
+    AgeGroup,
+    Faith,
     Format,
+    Gender,
+    Insurance,
     Language,
     License,
     LicenseDecision,
@@ -42,6 +46,22 @@ class ModalityList(generics.ListAPIView):
     filter_backends: list = []
 
 
+class InsuranceSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Insurance
+        fields = ["slug", "name"]
+
+
+class InsuranceList(generics.ListAPIView):
+    """The plans therapists can be in network with (the ``insurance`` filter's slugs)."""
+
+    permission_classes = [permissions.AllowAny]
+    serializer_class = InsuranceSerializer
+    queryset = Insurance.objects.order_by("name")
+    pagination_class = None
+    filter_backends: list = []
+
+
 class TherapistSerializer(serializers.ModelSerializer):
     name = serializers.CharField(source="display_name")
     modalities = serializers.SerializerMethodField()
@@ -49,12 +69,14 @@ class TherapistSerializer(serializers.ModelSerializer):
     languages = serializers.SerializerMethodField()
     formats = serializers.ListField(child=serializers.ChoiceField(choices=Format.choices))
     url = serializers.SerializerMethodField()
+    insurance = serializers.SerializerMethodField()
 
     class Meta:
         model = Therapist
         fields = [
             "id", "slug", "name", "credentials", "modalities", "states", "formats",
             "languages", "accepting_new_clients", "next_opening", "url",
+            "insurance",
         ]  # fmt: skip
 
     # Everything below reads the page query's arrays (selectors.result_cards) or, for one
@@ -70,6 +92,11 @@ class TherapistSerializer(serializers.ModelSerializer):
     @extend_schema_field(serializers.ListField(child=serializers.SlugField()))
     def get_languages(self, obj: Therapist) -> list[str]:
         return [language.code for language in selectors.card_languages(obj)]
+
+    @extend_schema_field(serializers.ListField(child=serializers.SlugField()))
+    def get_insurance(self, obj: Therapist) -> list[str]:
+        """The slugs of the plans the therapist is in network with."""
+        return [plan.slug for plan in selectors.card_insurance(obj)]
 
     @extend_schema_field(OpenApiTypes.URI)
     def get_url(self, obj: Therapist) -> str:
@@ -176,6 +203,22 @@ class ProfileSerializer(serializers.ModelSerializer):
         allow_empty=False,
         error_messages={"empty": field_message("formats", "blank")},
     )
+    # Finding the right fit (PRODUCT rule 13): insurance and identity, all optional.
+    insurance = serializers.SlugRelatedField(
+        slug_field="slug", many=True, queryset=Insurance.objects.all(), required=False
+    )
+    gender = serializers.ChoiceField(
+        choices=Gender.choices,
+        allow_blank=True,
+        required=False,
+        error_messages={"invalid_choice": field_message("gender", "invalid_choice")},
+    )
+    age_groups = serializers.ListField(
+        child=serializers.ChoiceField(choices=AgeGroup.choices), required=False
+    )
+    faith = serializers.SlugRelatedField(
+        slug_field="slug", queryset=Faith.objects.all(), allow_null=True, required=False
+    )
 
     class Meta:
         model = Therapist
@@ -185,6 +228,7 @@ class ProfileSerializer(serializers.ModelSerializer):
             "accepting_new_clients", "timezone", "session_minutes", "slot_step_minutes",
             "auto_confirm", "notice_hours", "office_address", "office_city", "office_state",
             "video_url",
+            "insurance", "superbill", "gender", "age_groups", "lgbtq_affirming", "faith",
         ]  # fmt: skip
         read_only_fields = ["id", "slug"]
         extra_kwargs = {
@@ -201,8 +245,10 @@ class MyProfileView(generics.RetrieveUpdateAPIView):
     serializer_class = ProfileSerializer
 
     def get_object(self):
-        return Therapist.objects.prefetch_related("modalities", "specialties", "languages").get(
-            user=self.request.user
+        return (
+            Therapist.objects.select_related("faith")
+            .prefetch_related("modalities", "specialties", "languages", "insurance")
+            .get(user=self.request.user)
         )
 
     def perform_update(self, serializer) -> None:

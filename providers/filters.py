@@ -16,7 +16,17 @@ from django_filters.constants import EMPTY_VALUES
 from django_filters.fields import ModelChoiceField, ModelChoiceIterator
 
 from accounts.places import US_STATES
-from providers.models import Format, Language, Modality, Specialty, Therapist
+from providers.models import (
+    AgeGroup,
+    Faith,
+    Format,
+    Gender,
+    Insurance,
+    Language,
+    Modality,
+    Specialty,
+    Therapist,
+)
 
 
 class ListedModelChoiceIterator(ModelChoiceIterator):
@@ -151,6 +161,36 @@ class TherapistFilter(django_filters.FilterSet):
         label="Fee up to (USD)", method="filter_fee_max", min_value=0, max_value=100000
     )
     q = django_filters.CharFilter(label="Name or keywords", method="filter_q", max_length=100)
+    # --- Finding the right fit (PRODUCT rule 13): insurance and identity ---------------
+    insurance = ListedModelChoiceFilter(
+        label="Insurance",
+        queryset=Insurance.objects.all(),
+        to_field_name="slug",
+        field_name="insurance",
+        empty_label="Any insurance",
+        help_text="Therapists in network with this plan.",
+    )
+    superbill = StrictBooleanFilter(
+        label="Out of network, superbill provided", field_name="superbill"
+    )
+    gender = django_filters.ChoiceFilter(
+        label="Therapist’s gender", choices=Gender.choices, empty_label="Any gender"
+    )
+    age_group = django_filters.ChoiceFilter(
+        label="Ages served",
+        choices=AgeGroup.choices,
+        method="filter_age_group",
+        empty_label="Any age",
+    )
+    lgbtq_affirming = StrictBooleanFilter(label="LGBTQ+ affirming", field_name="lgbtq_affirming")
+    faith = ListedModelChoiceFilter(
+        label="Faith-informed",
+        queryset=Faith.objects.all(),
+        to_field_name="slug",
+        field_name="faith",
+        empty_label="Any",
+    )
+    # --------------------------------------------------------------------------------------
     ordering = django_filters.ChoiceFilter(
         label="Sort by",
         choices=[
@@ -258,6 +298,9 @@ class TherapistFilter(django_filters.FilterSet):
                 | Q(bio__icontains=word)
             )
         return queryset.filter(terms)
+
+    def filter_age_group(self, queryset, name, value):
+        return queryset.filter(age_groups__contains=[value]) if value else queryset
 
     def filter_ordering(self, queryset, name, value):
         order = {

@@ -16,7 +16,10 @@ from providers.models import (
     REMINDERS_AT_MOST,
     SESSION_MINUTES_MAX,
     SESSION_MINUTES_MIN,
+    AgeGroup,
+    Faith,
     Format,
+    Gender,
     License,
     Therapist,
     field_message,
@@ -28,8 +31,16 @@ SEARCH_FIELD_ORDER = [
     "state",
     "modality",
     "specialty",
+    # Insurance (PRODUCT rule 13).
+    "insurance",
+    "superbill",
     "format",
     "language",
+    # Identity and practice (PRODUCT rule 13).
+    "gender",
+    "age_group",
+    "lgbtq_affirming",
+    "faith",
     "accepting",
     "fee_max",
     "available_within",
@@ -50,6 +61,21 @@ class AcceptingSelect(YesNoSelect):
         return [] if formatted == "unknown" else [formatted]
 
 
+class EitherSelect(AcceptingSelect):
+    """Yes / no / either in the words of one filter."""
+
+    def __init__(self, yes: str, no: str, attrs=None):
+        super().__init__(attrs)
+        self.choices = [("", "Either"), ("true", yes), ("false", no)]
+
+
+# The yes / no filters of rule 13 on the page: (filter, "yes" words, "no" words).
+FIT_YES_NO = [
+    ("superbill", "Yes, superbill provided", "No superbill"),
+    ("lgbtq_affirming", "Yes, LGBTQ+ affirming", "Not stated"),
+]
+
+
 def prepare_search_form(filterset) -> list[forms.BoundField]:
     """Make the shared FilterSet's form read well on the page; return its fields in
     panel order. Call before validating: the widgets parse the query string."""
@@ -57,6 +83,9 @@ def prepare_search_form(filterset) -> list[forms.BoundField]:
     form.label_suffix = ""
     form.fields["accepting"].widget = AcceptingSelect()
     form.fields["accepting"].error_messages["invalid"] = "Choose yes, no or either."
+    for name, yes, no in FIT_YES_NO:
+        form.fields[name].widget = EitherSelect(yes, no)
+        form.fields[name].error_messages["invalid"] = "Choose yes, no or either."
     form.fields["fee_max"].widget.attrs.update({"inputmode": "numeric", "step": "10"})
     form.fields["available_within"].widget.attrs.update({"inputmode": "numeric"})
     form.fields["q"].widget.input_type = "search"  # not attrs["type"]: a second type=
@@ -80,6 +109,26 @@ class TherapistProfileForm(DescribedErrorsMixin, forms.ModelForm):
     )
     office_state = forms.ChoiceField(
         label="Office state", choices=[("", "—")] + US_STATES, required=False
+    )
+    # Finding the right fit (PRODUCT rule 13): all optional, in the therapist's words.
+    age_groups = forms.MultipleChoiceField(
+        label="Ages you work with",
+        choices=AgeGroup.choices,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+    )
+    gender = forms.ChoiceField(
+        label="Your gender",
+        choices=[("", "Prefer not to say"), *Gender.choices],
+        required=False,
+        help_text="Optional. Some clients look for a therapist of a given gender.",
+    )
+    faith = forms.ModelChoiceField(
+        label="Faith-informed practice",
+        queryset=Faith.objects.all(),
+        required=False,
+        empty_label="Not faith-informed",
+        help_text="Optional: a faith tradition your practice draws on when a client asks.",
     )
 
     class Meta:
@@ -106,6 +155,13 @@ class TherapistProfileForm(DescribedErrorsMixin, forms.ModelForm):
             "auto_confirm",
             "notice_hours",
             "reminder_minutes",
+            # Finding the right fit (PRODUCT rule 13).
+            "insurance",
+            "superbill",
+            "gender",
+            "age_groups",
+            "lgbtq_affirming",
+            "faith",
         ]
         labels = {
             "display_name": "Name shown to clients",
@@ -121,6 +177,9 @@ class TherapistProfileForm(DescribedErrorsMixin, forms.ModelForm):
             "auto_confirm": "Confirm new bookings automatically",
             "notice_hours": "Cancellation notice (hours)",
             "reminder_minutes": "Send reminders this many minutes before",
+            "insurance": "Insurance plans you are in network with",
+            "superbill": "Out of network: I give clients a superbill to claim from their plan",
+            "lgbtq_affirming": "My practice is LGBTQ+ affirming",
         }
         help_texts = {
             "npi": "Your 10-digit National Provider Identifier, optional.",
@@ -130,12 +189,14 @@ class TherapistProfileForm(DescribedErrorsMixin, forms.ModelForm):
             "auto_confirm": "Otherwise you confirm or decline each new request.",
             "notice_hours": "A client cancelling later than this is a late cancellation.",
             "reminder_minutes": "Comma-separated, e.g. 1440, 60 (the default: 24 h and 1 h).",
+            "insurance": "Clients can search by their plan.",
         }
         widgets = {
             "bio": forms.Textarea(attrs={"rows": 8}),
             "modalities": forms.CheckboxSelectMultiple,
             "specialties": forms.CheckboxSelectMultiple,
             "languages": forms.CheckboxSelectMultiple,
+            "insurance": forms.CheckboxSelectMultiple,
             "npi": forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
         }
         error_messages = {

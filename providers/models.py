@@ -73,6 +73,53 @@ class Language(models.Model):
         return self.name
 
 
+# --- Finding the right fit: insurance and identity (PRODUCT rule 13) ------------------
+
+
+class Insurance(models.Model):
+    """A plan therapists can be in network with. Admins keep the list (a data migration
+    seeds the major US plans)."""
+
+    slug = models.SlugField(unique=True)
+    name = models.CharField(max_length=100, validators=ONE_LINE)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = "insurance plan"
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Faith(models.Model):
+    """A faith tradition a therapist's practice can be informed by; admins keep the list."""
+
+    slug = models.SlugField(unique=True)
+    name = models.CharField(max_length=100, validators=ONE_LINE)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = "faith tradition"
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Gender(models.TextChoices):
+    """A therapist's gender as they describe it; blank when they would rather not say."""
+
+    WOMAN = "woman", "Woman"
+    MAN = "man", "Man"
+    NONBINARY = "nonbinary", "Nonbinary"
+
+
+class AgeGroup(models.TextChoices):
+    CHILDREN = "children", "Children (under 13)"
+    TEENS = "teens", "Teens (13–17)"
+    ADULTS = "adults", "Adults (18–64)"
+    OLDER_ADULTS = "older_adults", "Older adults (65 and over)"
+
+
 class Format(models.TextChoices):
     TELEHEALTH = "telehealth", "Telehealth (video)"
     IN_PERSON = "in_person", "In person"
@@ -251,6 +298,38 @@ class Therapist(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    # --- Finding the right fit (PRODUCT rule 13): insurance and identity, all optional
+    # and self-described; every one of them is public (search filters, cards).
+    insurance = models.ManyToManyField(
+        Insurance, blank=True, related_name="therapists", verbose_name="insurance plans"
+    )
+    superbill = models.BooleanField(
+        "out of network — superbill provided",
+        default=False,
+        help_text="Clients can claim the session from their plan as out-of-network care.",
+    )
+    gender = models.CharField(
+        max_length=16,
+        choices=Gender.choices,
+        blank=True,
+        error_messages={"invalid_choice": "Choose woman, man, nonbinary or leave it empty."},
+    )
+    age_groups = ArrayField(
+        models.CharField(max_length=16, choices=AgeGroup.choices),
+        default=list,
+        blank=True,
+        verbose_name="ages served",
+    )
+    lgbtq_affirming = models.BooleanField("LGBTQ+ affirming", default=False)
+    faith = models.ForeignKey(
+        Faith,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="therapists",
+        verbose_name="faith-informed practice",
+    )
+
     objects = TherapistQuerySet.as_manager()
 
     class Meta:
@@ -261,6 +340,7 @@ class Therapist(models.Model):
             models.Index(fields=["next_opening", "id"], name="therapist_next_opening_idx"),
             models.Index(fields=["next_opening_stale_at"], name="therapist_opening_stale_idx"),
             GinIndex(fields=["formats"], name="therapist_formats_gin"),
+            GinIndex(fields=["age_groups"], name="therapist_age_groups_gin"),
         ]
         constraints = [
             models.CheckConstraint(
@@ -303,6 +383,14 @@ class Therapist(models.Model):
                 condition=Q(npi="") | Q(npi__regex=r"^[0-9]{10}$"), name="therapist_npi_shape"
             ),
             at_most_chars("bio", LONG_TEXT_MAX),
+            models.CheckConstraint(
+                condition=Q(gender="") | Q(gender__in=[g.value for g in Gender]),
+                name="therapist_gender_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(age_groups__contained_by=[a.value for a in AgeGroup]),
+                name="therapist_age_groups_valid",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -330,6 +418,10 @@ class Therapist(models.Model):
     def format_labels(self) -> list[str]:
         labels = dict(Format.choices)
         return [labels.get(f, f) for f in self.formats]
+
+    def age_group_labels(self) -> list[str]:
+        """The ages served in words, youngest first."""
+        return [label for value, label in AgeGroup.choices if value in self.age_groups]
 
 
 def field_message(field: str, key: str) -> str:

@@ -18,11 +18,11 @@ from django.utils.text import slugify
 
 from booking import openings
 from providers import search_cache
-from providers.models import Therapist
+from providers.models import AgeGroup, Therapist
 from therapy_directory.transactions import service_transaction
 
 # The many-to-many lists a profile holds.
-LINKS = frozenset({"modalities", "specialties", "languages"})
+LINKS = frozenset({"modalities", "specialties", "languages", "insurance"})
 # Everything a profile edit may change (the user it belongs to is fixed at creation).
 FIELDS = frozenset(
     {
@@ -45,6 +45,12 @@ FIELDS = frozenset(
         "notice_hours",
         "video_url",
         "reminder_minutes",
+        # Finding the right fit (PRODUCT rule 13): insurance and identity.
+        "superbill",
+        "gender",
+        "age_groups",
+        "lgbtq_affirming",
+        "faith",
     }
 )
 # What no search filters on and no result card shows: a change of only these leaves the
@@ -154,11 +160,19 @@ def _may_edit(by, therapist: Therapist) -> bool:
 
 def _normalised(values: dict[str, Any]) -> dict[str, Any]:
     """The stored form: formats once each in the order given, reminder times once each,
-    latest first."""
+    latest first, ages served once each, youngest first."""
     if "formats" in values:
         values["formats"] = list(dict.fromkeys(values["formats"] or []))
     if "reminder_minutes" in values:
         values["reminder_minutes"] = sorted(set(values["reminder_minutes"] or []), reverse=True)
+    if "age_groups" in values:
+        # Youngest first, each once; a value that is no age group stays (last) for the
+        # model's validation to refuse.
+        order = {age: i for i, age in enumerate(AgeGroup.values)}
+        given = dict.fromkeys(values["age_groups"] or [])
+        values["age_groups"] = sorted(given, key=lambda age: order.get(age, len(order)))
+    if "gender" in values and values["gender"] is None:
+        values["gender"] = ""
     return values
 
 

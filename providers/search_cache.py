@@ -61,8 +61,8 @@ def _next_version() -> None:
 
 def directory_changed() -> None:
     """The one call a service makes, inside its transaction, after it wrote data that a
-    search reads or a result card shows (therapists, licenses, their modality, specialty
-    and language links, the reference lists, next openings): every cached search answer
+    search reads or a result card shows (therapists, licenses, their modality, specialty,
+    language and insurance links, the reference lists, next openings): every cached search answer
     is stale once the transaction commits, and none if it rolls back. Outside a
     transaction, at once."""
     transaction.on_commit(_next_version)

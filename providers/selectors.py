@@ -9,11 +9,11 @@ from dataclasses import dataclass
 
 from django.contrib.postgres.expressions import ArraySubquery
 from django.contrib.postgres.fields import ArrayField
-from django.db.models import F, Func, OuterRef, Prefetch, QuerySet, TextField
+from django.db.models import F, Func, OuterRef, Prefetch, QuerySet, Subquery, TextField
 from django.db.models.query import ModelIterable
 
 from providers.filters import TherapistFilter
-from providers.models import Language, License, Modality, Therapist
+from providers.models import Faith, Insurance, Language, License, Modality, Therapist
 from therapy_directory import clock
 
 
@@ -51,6 +51,15 @@ class CardLanguage:
 
 
 @dataclass(frozen=True, slots=True)
+class CardInsurance:
+    slug: str
+    name: str
+
+    def __str__(self) -> str:
+        return self.name
+
+
+@dataclass(frozen=True, slots=True)
 class CardLicense:
     state: str
     verified_on: dt.date | None
@@ -78,8 +87,8 @@ def _iso_date(field: str) -> Func:
 
 
 class _CardIterable(ModelIterable):
-    """Therapists with ``card_modalities``, ``card_languages`` and ``valid_licenses``
-    built from the arrays :func:`result_cards` selects."""
+    """Therapists with ``card_modalities``, ``card_languages``, ``valid_licenses`` and
+    ``card_insurance`` built from the arrays :func:`result_cards` selects."""
 
     def __iter__(self):
         for therapist in super().__iter__():
@@ -92,6 +101,9 @@ class _CardIterable(ModelIterable):
             therapist.valid_licenses = [
                 CardLicense(state, verified_on and dt.date.fromisoformat(verified_on))
                 for state, verified_on in therapist.card_license_pairs
+            ]
+            therapist.card_insurance = [
+                CardInsurance(slug, name) for slug, name in therapist.card_insurance_pairs
             ]
             yield therapist
 
@@ -116,13 +128,18 @@ def _result_cards(today: dt.date) -> QuerySet[Therapist]:
         .filter(therapist=OuterRef("pk"))
         .order_by("state", "-expires_on", "id")
     )
+    insurance = Insurance.objects.filter(therapists=OuterRef("pk")).order_by("name", "id")
     queryset = Therapist.objects.only(
         "id", "slug", "display_name", "credentials", "formats", "fee", "sliding_scale",
         "accepting_new_clients", "next_opening", "timezone", "office_city", "office_state",
+        # Finding the right fit (PRODUCT rule 13).
+        "superbill", "gender", "age_groups", "lgbtq_affirming",
     ).annotate(
         card_modality_pairs=_pairs(modalities, F("slug"), F("name")),
         card_language_pairs=_pairs(languages, F("code"), F("name")),
         card_license_pairs=_pairs(licenses, F("state"), _iso_date("verified_on")),
+        card_insurance_pairs=_pairs(insurance, F("slug"), F("name")),
+        card_faith=Subquery(Faith.objects.filter(pk=OuterRef("faith_id")).values("name")[:1]),
     )  # fmt: skip
     queryset._iterable_class = _CardIterable
     return queryset
@@ -141,6 +158,14 @@ def card_languages(therapist: Therapist) -> list:
     return list(therapist.languages.all())
 
 
+def card_insurance(therapist: Therapist) -> list:
+    """The plans a therapist is in network with, by name, from a result card's arrays or
+    the prefetched rows."""
+    if hasattr(therapist, "card_insurance"):
+        return therapist.card_insurance
+    return list(therapist.insurance.all())
+
+
 def search_therapists(params, *, request=None) -> TherapistFilter:
     """Bind the search filters to ``params``; ``.qs`` is the page-able result, and
     ``.is_valid()`` / ``.errors`` say what was wrong with the query."""
@@ -150,7 +175,9 @@ def search_therapists(params, *, request=None) -> TherapistFilter:
 def therapist_profile(queryset: QuerySet[Therapist] | None = None) -> QuerySet[Therapist]:
     """Everything a profile page shows, licenses limited to verified, unexpired ones."""
     queryset = queryset if queryset is not None else Therapist.objects.findable()
-    return queryset.prefetch_related("modalities", "languages", "specialties", _valid_licenses())
+    return queryset.select_related("faith").prefetch_related(
+        "modalities", "languages", "specialties", "insurance", _valid_licenses()
+    )
 
 
 def verified_states(therapist: Therapist) -> list[str]:

@@ -28,7 +28,8 @@ def pytest_sessionstart(session):
 @pytest.fixture(autouse=True)
 def _reference_data(request):
     """Transactional tests flush every table afterwards, including the rows the data
-    migration seeded (modalities, specialties, languages): put them back first."""
+    migrations seeded (modalities, specialties, languages, insurance plans, faiths): put
+    them back first."""
     marker = request.node.get_closest_marker("django_db")
     if marker is None or not marker.kwargs.get("transaction"):
         return
@@ -39,6 +40,7 @@ def _reference_data(request):
         "providers.migrations.0002_seed_modalities_specialties_languages"
     ).seed
     seed(apps, None)
+    importlib.import_module("providers.migrations.0010_seed_insurance_and_faiths").seed(apps, None)
 
 
 @pytest.fixture(autouse=True)

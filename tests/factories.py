@@ -7,7 +7,7 @@ from django.utils.text import slugify
 from django.utils.timezone import localdate, now
 
 from accounts.models import User
-from providers.models import License, LicenseDecision, Modality, Therapist
+from providers.models import Insurance, License, LicenseDecision, Modality, Therapist
 
 PASSWORD = "correct horse battery staple"
 
@@ -52,6 +52,12 @@ class TherapistFactory(factory.django.DjangoModelFactory):
         if create:
             slugs = extracted if extracted is not None else ["ipt"]
             obj.modalities.set(Modality.objects.filter(slug__in=slugs))
+
+    @factory.post_generation
+    def insurance(obj, create, extracted, **kwargs):
+        """``insurance=["aetna", ...]``: the plans' slugs (none by default)."""
+        if create and extracted:
+            obj.insurance.set(Insurance.objects.filter(slug__in=extracted))
 
 
 class LicenseFactory(factory.django.DjangoModelFactory):

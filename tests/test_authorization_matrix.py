@@ -110,6 +110,7 @@ NO_OBJECT = {
     "api-v1:logout": "revokes the caller's own token",
     "api-v1:me": "the caller's own account",
     "api-v1:modalities": "public",
+    "api-v1:insurances": "public",
     "api-v1:my-profile": "the caller's own profile (therapists)",
     "api-v1:my-licenses": "the caller's own licenses (therapists)",
     "api-v1:therapist-list": "public directory",

@@ -152,6 +152,7 @@ URLS: dict[str, Private | SecretAddress | Public] = {
     "api-v1:token": Public("log-in: its answer holds the token", cacheable=False),
     "api-v1:logout": _action("client"),
     "api-v1:modalities": Public("reference list"),
+    "api-v1:insurances": Public("reference list"),
     "api-v1:therapist-list": Public("the directory"),
     "api-v1:therapist-detail": Public("a therapist's public profile", _therapist_pk),
     "api-v1:therapist-slots": Public("a therapist's free times", _therapist_pk),

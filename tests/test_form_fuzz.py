@@ -188,8 +188,13 @@ FORM_TARGETS: dict[str, Target] = {
         "therapist",
         lambda w: "/dashboard/profile/",
         list(TherapistProfileForm.Meta.fields),
-        lists=["modalities", "specialties", "languages", "formats"],
-        valid={"formats": ["telehealth"], "timezone": ["America/New_York"]},
+        lists=["modalities", "specialties", "languages", "formats", "insurance", "age_groups"],
+        valid={
+            "formats": ["telehealth"],
+            "timezone": ["America/New_York"],
+            "gender": ["woman"],
+            "age_groups": ["adults"],
+        },
     ),
     "providers.forms.LicenseSubmitForm": Target(
         "therapist",
@@ -290,6 +295,12 @@ FORM_TARGETS: dict[str, Target] = {
             "specialty",
             "format",
             "language",
+            "insurance",
+            "superbill",
+            "gender",
+            "age_group",
+            "lgbtq_affirming",
+            "faith",
             "accepting",
             "available_within",
             "fee_max",
@@ -297,7 +308,13 @@ FORM_TARGETS: dict[str, Target] = {
             "ordering",
         ],  # fmt: skip
         method="get",
-        valid={"state": ["NY"], "modality": ["ipt"], "ordering": ["fee"]},
+        valid={
+            "state": ["NY"],
+            "modality": ["ipt"],
+            "ordering": ["fee"],
+            "insurance": ["aetna"],
+            "age_group": ["teens"],
+        },
     ),
     "booking.groups.selectors.GroupFilter": Target(
         "client",

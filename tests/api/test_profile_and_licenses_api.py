@@ -13,6 +13,7 @@ PROFILE_FIELDS = {
     "formats", "languages", "fee", "sliding_scale", "accepting_new_clients", "timezone",
     "session_minutes", "slot_step_minutes", "auto_confirm", "notice_hours", "office_address",
     "office_city", "office_state", "video_url",
+    "insurance", "superbill", "gender", "age_groups", "lgbtq_affirming", "faith",
 }  # fmt: skip
 
 

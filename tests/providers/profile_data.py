@@ -26,8 +26,19 @@ def profile_form_data(therapist: Therapist, **changes) -> dict:
         "slot_step_minutes": str(therapist.slot_step_minutes),
         "notice_hours": str(therapist.notice_hours),
         "reminder_minutes": ",".join(str(m) for m in therapist.reminder_minutes),
+        "insurance": [plan.pk for plan in therapist.insurance.all()],
+        "gender": therapist.gender,
+        "age_groups": therapist.age_groups,
+        "faith": "" if therapist.faith_id is None else str(therapist.faith_id),
     }
-    for flag in ("sliding_scale", "accepting_new_clients", "auto_confirm"):
+    flags = (
+        "sliding_scale",
+        "accepting_new_clients",
+        "auto_confirm",
+        "superbill",
+        "lgbtq_affirming",
+    )
+    for flag in flags:
         if getattr(therapist, flag):
             data[flag] = "on"
     data.update(changes)

@@ -38,7 +38,11 @@ def test_every_yes_no_filter_of_every_search_is_strict():
             for field, f in filterset.base_filters.items():
                 if isinstance(f, django_filters.BooleanFilter):
                     found[f"{path}.{field}"] = type(f)
-    assert found == {"providers.filters.TherapistFilter.accepting": StrictBooleanFilter}
+    assert found == {
+        "providers.filters.TherapistFilter.accepting": StrictBooleanFilter,
+        "providers.filters.TherapistFilter.superbill": StrictBooleanFilter,
+        "providers.filters.TherapistFilter.lgbtq_affirming": StrictBooleanFilter,
+    }
 
 
 @pytest.mark.parametrize("value", [v for v in JUNK if v.strip()])
@@ -79,3 +83,57 @@ def test_the_page_keeps_its_yes_no_either_choice(client, directory):
     html = client.get(reverse("providers:search"), {"accepting": "false"}).content.decode()
     assert '<option value="false" selected>' in html
     assert "Fay Full" in html and "Ada Accepting" not in html
+
+
+# --- The yes/no filters of rule 13 (issue 17): superbill and LGBTQ+ affirming -----------
+
+FIT_FLAGS = ["superbill", "lgbtq_affirming"]
+
+
+@pytest.fixture
+def flagged():
+    """One therapist with each flag on, one with both off."""
+    yes = TherapistFactory(display_name="Yael Yes", superbill=True, lgbtq_affirming=True)
+    no = TherapistFactory(display_name="Nia No")
+    for therapist in (yes, no):
+        verified_license(therapist=therapist, state="NY")
+    return yes, no
+
+
+@pytest.mark.parametrize("flag", FIT_FLAGS)
+@pytest.mark.parametrize("value", ["junk", "yes", "2", "ｔｒｕｅ"])
+def test_a_junk_fit_flag_is_a_400_naming_it_on_the_api(flagged, flag, value):
+    response = APIClient().get("/api/v1/therapists/", {flag: value})
+    assert response.status_code == 400, response.content
+    assert list(response.json()) == [flag]
+
+
+@pytest.mark.parametrize("flag", FIT_FLAGS)
+def test_a_junk_fit_flag_is_an_error_on_the_page(client, flagged, flag):
+    html = client.get(reverse("providers:search"), {flag: "junk"}).content.decode()
+    assert "Some filters could not be used." in html
+    assert "Choose yes, no or either." in html
+    assert "Yael Yes" not in html and "Nia No" not in html
+
+
+@pytest.mark.parametrize("flag", FIT_FLAGS)
+@pytest.mark.parametrize(
+    ("value", "names"),
+    [
+        ("true", ["Yael Yes"]),
+        ("1", ["Yael Yes"]),
+        ("false", ["Nia No"]),
+        ("", ["Nia No", "Yael Yes"]),
+    ],
+)
+def test_fit_flags_filter_true_false_or_either(flagged, flag, value, names):
+    response = APIClient().get("/api/v1/therapists/", {flag: value})
+    assert response.status_code == 200
+    assert [t["name"] for t in response.json()["results"]] == names
+
+
+@pytest.mark.parametrize("flag", FIT_FLAGS)
+def test_the_page_keeps_a_fit_flag_choice(client, flagged, flag):
+    html = client.get(reverse("providers:search"), {flag: "true"}).content.decode()
+    assert '<option value="true" selected>' in html
+    assert "Yael Yes" in html and "Nia No" not in html

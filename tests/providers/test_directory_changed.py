@@ -3,8 +3,8 @@ search (the page and the API) answer afresh, with the search cache on, in Redis 
 deployed: through ``search_cache.directory_changed()``, once its transaction commits.
 
 WRITERS lists them. A new writer of a directory table (therapists, licenses, their
-modality, specialty and language links, the reference lists, next openings) adds its
-row here. The tests commit for real (``transaction=True``): the directory version moves
+modality, specialty, language and insurance links, the reference lists, next openings)
+adds its row here. The tests commit for real (``transaction=True``): the directory version moves
 on commit only."""
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from booking import availability, openings
 from booking.groups import services as groups
 from booking.models import TimeOff
 from providers import licensing, profiles, search_cache
-from providers.models import Language, License, Modality, Therapist
+from providers.models import Faith, Insurance, Language, License, Modality, Therapist
 from tests.booking.group_helpers import group_therapist, make_group
 from tests.booking.helpers import NY, book, bookable_therapist, client_in
 from tests.factories import (
@@ -36,6 +36,7 @@ from tests.factories import (
     make_verifier,
     verified_license,
 )
+from tests.providers.profile_data import profile_form_data
 from tests.providers.search_cache_setup import search_cache_in_redis
 from therapy_directory import clock
 
@@ -236,6 +237,60 @@ def _name_changed_through_the_api(given: dict) -> None:
     assert response.status_code == 200, response.content
 
 
+# --- Insurance and identity (issue 17) ------------------------------------------------
+
+
+def _insured_arrange() -> dict:
+    given = _profile_api_arrange()
+    given["page"] = Client()
+    given["page"].force_login(given["therapist"].user)
+    return given
+
+
+def _insurance_changed_on_the_page(given: dict) -> None:
+    therapist = given["therapist"]
+    aetna = Insurance.objects.get(slug="aetna")
+    data = profile_form_data(therapist, insurance=[aetna.pk], superbill="on")
+    response = given["page"].post(reverse("providers:dashboard_profile"), data)
+    assert response.status_code == 302, response.content
+
+
+def _identity_changed_through_the_api(given: dict) -> None:
+    response = given["api"].patch(
+        "/api/v1/me/profile/",
+        {"gender": "woman", "age_groups": ["teens"], "lgbtq_affirming": True, "faith": "jewish"},
+        format="json",
+    )
+    assert response.status_code == 200, response.content
+
+
+def _aetna_arrange() -> dict:
+    _findable("Ada Byron", insurance=["aetna"])
+    return {"admin": _admin()}
+
+
+def _admin_renames_a_plan(given: dict) -> None:
+    aetna = Insurance.objects.get(slug="aetna")
+    response = given["admin"].post(
+        reverse("admin:providers_insurance_change", args=[aetna.pk]),
+        {"name": "Aetna (CVS Health)", "slug": "aetna"},
+    )
+    assert response.status_code == 302
+
+
+def _faithful_arrange() -> dict:
+    _findable("Ada Byron", faith=Faith.objects.get(slug="jewish"))
+    return {"admin": _admin()}
+
+
+def _admin_deletes_a_faith(given: dict) -> None:
+    jewish = Faith.objects.get(slug="jewish")
+    response = given["admin"].post(
+        reverse("admin:providers_faith_delete", args=[jewish.pk]), {"post": "yes"}
+    )
+    assert response.status_code == 302
+
+
 BOTH = frozenset({"page", "api"})
 
 
@@ -274,6 +329,25 @@ WRITERS = [
         _profile_api_arrange,
         _name_changed_through_the_api,
         {"state": "CA"},
+    ),
+    # Issue 17: a therapist's insurance and identity, and the lists admins keep. The API
+    # lists plan slugs only (no identity fields), the page says it all in words.
+    Writer(
+        "profile page: insurance (update_profile)",
+        _insured_arrange,
+        _insurance_changed_on_the_page,
+        {"state": "CA"},
+    ),
+    Writer(
+        "me/profile/: identity (update_profile)",
+        _insured_arrange,
+        _identity_changed_through_the_api,
+        {"state": "CA"},
+        frozenset({"page"}),
+    ),
+    Writer("admin: plan renamed", _aetna_arrange, _admin_renames_a_plan, {}, frozenset({"page"})),
+    Writer(
+        "admin: faith deleted", _faithful_arrange, _admin_deletes_a_faith, {}, frozenset({"page"})
     ),
 ]
 

@@ -13,6 +13,7 @@ pytestmark = pytest.mark.django_db
         ("providers_therapist_modalities", ["modality_id", "therapist_id"]),
         ("providers_therapist_specialties", ["specialty_id", "therapist_id"]),
         ("providers_therapist_languages", ["language_id", "therapist_id"]),
+        ("providers_therapist_insurance", ["insurance_id", "therapist_id"]),
     ],
 )
 def test_each_search_link_table_has_an_index_led_by_the_linked_id(table, columns):

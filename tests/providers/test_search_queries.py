@@ -1,5 +1,5 @@
 """The search page and the search API run a constant number of queries whatever the
-filters and however many results a page holds (the issue allows 8): the page 5, the API 2
+filters and however many results a page holds (the issue allows 8): the page 7, the API 2
 plus one per list filter used. No query per result. Counted, never timed (timings live in
 bench/, not in the tests)."""
 
@@ -12,17 +12,19 @@ from django.urls import reverse
 from django.utils.timezone import now
 from rest_framework.test import APIClient
 
-from providers.models import Language, License, Specialty
+from providers.models import Faith, Insurance, Language, License, Specialty
 from tests.factories import LicenseFactory, TherapistFactory, verified_license
 
 pytestmark = pytest.mark.django_db
 
 SEARCH = reverse("providers:search")
 API = "/api/v1/therapists/"
-# HTML: the three filter lists, the COUNT and the page (cards' relations as arrays).
-HTML_QUERIES = 5
+# HTML: the five filter lists (modality, specialty, language, insurance, faith), the COUNT
+# and the page (cards' relations as arrays).
+HTML_QUERIES = 7
 # API: the COUNT and the page, plus one per list filter used (modality, specialty,
-# language: validating the slug reads its list).
+# language, insurance, faith: validating the slug reads its list).
+LIST_FILTERS = {"modality", "specialty", "language", "insurance", "faith"}
 API_QUERIES = 2
 
 FILTERS = [
@@ -41,6 +43,21 @@ FILTERS = [
         "available_within": "30",
         "q": "Hopper",
         "ordering": "-fee",
+    },
+    # Rule 13 (issue 17): insurance and identity, alone and with the others.
+    {"insurance": "aetna"},
+    {"superbill": "true", "gender": "woman", "age_group": "adults"},
+    {
+        "state": "CA",
+        "modality": "ipt",
+        "insurance": "aetna",
+        "superbill": "true",
+        "gender": "woman",
+        "age_group": "adults",
+        "lgbtq_affirming": "true",
+        "faith": "jewish",
+        "language": "es",
+        "ordering": "name",
     },
 ]
 
@@ -62,15 +79,22 @@ def add_matching(count: int) -> None:
     modalities, two languages and a specialty (so every prefetch has rows)."""
     grief = Specialty.objects.get(slug="grief")
     languages = list(Language.objects.filter(code__in=["en", "es"]))
+    plans = list(Insurance.objects.filter(slug__in=["aetna", "medicare"]))
     for i in range(count):
         therapist = TherapistFactory(
             display_name=f"Grace Hopper {i}",
             modalities=["ipt", "cbt"],
             fee=100 + i,
             next_opening=now() + dt.timedelta(days=3),
+            superbill=True,
+            gender="woman",
+            age_groups=["teens", "adults"],
+            lgbtq_affirming=True,
+            faith=Faith.objects.get(slug="jewish"),
         )
         therapist.specialties.add(grief)
         therapist.languages.add(*languages)
+        therapist.insurance.add(*plans)
         verified_license(therapist=therapist, state="CA")
         verified_license(therapist=therapist, state="NY")
 
@@ -92,6 +116,10 @@ def test_the_search_page_runs_the_same_few_queries_for_1_or_many_results(client,
         queries, response = count_queries(client, SEARCH, filters)
         assert response.context["page"].paginator.count == total
         assert len(response.context["page"].object_list) == min(total, 20)
+        html = response.content.decode()
+        # Every card's insurance and identity lines, with no query of their own.
+        assert html.count("In network with Aetna, Medicare") == min(total, 20)
+        assert html.count("Woman · LGBTQ+ affirming · Faith-informed (Jewish)") == min(total, 20)
         counts.append(queries)
     assert counts[0] <= HTML_QUERIES
     assert len(set(counts)) == 1, counts
@@ -107,8 +135,9 @@ def test_the_search_api_runs_the_same_few_queries_at_any_page_size(api, filters)
         assert body["count"] == 25
         assert len(body["results"]) == min(page_size, 25)
         assert all(set(r["states"]) == {"CA", "NY"} for r in body["results"])
+        assert all(r["insurance"] == ["aetna", "medicare"] for r in body["results"])
         counts.append(queries)
-    lists_used = len({"modality", "specialty", "language"} & set(filters))
+    lists_used = len(LIST_FILTERS & set(filters))
     assert counts[0] <= API_QUERIES + lists_used
     assert len(set(counts)) == 1, counts
 
