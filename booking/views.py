@@ -25,7 +25,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.templatetags.us_time import us_date, us_datetime
 from audit.services import record_staff_view
-from booking import availability, calendar
+from booking import availability, calendar, therapist_week
 from booking.courses import selectors as course_selectors
 from booking.courses import services as courses
 from booking.courses.forms import CancelForm
@@ -49,8 +49,6 @@ from therapy_directory.transactions import Busy
 CONFIRM = "confirm"
 
 PAST_SESSIONS_PER_PAGE = 25
-# Sessions a therapist's week calendar shows: what holds time, and what happened.
-CALENDAR_STATES = ["pending", "confirmed", "completed", "no_show"]
 
 
 # --- A person's sessions -------------------------------------------------------------------
@@ -126,54 +124,27 @@ def calendar_feed(request, token: str):
 # --- The therapist's week and hours ----------------------------------------------------------
 
 
-def _week_start(request, today: dt.date) -> dt.date:
-    try:
-        day = dt.date.fromisoformat(request.GET.get("week", ""))
-    except ValueError:
-        return today
-    # Far-off weeks are nonsense (and would overflow the date arithmetic).
-    return day if abs(day - today) <= dt.timedelta(days=3660) else today
-
-
 @therapist_only
 def week_calendar(request, therapist: Therapist):
-    tz = ZoneInfo(therapist.timezone)
+    """Monday to Sunday in the therapist's zone: hours shaded, sessions, group meetings and
+    time off; ``?week=`` any day of the week to show (this week without one)."""
     current = timezone.now()
-    today = current.astimezone(tz).date()
-    first_day = _week_start(request, today)
-    days = [first_day + dt.timedelta(days=n) for n in range(7)]
-    window_start = dt.datetime.combine(days[0], dt.time(), tzinfo=tz)
-    window_end = dt.datetime.combine(days[-1] + dt.timedelta(days=1), dt.time(), tzinfo=tz)
-    sessions = (
-        own_sessions(request.user)
-        .filter(start__gte=window_start, start__lt=window_end, status__in=CALENDAR_STATES)
-        .order_by("start", "id")
+    today = current.astimezone(ZoneInfo(therapist.timezone)).date()
+    monday, refused = therapist_week.week_asked(request.GET.get("week"), today=today)
+    week = therapist_week.week_of(
+        therapist, sessions=own_sessions(request.user), monday=monday, at=current
     )
-    by_day: dict[dt.date, list[dict]] = {day: [] for day in days}
-    for session in sessions:
-        marks = []
-        # A group meeting is marked per member (attendance), not as a whole.
-        if (
-            session.group_id is None
-            and session.start <= current
-            and session.status in ("confirmed", "completed", "no_show")
-        ):
-            marks = [s for s in ("completed", "no_show") if s != session.status]
-        by_day[session.start.astimezone(tz).date()].append({"session": session, "marks": marks})
     return render(
         request,
         "booking/week_calendar.html",
         dashboard(
             therapist,
             "calendar",
-            days=[{"day": day, "rows": by_day[day], "is_today": day == today} for day in days],
-            first_day=first_day,
-            last_day=days[-1],
-            previous_week=first_day - dt.timedelta(days=7),
-            next_week=first_day + dt.timedelta(days=7),
-            this_week=today,
-            is_this_week=first_day == today,
-            now=current,
+            week=week,
+            previous_week=monday - dt.timedelta(days=7),
+            next_week=monday + dt.timedelta(days=7),
+            this_week=therapist_week.monday_of(today),
+            week_error="Choose a date within ten years of today." if refused else "",
         ),
     )
 

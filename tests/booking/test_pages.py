@@ -489,8 +489,8 @@ def test_the_week_calendar_marks_pending_sessions_in_the_therapists_zone(client)
 
     html = client.get(reverse("booking:calendar"), {"week": "2026-11-30"}).content.decode()
 
-    assert "Tuesday, Dec 1" in html
-    assert "09:00–09:50 CST" in html
+    assert '<h3 id="day-20261201">Tue, Dec 1</h3>' in html
+    assert "9:00 – 9:50 AM CT" in html
     assert "Waiting for your confirmation" in html
 
 
