@@ -183,6 +183,20 @@ def canonical_timezone(value: str) -> str | None:
     return value if value in canonical else leads_to.get(value)
 
 
+def timezone_common_name(zone: str) -> str:
+    """The name people use for a zone: "Central Time" for America/Chicago (the U.S.
+    zones' labels above, without the city), "London time" elsewhere; "" for none."""
+    zone = str(zone or "")
+    labels = dict(US_TIMEZONES + US_LOCAL_TIMEZONES)
+    label = labels.get(zone) or labels.get(canonical_timezone(zone) or "")
+    if label:
+        return label.split(" — ", 1)[0]
+    city = zone.rsplit("/", 1)[-1].replace("_", " ")
+    if city in ("", "UTC", "GMT"):
+        return city
+    return f"{city} time"
+
+
 # What refusing a zone says (Django fills in the parameters).
 TIMEZONE_INVALID = (
     "“%(value)s” is not the time zone of a place: give its IANA name, e.g. America/New_York."

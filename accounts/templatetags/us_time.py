@@ -15,6 +15,8 @@ from django import template
 from django.utils import timezone
 from django.utils.dateformat import format as format_date
 
+from accounts.places import timezone_common_name
+
 register = template.Library()
 
 # Daylight and standard names of a US zone read as one: "ET" all year, as Americans
@@ -86,3 +88,9 @@ def us_weekly(value: dt.datetime | None) -> str:
     if not value:
         return ""
     return f"{format_date(_local(value), 'l')}s at {us_time(value)}"
+
+
+@register.filter
+def zone_name(value) -> str:
+    """Central Time (a zone, or its IANA name, by the name people use)."""
+    return timezone_common_name(str(value)) if value else ""
