@@ -13,12 +13,19 @@ from booking.groups import services as groups
 from booking.models import Group
 from tests.booking.group_helpers import group_therapist, make_group
 from tests.booking.helpers import at, book, client_in, next_weekday
-from tests.e2e.test_accessibility import assert_accessible, axe_source  # noqa: F401
+from tests.e2e.test_accessibility import AXE, assert_accessible
 from tests.e2e.test_booking_flow import log_in
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 THURSDAY = 3
+
+
+@pytest.fixture(scope="session")
+def axe() -> str:
+    if not AXE.exists():
+        pytest.fail(f"{AXE} is missing: `make install-dev` runs `npm ci` in tests/e2e/.")
+    return AXE.read_text()
 
 
 @pytest.fixture
@@ -102,9 +109,9 @@ def public_group():
 def test_the_public_group_pages_pass_axe_logged_out_and_as_a_client(
     browser,
     live_server,
-    axe_source,
+    axe,
     public_group,
-    width,  # noqa: F811
+    width,
 ):
     context = browser.new_context(
         base_url=live_server.url, viewport={"width": width, "height": 900}
@@ -116,7 +123,7 @@ def test_the_public_group_pages_pass_axe_logged_out_and_as_a_client(
             if who is not None:
                 log_in(page, who.email)
             for path in ["/groups/?state=", public_group.get_absolute_url()]:
-                assert_accessible(page, axe_source, path)
+                assert_accessible(page, axe, path)
                 main = page.get_by_role("main")
                 expect(main).not_to_contain_text("Confirmed")
                 expect(main).to_contain_text("$45 per meeting")
@@ -132,7 +139,7 @@ def test_the_public_group_pages_pass_axe_logged_out_and_as_a_client(
         context.close()
 
 
-def test_the_group_form_with_its_warning_passes_axe(page, axe_source, therapist):  # noqa: F811
+def test_the_group_form_with_its_warning_passes_axe(page, axe, therapist):
     first = next_weekday(THURSDAY)
     availability.add_time_off(therapist=therapist, start_date=first, end_date=first)
     log_in(page, therapist.user.email)
@@ -140,4 +147,4 @@ def test_the_group_form_with_its_warning_passes_axe(page, axe_source, therapist)
     fill_group_form(page, title="Thursday grief group", first=first)
     page.get_by_role("button", name="Create the group").click()
     expect(page.locator("#schedule-warnings")).to_be_visible()
-    assert_accessible(page, axe_source, None)
+    assert_accessible(page, axe, None)
