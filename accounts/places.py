@@ -92,29 +92,6 @@ US_LOCAL_TIMEZONES: list[tuple[str, str]] = [
 ]  # fmt: skip
 
 
-def zone_common_name(zone: str) -> str:
-    """How a page names a zone: "Central Time" for America/Chicago, "Mountain Time
-    (Phoenix)" where a US place keeps its own clock, "Eastern Time (Detroit, Michigan)" for
-    the local zones; any other zone by its place, "Paris (Europe)"."""
-    labels = dict(US_TIMEZONES) | dict(US_LOCAL_TIMEZONES)
-    if zone in labels:
-        common, _, place = labels[zone].partition(" — ")
-        if zone in (
-            "America/New_York",
-            "America/Chicago",
-            "America/Denver",
-            "America/Los_Angeles",
-            "America/Anchorage",
-            "Pacific/Honolulu",
-        ):
-            return common
-        return f"{common} ({place.split(' (')[0]})"
-    region, _, place = zone.partition("/")
-    if not place:
-        return zone
-    return f"{place.replace('_', ' ').replace('/', ', ')} ({REGIONS.get(region, region)})"
-
-
 # The rest of the world, one group per region (the first part of the zone's name).
 REGIONS = {
     "Africa": "Africa", "America": "Americas", "Antarctica": "Antarctica", "Arctic": "Arctic",
@@ -205,6 +182,31 @@ def canonical_timezone(value: str) -> str | None:
     """The canonical zone a name stands for (itself, or the zone a link leads to)."""
     canonical, leads_to = _tzdata()
     return value if value in canonical else leads_to.get(value)
+
+
+def timezone_common_name(zone) -> str:
+    """The name people use for a zone: "Central Time" for America/Chicago; "Mountain Time
+    (Phoenix)" where a U.S. place keeps a clock of its own; "London time" elsewhere; ""
+    for none. Old link names (US/Eastern) read as the zone they lead to."""
+    zone = str(zone or "")
+    zone = canonical_timezone(zone) or zone
+    labels = dict(US_TIMEZONES + US_LOCAL_TIMEZONES)
+    if zone in labels:
+        common, _, place = labels[zone].partition(" — ")
+        if zone in _PLAIN_US_ZONES:
+            return common
+        return f"{common} ({place.split(' (')[0]})"
+    city = zone.rsplit("/", 1)[-1].replace("_", " ")
+    if city in ("", "UTC", "GMT"):
+        return city
+    return f"{city} time"
+
+
+# The zones most Americans live in, named without a place ("Eastern Time").
+_PLAIN_US_ZONES = {
+    "America/New_York", "America/Chicago", "America/Denver", "America/Los_Angeles",
+    "America/Anchorage", "Pacific/Honolulu",
+}  # fmt: skip
 
 
 # What refusing a zone says (Django fills in the parameters).

@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils.timezone import now
 
 from accounts.places import US_STATES
-from providers.models import ONE_LINE, Format, Modality, Therapist, long_text
+from providers.models import FEE_MAX, ONE_LINE, Between, Format, Modality, Therapist, long_text
 from therapy_directory.validators import LONG_TEXT_MAX, REASON_MAX, at_most_chars
 
 
@@ -324,6 +324,13 @@ class Group(models.Model):
     start_date = models.DateField(help_text="The first meeting is on or after this day.")
     weeks = models.PositiveSmallIntegerField()
     capacity = models.PositiveSmallIntegerField()
+    fee = models.IntegerField(
+        "fee per meeting (USD)",
+        null=True,
+        blank=True,
+        validators=[Between(0, FEE_MAX, f"Give a fee between $0 and ${FEE_MAX:,}.")],
+        help_text="0 for a free group; empty: members ask the therapist.",
+    )
     states = ArrayField(models.CharField(max_length=2, choices=US_STATES))
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.ACTIVE)
     created_at = models.DateTimeField(default=now)
@@ -357,6 +364,10 @@ class Group(models.Model):
                 condition=Q(status__in=["active", "cancelled"]), name="group_status_valid"
             ),
             models.CheckConstraint(condition=Q(states__len__gte=1), name="group_has_states"),
+            models.CheckConstraint(
+                condition=Q(fee__isnull=True) | (Q(fee__gte=0) & Q(fee__lte=FEE_MAX)),
+                name="group_fee_range",
+            ),
             at_most_chars("description", LONG_TEXT_MAX),
             at_most_chars("cancel_reason", REASON_MAX),
         ]

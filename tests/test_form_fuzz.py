@@ -261,7 +261,9 @@ FORM_TARGETS: dict[str, Target] = {
             "start_date",
             "weeks",
             "capacity",
+            "fee",
             "states",
+            "confirm_time_off",
         ],  # fmt: skip
         lists=["states"],
         valid={"kind": ["grief"], "modality": ["group"], "format": ["telehealth"]},
@@ -578,6 +580,8 @@ BOUNDARY_CASES = [
     ("booking.groups.forms.GroupForm", {"title": CRLF}),
     ("booking.groups.forms.GroupForm", {"title": LS}),
     ("booking.groups.forms.GroupForm", {"description": "x" * 5_001}),
+    ("booking.groups.forms.GroupForm", {"fee": "-1"}),
+    ("booking.groups.forms.GroupForm", {"fee": "100001"}),
     ("providers.forms.LicenseSubmitForm", {"expires_on": "9999-12-31"}),
     ("providers.forms.LicenseSubmitForm", {"number": CRLF[:40]}),
     ("providers.forms.LicenseSubmitForm", {"number": LS[:40]}),

@@ -15,6 +15,8 @@ from django import template
 from django.utils import timezone
 from django.utils.dateformat import format as format_date
 
+from accounts.places import timezone_common_name
+
 register = template.Library()
 
 # Daylight and standard names of a US zone read as one: "ET" all year, as Americans
@@ -116,7 +118,5 @@ def us_clock(value: dt.time | None) -> str:
 
 @register.filter
 def zone_name(value) -> str:
-    """ "Central Time" for America/Chicago, "Paris (Europe)" for Europe/Paris."""
-    from accounts.places import zone_common_name
-
-    return zone_common_name(str(value)) if value else ""
+    """ "Central Time" for America/Chicago, "Paris time" for Europe/Paris."""
+    return timezone_common_name(value)

@@ -18,7 +18,7 @@ from booking.api import IsClient
 from booking.groups import selectors, services
 from booking.models import Enrolment, Group, Session
 from providers.api import IsTherapist
-from providers.models import Format, Modality
+from providers.models import FEE_MAX, Between, Format, Modality
 from therapy_directory.api import WallClockTimeField
 from therapy_directory.validators import (
     LONG_TEXT_MAX,
@@ -46,6 +46,12 @@ class GroupWriteSerializer(serializers.Serializer):
     )
     weeks = serializers.IntegerField(min_value=1, max_value=Group.MAX_WEEKS)
     capacity = serializers.IntegerField(min_value=1, max_value=Group.MAX_CAPACITY)
+    fee = serializers.IntegerField(
+        required=False,
+        allow_null=True,
+        validators=[Between(0, FEE_MAX, f"Give a fee between $0 and ${FEE_MAX:,}.")],
+        help_text="Per meeting, in US dollars (0: free; null: members ask the therapist).",
+    )
     states = serializers.ListField(
         child=serializers.CharField(max_length=2),
         min_length=1,
@@ -92,7 +98,7 @@ class GroupSerializer(serializers.ModelSerializer):
         fields = [
             "id", "title", "description", "therapist", "therapist_name", "therapist_slug",
             "modality", "kind", "format", "weekday", "start_time", "timezone",
-            "meeting_minutes", "start_date", "weeks", "capacity", "states", "status",
+            "meeting_minutes", "start_date", "weeks", "capacity", "fee", "states", "status",
             "first_meeting", "next_meeting", "last_meeting", "seats_left", "waitlisted",
             "my_status", "my_position", "url",
         ]  # fmt: skip

@@ -5,9 +5,9 @@ from __future__ import annotations
 from django import forms
 
 from accounts.forms import DescribedErrorsMixin
-from accounts.places import US_STATES
+from accounts.places import US_STATES, timezone_common_name
 from booking.models import AvailabilityRule, Group
-from providers.models import Format, Modality, Therapist
+from providers.models import FEE_MAX, Between, Format, Modality, Therapist
 from therapy_directory.validators import (
     LONG_TEXT_MAX,
     REASON_MAX,
@@ -55,12 +55,23 @@ class GroupForm(DescribedErrorsMixin, forms.Form):
         initial=8,
         help_text="Members at most (1–50; groups usually have 6–12).",
     )
+    fee = forms.IntegerField(
+        label="Fee per meeting (USD)",
+        required=False,
+        validators=[Between(0, FEE_MAX, f"Give a fee between $0 and ${FEE_MAX:,}.")],
+        widget=forms.NumberInput(attrs={"min": 0, "max": FEE_MAX, "inputmode": "numeric"}),
+        help_text="What each member pays for one meeting; 0 for a free group. "
+        "Leave it empty if members should ask you.",
+    )
     states = forms.MultipleChoiceField(
         label="States it serves",
         choices=US_STATES,
         widget=forms.CheckboxSelectMultiple,
         help_text="Only states where you hold a verified, current license.",
     )
+    # Sent by the "create anyway" button: the meetings in time off the therapist was shown
+    # (booking.groups.services.warnings_key). Never rendered as a field of its own.
+    confirm_time_off = forms.CharField(required=False, max_length=64, widget=forms.HiddenInput)
 
     def __init__(self, *args, therapist: Therapist, licensed_states: list[str], **kwargs):
         super().__init__(*args, **kwargs)
@@ -68,9 +79,15 @@ class GroupForm(DescribedErrorsMixin, forms.Form):
         self.fields["states"].choices = [(s, names.get(s, s)) for s in licensed_states]
         labels = dict(Format.choices)
         self.fields["format"].choices = [(f, labels.get(f, f)) for f in therapist.formats]
+        zone = timezone_common_name(therapist.timezone)
+        self.fields["start_time"].help_text = f"In your practice’s time zone, {zone}."
+
+    def visible_group_fields(self):
+        return [field for field in self if field.name != "confirm_time_off"]
 
     def group_fields(self) -> dict:
         data = dict(self.cleaned_data)
+        data.pop("confirm_time_off", None)
         data["modality"] = data["modality"].slug
         return data
 

@@ -15,7 +15,9 @@ its own (``service_transaction``); a lock not granted within ``LOCK_TIMEOUT_MS``
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+import hashlib
 from collections.abc import Iterable
 from zoneinfo import ZoneInfo
 
@@ -38,10 +40,11 @@ from booking.models import (
     Enrolment,
     Group,
     Session,
+    TimeOff,
 )
 from notifications import reminders
 from notifications.email import queue_email
-from providers.models import Format, License, Modality, Therapist
+from providers.models import FEE_MAX, Format, License, Modality, Therapist
 from therapy_directory.transactions import Busy, service_transaction
 from therapy_directory.validators import (
     limited_text,
@@ -58,7 +61,8 @@ def offer_hold() -> dt.timedelta:
 # Changing any of these moves the meetings.
 SCHEDULE_FIELDS = ("weekday", "start_time", "start_date", "meeting_minutes", "weeks")
 EDITABLE_FIELDS = (
-    "title", "description", "modality", "kind", "format", "capacity", "states", *SCHEDULE_FIELDS,
+    "title", "description", "modality", "kind", "format", "capacity", "fee", "states",
+    *SCHEDULE_FIELDS,
 )  # fmt: skip
 
 
@@ -118,6 +122,137 @@ def meeting_conflicts(
     ]
 
 
+@dataclasses.dataclass(frozen=True)
+class MeetingWarning:
+    """A meeting that saving a group would put in the therapist's calendar and that needs
+    their attention: ``time_off`` (it falls on one of their days off: saved only once they
+    confirm) or ``taken`` (it overlaps a session they already hold: refused)."""
+
+    start: dt.datetime  # UTC
+    end: dt.datetime
+    reason: str
+    time_off: tuple[dt.date, dt.date] | None = None  # the days off it falls in
+
+    @property
+    def refused(self) -> bool:
+        return self.reason == "taken"
+
+
+def schedule_warnings(
+    starts: list[dt.datetime],
+    length: dt.timedelta,
+    *,
+    tz: ZoneInfo,
+    time_off: Iterable[tuple[dt.date, dt.date]],
+    busy: Iterable[tuple[dt.datetime, dt.datetime]],
+) -> list[MeetingWarning]:
+    """Pure: the meetings (UTC ``starts``) that begin on a local day of ``time_off``
+    (inclusive date ranges in the therapist's zone ``tz``) or overlap a ``busy`` range;
+    in order of time, a meeting in both listed twice (time off first)."""
+    time_off = sorted(time_off)
+    taken = {start for start, _ in meeting_conflicts(starts, length, busy)}
+    warnings = []
+    for start in sorted(starts):
+        day = start.astimezone(tz).date()
+        off = next((r for r in time_off if r[0] <= day <= r[1]), None)
+        if off is not None:
+            warnings.append(MeetingWarning(start, start + length, "time_off", off))
+        if start in taken:
+            warnings.append(MeetingWarning(start, start + length, "taken"))
+    return warnings
+
+
+def warnings_key(warnings: Iterable[MeetingWarning]) -> str:
+    """A short fingerprint of the meetings in time off a therapist was shown: confirming
+    them holds for these meetings only, not for a schedule changed since."""
+    starts = sorted(w.start.isoformat() for w in warnings if w.reason == "time_off")
+    return hashlib.sha256(",".join(starts).encode()).hexdigest()[:16] if starts else ""
+
+
+def _time_off_between(therapist: Therapist, first: dt.date, last: dt.date):
+    return list(
+        TimeOff.objects.filter(
+            therapist=therapist, end_date__gte=first, start_date__lte=last
+        ).values_list("start_date", "end_date")
+    )
+
+
+def _planned_starts(therapist: Therapist, schedule: dict) -> list[dt.datetime]:
+    try:
+        return meeting_times(
+            tz=ZoneInfo(therapist.timezone),
+            weekday=schedule["weekday"],
+            start_time=schedule["start_time"],
+            start_date=schedule["start_date"],
+            weeks=schedule["weeks"],
+        )
+    except (KeyError, TypeError, ValueError, OverflowError):
+        return []  # not a schedule yet: the save names the fields
+
+
+def check_schedule(
+    *, therapist: Therapist, group_id: int | None = None, **fields
+) -> list[MeetingWarning]:
+    """Before saving a new group (or changes to ``group_id``): the meetings the save would
+    create or move that fall in the therapist's time off or overlap a session they hold.
+    A read, taking no lock: ``create_group`` / ``update_group`` check clashes again under
+    the therapist's lock and refuse them; meetings in time off are saved (the therapist
+    has confirmed them). Meetings a change leaves where they are raise nothing."""
+    schedule = {"meeting_minutes": 90, **fields}
+    existing: dict[int, dt.datetime] = {}
+    if group_id is not None:
+        group = Group.objects.get(pk=group_id, therapist=therapist)
+        current = {f: getattr(group, f) for f in SCHEDULE_FIELDS}
+        schedule = {**current, **{f: v for f, v in fields.items() if f in SCHEDULE_FIELDS}}
+        if schedule == current:
+            return []
+        existing = dict(group.meetings.values_list("week", "start"))
+    starts = _planned_starts(therapist, schedule)
+    minutes = schedule.get("meeting_minutes")
+    if not starts or not isinstance(minutes, int) or minutes <= 0:
+        return []
+    length = dt.timedelta(minutes=minutes)
+    current_time = now()
+    held = sum(1 for start in existing.values() if start <= current_time)
+    placed = [
+        start
+        for week, start in enumerate(starts, start=1)
+        if week > held and existing.get(week) != start
+    ]
+    if not placed:
+        return []
+    tz = ZoneInfo(therapist.timezone)
+    days_off = _time_off_between(
+        therapist, placed[0].astimezone(tz).date(), placed[-1].astimezone(tz).date()
+    )
+    busy = _busy(therapist, placed, length, ignore_group_id=group_id)
+    return schedule_warnings(placed, length, tz=tz, time_off=days_off, busy=busy)
+
+
+def _keep_in_time_off(therapist: Therapist, meetings: list[Session]) -> None:
+    """The therapist confirmed these meetings though some fall in their time off: those
+    are held (PRODUCT rule 4's "keep"), so the time-off page does not ask again."""
+    if not meetings:
+        return
+    tz = ZoneInfo(therapist.timezone)
+    days = [m.start.astimezone(tz).date() for m in meetings]
+    days_off = _time_off_between(therapist, min(days), max(days))
+    kept = [
+        m
+        for m, day in zip(meetings, days, strict=True)
+        if any(first <= day <= last for first, last in days_off)
+    ]
+    if not kept:
+        return
+    Session.objects.filter(pk__in=[m.pk for m in kept]).update(kept_in_time_off=True)
+    audit.record_many(
+        action=audit.Action.SESSION_KEPT,
+        actor=therapist.user,
+        target_type="session",
+        rows=[(m.pk, None, {"booking": None, "group": m.group_id}) for m in kept],
+    )
+
+
 def _check_states(therapist: Therapist, states: list[str]) -> list[str]:
     states = sorted({s.strip().upper() for s in states if s and s.strip()})
     if not states:
@@ -161,6 +296,11 @@ def _clean(therapist: Therapist, data: dict, *, current_start_date: dt.date | No
         errors["weekday"] = "A weekday is 0 (Monday) to 6 (Sunday)."
     if not isinstance(data.get("weeks"), int) or not 1 <= data["weeks"] <= Group.MAX_WEEKS:
         errors["weeks"] = f"A group meets for 1 to {Group.MAX_WEEKS} weeks."
+    fee = data.get("fee")
+    if fee is not None and (
+        isinstance(fee, bool) or not isinstance(fee, int) or not 0 <= fee <= FEE_MAX
+    ):
+        errors["fee"] = f"Give a fee between $0 and ${FEE_MAX:,} (0 for a free group)."
     capacity = data.get("capacity")
     if not isinstance(capacity, int) or not 1 <= capacity <= Group.MAX_CAPACITY:
         errors["capacity"] = f"Capacity is 1 to {Group.MAX_CAPACITY} members (typically 6–12)."
@@ -215,11 +355,13 @@ def _raise_if_taken(exc: IntegrityError, starts: list[dt.datetime]) -> None:
     raise SlotConflict([(starts[0], "taken")]) from exc
 
 
-def create_group(*, therapist: Therapist, **fields) -> Group:
+def create_group(*, therapist: Therapist, keep_in_time_off: bool = False, **fields) -> Group:
     """Create a group and reserve its meetings in the therapist's calendar, all or
     none. Raises ValidationError (fields; unlicensed states) or SlotConflict naming
-    every meeting that overlaps a session the therapist already holds."""
-    data = {"description": "", "meeting_minutes": 90, **fields}
+    every meeting that overlaps a session the therapist already holds. Meetings in the
+    therapist's time off are created (``check_schedule`` warns of them first); with
+    ``keep_in_time_off`` they are held as the therapist confirmed them."""
+    data = {"description": "", "meeting_minutes": 90, "fee": None, **fields}
     unknown = set(data) - set(EDITABLE_FIELDS)
     if unknown:
         raise TypeError(f"Unknown group fields: {sorted(unknown)}")
@@ -248,6 +390,8 @@ def create_group(*, therapist: Therapist, **fields) -> Group:
             _raise_if_taken(exc, starts)
         for meeting in meetings:
             meeting.therapist = therapist
+        if keep_in_time_off:
+            _keep_in_time_off(therapist, meetings)
         reminders.schedule_reminders(sessions=meetings, recipient=therapist.user)
         openings.mark_stale(therapist, taken=meetings)
     return group
@@ -282,10 +426,11 @@ def _require_active(group: Group) -> None:
         raise InvalidTransition("This group was cancelled.", status=group.status)
 
 
-def update_group(*, group_id: int, by, **fields) -> Group:
+def update_group(*, group_id: int, by, keep_in_time_off: bool = False, **fields) -> Group:
     """Change a group. Its weekly time, first day or length may change until the first
     meeting; afterwards only the number of weeks (never below the meetings held).
-    Capacity never drops below the seats taken; extra seats go to the waitlist."""
+    Capacity never drops below the seats taken; extra seats go to the waitlist.
+    ``keep_in_time_off``: as for ``create_group``, for the meetings moved or added."""
     unknown = set(fields) - set(EDITABLE_FIELDS)
     if unknown:
         raise TypeError(f"Unknown group fields: {sorted(unknown)}")
@@ -307,13 +452,16 @@ def update_group(*, group_id: int, by, **fields) -> Group:
             setattr(group, field, value)
         group.therapist = therapist
         if reschedule:
-            _reschedule(group, therapist)
+            placed = _reschedule(group, therapist)
+            if keep_in_time_off:
+                _keep_in_time_off(therapist, placed)
         group.save()
         _fill_seats(group, next_start=_next_start(group))
     return group
 
 
-def _reschedule(group: Group, therapist: Therapist) -> None:
+def _reschedule(group: Group, therapist: Therapist) -> list[Session]:
+    """Move the meetings still to come to the group's schedule: the moved and added ones."""
     current = now()
     meetings = list(group.meetings.select_for_update().order_by("week"))
     held = [m for m in meetings if m.start <= current]
@@ -378,9 +526,9 @@ def _reschedule(group: Group, therapist: Therapist) -> None:
     for member in members:
         reminders.schedule_reminders(sessions=fresh, recipient=member)
     openings.mark_stale(therapist)  # moved or dropped meetings free time: always
-    _notify_members(
-        group, "rescheduled", members=members, meetings=sorted(moved + fresh, key=lambda m: m.start)
-    )
+    placed = sorted(moved + fresh, key=lambda m: m.start)
+    _notify_members(group, "rescheduled", members=members, meetings=placed)
+    return placed
 
 
 # --- Enrolment and the waitlist ----------------------------------------------------------

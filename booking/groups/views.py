@@ -19,18 +19,16 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
-from accounts.templatetags.us_time import us_weekly
+from accounts.templatetags.us_time import us_datetime, us_weekly
 from booking.exceptions import GroupFull, InvalidTransition, NotLicensedInState, SlotConflict
 from booking.groups import selectors, services
 from booking.groups.forms import GroupForm, ReasonForm
 from booking.models import ACTIVE_SESSION_STATES, Attendance, Enrolment, Group, Session
 from booking.pages import (
     add_service_errors,
-    conflict_rows,
     dashboard,
     error_text,
     therapist_only,
-    when,
 )
 from providers.models import License, Therapist
 from therapy_directory.pagination import filter_links
@@ -40,9 +38,7 @@ GROUPS_PER_PAGE = 20
 
 def _weekly_label(group: Group, start: dt.datetime | None) -> str:
     """'Wednesdays at 6:00 PM ET' in the viewer's zone (from the next meeting)."""
-    if start is None:
-        return ""
-    return us_weekly(timezone.localtime(start))
+    return us_weekly(start)
 
 
 # --- Browse and join --------------------------------------------------------------------------
@@ -214,7 +210,15 @@ def dashboard_groups(request, therapist: Therapist):
     )
 
 
-def _render_form(request, therapist, form, *, group=None, conflicts=None, status=200):
+def _render_form(request, therapist, form, *, group=None, warnings=(), confirm="", status=200):
+    """The group form; ``warnings``: meetings in time off or over booked sessions, with
+    ``confirm`` the key of the "create anyway" button when they may be kept."""
+    warnings = list(warnings)
+    rows: dict = {}  # one line per meeting, whatever it meets
+    for w in warnings:
+        row = rows.setdefault(w.start, {"start": w.start, "refused": False, "time_off": None})
+        row["refused"] |= w.refused
+        row["time_off"] = row["time_off"] or w.time_off
     return render(
         request,
         "booking/groups/form.html",
@@ -222,29 +226,64 @@ def _render_form(request, therapist, form, *, group=None, conflicts=None, status
             therapist,
             "groups",
             form=form,
+            fields=form.visible_group_fields(),
             group=group,
-            conflicts=conflicts or [],
+            warnings=list(rows.values()),
+            refused=[w for w in warnings if w.refused],
+            in_time_off=[w for w in warnings if w.reason == "time_off"],
+            confirm=confirm,
             licensed_states=_licensed_states(therapist),
         ),
         status=status,
     )
 
 
+def _warn(request, therapist, form, *, group, warnings) -> object | None:
+    """Before saving: meetings over booked sessions refuse the save (409, as the service
+    would); meetings in time off are shown until the therapist confirms exactly those.
+    None when the save may go ahead."""
+    refused = [w for w in warnings if w.refused]
+    if refused:
+        form.add_error(
+            None,
+            f"Nothing is saved: {len(refused)} meeting{'s' if len(refused) != 1 else ''} "
+            "would overlap sessions already in your calendar (listed above). "
+            "Choose another weekly time or first week.",
+        )
+        return _render_form(request, therapist, form, group=group, warnings=warnings, status=409)
+    key = services.warnings_key(warnings)
+    if key and form.cleaned_data.get("confirm_time_off") != key:
+        count = len(warnings)
+        form.add_error(
+            None,
+            f"Nothing is saved yet: {count} meeting{'s' if count != 1 else ''} "
+            f"{'fall' if count != 1 else 'falls'} in your time off (listed above). "
+            f"{'Create the group' if group is None else 'Save'} anyway, or change the schedule.",
+        )
+        return _render_form(request, therapist, form, group=group, warnings=warnings, confirm=key)
+    return None
+
+
 def _save_group(request, therapist, form, *, group=None):
+    fields = form.group_fields()
+    warnings = services.check_schedule(
+        therapist=therapist, group_id=group.pk if group else None, **fields
+    )
+    warned = _warn(request, therapist, form, group=group, warnings=warnings)
+    if warned is not None:
+        return warned
+    keep = bool(warnings)  # only time off is left, and the therapist confirmed it
     try:
         if group is None:
-            saved = services.create_group(therapist=therapist, **form.group_fields())
+            saved = services.create_group(therapist=therapist, keep_in_time_off=keep, **fields)
         else:
-            saved = services.update_group(group_id=group.pk, by=request.user, **form.group_fields())
-    except SlotConflict as exc:
-        return _render_form(
-            request,
-            therapist,
-            form,
-            group=group,
-            conflicts=conflict_rows(exc),
-            status=exc.http_status,
-        )
+            saved = services.update_group(
+                group_id=group.pk, by=request.user, keep_in_time_off=keep, **fields
+            )
+    except SlotConflict as exc:  # booked since the check: refused all the same
+        taken = [services.MeetingWarning(start, start, "taken") for start, _ in exc.weeks]
+        refused = _warn(request, therapist, form, group=group, warnings=taken)
+        return refused or _render_form(request, therapist, form, group=group, status=409)
     except ValidationError as exc:
         add_service_errors(form, exc)
     except (InvalidTransition, PermissionDenied) as exc:
@@ -270,6 +309,7 @@ def create_group(request, therapist: Therapist):
             "start_date": today + dt.timedelta(days=7),
             "modality": "group",
             "start_time": dt.time(18),
+            "fee": therapist.fee,
             "states": kwargs["licensed_states"][:1],
         }
         return _render_form(request, therapist, GroupForm(initial=initial, **kwargs))
@@ -355,7 +395,7 @@ def cancel_meeting(request, therapist: Therapist, pk: int, session_pk: int):
             messages.error(request, error_text(exc))
         else:
             messages.success(
-                request, f"Cancelled the meeting on {when(meeting.start)}. Members are told."
+                request, f"Cancelled the meeting on {us_datetime(meeting.start)}. Members are told."
             )
     return redirect("booking:dashboard_group", pk=group.pk)
 
@@ -416,7 +456,8 @@ def attendance(request, therapist: Therapist, pk: int, session_pk: int):
             count = sum(present.values())
             messages.success(
                 request,
-                f"Attendance saved for {when(meeting.start)}: {count} of {len(present)} present.",
+                f"Attendance saved for {us_datetime(meeting.start)}: "
+                f"{count} of {len(present)} present.",
             )
             return redirect("booking:dashboard_group", pk=group.pk)
     rows = [{"client": m, "present": marked.get(m.pk)} for m in members]

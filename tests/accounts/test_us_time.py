@@ -94,8 +94,8 @@ def test_an_email_body_a_log_line_and_weekly_hours_read_as_americans_write_them(
         ("America/Phoenix", "Mountain Time (Phoenix)"),
         ("America/Indiana/Knox", "Central Time (Starke County, Indiana)"),
         ("Pacific/Honolulu", "Hawaii Time"),
-        ("Europe/Paris", "Paris (Europe)"),
-        ("America/Argentina/Buenos_Aires", "Argentina, Buenos Aires (Americas)"),
+        ("Europe/Paris", "Paris time"),
+        ("America/Argentina/Buenos_Aires", "Buenos Aires time"),
     ],
 )
 def test_a_zone_reads_by_its_common_name_on_pages(zone, expected):

@@ -105,9 +105,12 @@ def test_page_links_keep_a_blank_state_and_drop_other_blank_filters(client, ther
 def test_the_group_page_shows_meetings_in_the_viewers_zone(client, group):
     client.force_login(client_in(tz="America/Chicago"))
     page = text(client.get(group.get_absolute_url()).content.decode())
-    assert "America/Chicago" in page
-    assert re.search(r"Wed \d{4}-\d\d-\d\d 13:00 C[SD]T", page)
-    assert "14:00 America/New_York time" in page
+    assert "Times are in your time zone, Central Time." in page
+    assert re.search(r"Wed, [A-Z][a-z]{2} \d{1,2}(, \d{4})? · 1:00 PM CT", page)
+    assert "Wednesdays at 1:00 PM CT" in page
+    where = "In Eastern Time, where the therapist is, the group meets on Wednesdays at 2:00 PM ET"
+    assert where in page
+    assert not re.search(r"\d{4}-\d\d-\d\d|\b(1[3-9]|2[0-3]):\d\d\b", page)
 
 
 def test_a_client_joins_and_sees_the_meetings_in_my_sessions(client, group):
@@ -197,7 +200,10 @@ def test_creating_over_a_booked_session_names_the_dates(client, therapist):
     client.force_login(therapist.user)
     response = client.post(reverse("booking:create_group"), group_post())
     assert response.status_code == 409
-    assert day.strftime("%Y-%m-%d") in response.content.decode()
+    page = text(response.content.decode())
+    assert f"{day:%a, %b} {day.day}" in page  # "Mon, Jan 11", with ", 2027" when not this year
+    assert "12:00 PM ET — refused: overlaps a session already booked" in page
+    assert "Create anyway" not in page
     assert not Group.objects.exists()
 
 

@@ -227,3 +227,33 @@ def test_the_demo_course_and_group_are_booked_after_the_bulk_rows_commit():
     seed("--therapists", "10", "--seed", "3")
     assert Booking.objects.filter(client__email=DEMO_CLIENTS[0][0], status="confirmed").exists()
     assert Enrolment.objects.filter(client__email=DEMO_CLIENTS[0][0], status="enrolled").exists()
+
+
+def test_the_demo_has_groups_of_every_kind_in_several_states_and_stages(seeded):
+    """Issue 16, item 6: ``make run`` shows groups of every kind, in at least three
+    states, open, full with a waitlist, starting later and cancelled, each with its fee."""
+    from booking.groups.selectors import listed_groups, with_seats
+    from booking.models import Group
+
+    all_groups = list(with_seats(Group.objects.all()))
+    assert {g.kind for g in all_groups} == set(Group.Kind.values)
+    served = {state for g in all_groups for state in g.states}
+    assert len(served) >= 3, served
+    assert all(g.fee is not None for g in all_groups)
+    assert any(g.fee == 0 for g in all_groups)  # a free one
+    assert {g.status for g in all_groups} == {"active", "cancelled"}
+    full = [g for g in all_groups if g.status == "active" and g.seats_taken == g.capacity]
+    assert full and all(g.waitlisted >= 1 for g in full)
+    open_with_members = [g for g in all_groups if 0 < g.seats_taken < g.capacity]
+    assert open_with_members
+    assert len({g.start_date for g in all_groups}) >= 2  # one starts weeks later
+    listed = listed_groups(User.objects.get(email=DEMO_CLIENTS[0][0]), {"state": ""})[1]
+    assert {g.status for g in listed} == {"active"} and len(listed) >= 5
+    assert "group      “IPT group" in seeded
+
+
+def test_the_demo_groups_list_shows_them_to_a_visitor(seeded, client):
+    page = client.get("/groups/?state=").content.decode()
+    assert "Supportive group for new parents" in page
+    assert "Grief through the holidays" not in page  # cancelled
+    assert "per meeting" in page and "Free" in page

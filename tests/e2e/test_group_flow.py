@@ -44,13 +44,14 @@ def test_a_client_finds_a_grief_group_in_their_state_joins_and_sees_the_meetings
     card = cards.first
     expect(card).to_contain_text("After a loss")
     expect(card).to_contain_text("2 seats left")
-    expect(card).to_contain_text("CST")
+    expect(card).to_contain_text("at 11:00 AM CT")
+    expect(card).not_to_contain_text("Confirmed")
     card.get_by_role("link", name="After a loss", exact=True).click()
 
     main = page.get_by_role("main")
-    expect(main).to_contain_text("your time zone, America/Chicago")
+    expect(main).to_contain_text("your time zone, Central Time")
     expect(main.locator(".session-item")).to_have_count(10)
-    expect(main.locator(".session-item").first).to_contain_text("11:00 C")
+    expect(main.locator(".session-item").first).to_contain_text("11:00 AM CT")
     main.get_by_role("button", name="Join this group").click()
 
     expect(main).to_contain_text("You joined “After a loss”")

@@ -43,7 +43,7 @@ from accounts.models import User
 from accounts.places import STATE_NAMES, STATE_TIMEZONES, US_STATES
 from booking import slots
 from booking.courses import services as courses
-from booking.exceptions import GroupFull, NotAcceptingClients, NotLicensedInState, SlotConflict
+from booking.exceptions import NotAcceptingClients, SlotConflict
 from booking.groups import services as groups
 from booking.models import AvailabilityRule
 from providers import search_cache
@@ -56,6 +56,7 @@ from providers.models import (
     Specialty,
     Therapist,
 )
+from therapy_directory.errors import DomainError
 
 BATCH_SIZE = 5000  # therapists per batch (with their users, licenses, decisions...)
 COPY_CHUNK = 1 << 20  # bytes handed to the server at a time
@@ -943,37 +944,153 @@ def _book_demo_courses() -> list[str]:
         if confirm and booking.status == "pending":
             courses.confirm_booking(booking_id=booking.pk, by=who.user)
         done.append(f"{client.email}: {weeks} week(s) with {who.display_name}")
-    done += _demo_group(therapist, ny_client)
     return done
 
 
-def _demo_group(therapist: Therapist, client: User) -> list[str]:
-    """A weekly grief group the demo therapist runs (evenings, by video) with the NY
-    demo client enrolled, created through the group services like any other."""
+@dataclasses.dataclass(frozen=True)
+class DemoGroup:
+    """One demo group: who runs it (the demo therapist, or someone licensed in ``state``),
+    its schedule in their zone, and how far it has filled."""
+
+    title: str
+    description: str
+    kind: str
+    state: str
+    weekday: int
+    start_time: dt.time
+    weeks: int
+    capacity: int
+    fee: int | None
+    members: int = 0
+    waiting: int = 0
+    weeks_ahead: int = 1
+    by_demo_therapist: bool = False
+    cancelled: str = ""  # the reason, for a group the therapist called off
+
+
+# Every kind of group, in several states, open, full with a waitlist, starting later and
+# cancelled. The demo therapist's grief group is the NY demo client's.
+DEMO_GROUPS = [
+    DemoGroup(
+        "Grief and loss: an interpersonal support group",
+        "Eight weekly evening meetings for adults after the death of a loved one.",
+        "grief", "NY", 2, dt.time(19), 8, 8, 40, members=2, by_demo_therapist=True,
+    ),
+    DemoGroup(
+        "IPT group: finding your feet after a life change",
+        "Twelve weeks of interpersonal psychotherapy in a small group: a move, a new job, "
+        "retirement or a break-up, and the relationships that change with it.",
+        "ipt_group", "NY", 0, dt.time(18), 12, 6, 55, members=6, waiting=2,
+        by_demo_therapist=True,
+    ),
+    DemoGroup(
+        "Supportive group for new parents",
+        "A calm hour each week for parents of babies under one: sleep, identity, couples.",
+        "supportive", "CA", 1, dt.time(19), 10, 10, 35, members=3,
+    ),
+    DemoGroup(
+        "Interpersonal process group: how we relate",
+        "A standing group where members notice and try out new ways of relating, with "
+        "each other as the practice ground.",
+        "interpersonal_process", "TX", 3, dt.time(18, 30), 12, 8, 45, members=4,
+    ),
+    DemoGroup(
+        "Loneliness and connection circle",
+        "Six Saturday mornings for adults who feel isolated; free of charge.",
+        "other", "FL", 5, dt.time(10), 6, 12, 0, members=2,
+    ),
+    DemoGroup(
+        "IPT group for low mood",
+        "Interpersonal psychotherapy for depression, twelve evening meetings.",
+        "ipt_group", "WA", 2, dt.time(17, 30), 12, 8, 50, weeks_ahead=5,
+    ),
+    DemoGroup(
+        "Grief through the holidays",
+        "Four meetings for people facing the first holidays after a loss.",
+        "grief", "IL", 3, dt.time(19), 4, 8, 30, members=1,
+        cancelled="Too few people signed up; I will offer it again in the spring.",
+    ),
+]  # fmt: skip
+MEMBER_NAMES = [
+    "Alex Morgan", "Jamie Chen", "Taylor Brooks", "Sam Patel", "Robin Diaz", "Kai Johnson",
+    "Morgan Lee", "Avery Kim", "Drew Garcia", "Quinn Walker",
+]  # fmt: skip
+
+
+def _demo_groups(client: User) -> list[str]:
+    """The demo groups (``DEMO_GROUPS``), created, filled and cancelled through the group
+    services like any other; the NY demo client is a member of the first. Members are
+    demo accounts that cannot sign in. A group that cannot be made (no one licensed in
+    its state in a small demo) is left out."""
+    demo = Therapist.objects.get(user__email__iexact=DEMO_THERAPIST_EMAIL)
+    member_hash = make_password(None)
+    done = []
+    for plan in DEMO_GROUPS:
+        therapist = demo if plan.by_demo_therapist else _group_leader(plan.state, exclude=demo)
+        if therapist is None:
+            continue
+        try:
+            group = _demo_group(therapist, plan)
+            members = [client] if plan is DEMO_GROUPS[0] else []
+            members += [
+                _ensure_account(
+                    f"member.{plan.state.lower()}.{n}@{DEMO_DOMAIN}",
+                    name=MEMBER_NAMES[n % len(MEMBER_NAMES)],
+                    role=User.Role.CLIENT,
+                    state=plan.state,
+                    password_hash=member_hash,
+                )
+                for n in range(plan.members + plan.waiting - len(members))
+            ]
+            for member in members:
+                groups.enrol(client=member, group_id=group.pk)
+            if plan.cancelled:
+                groups.cancel_group(by=therapist.user, group_id=group.pk, reason=plan.cancelled)
+        except (ValidationError, DomainError):
+            continue
+        state = "cancelled" if plan.cancelled else f"{plan.members} of {plan.capacity} seats"
+        waiting = f", {plan.waiting} waiting" if plan.waiting and not plan.cancelled else ""
+        done.append(f"“{group.title}” ({plan.state}, {therapist.display_name}): {state}{waiting}")
+    return done
+
+
+def _group_leader(state: str, *, exclude: Therapist) -> Therapist | None:
+    return (
+        Therapist.objects.findable_in(state)
+        .exclude(pk=exclude.pk)
+        .select_related("user")
+        .order_by("id")
+        .first()
+    )
+
+
+def _demo_group(therapist: Therapist, plan: DemoGroup):
+    """The group on its weekday, or the next one when the therapist holds a session then
+    (the demo course, or a consultation)."""
     tz = ZoneInfo(therapist.timezone)
-    today = now().astimezone(tz).date()
-    start_date = today + dt.timedelta(days=(2 - today.weekday()) % 7 + 7)  # a Wednesday
-    states = sorted(set(therapist.licenses.valid().values_list("state", flat=True)))
-    try:
-        group = groups.create_group(
-            therapist=therapist,
-            title="Grief and loss: an interpersonal support group",
-            description="Eight weekly evening meetings for adults after the death of a loved one.",
-            modality="group",
-            kind="grief",
-            format=TELEHEALTH,
-            weekday=2,
-            start_time=dt.time(19),
-            meeting_minutes=90,
-            start_date=start_date,
-            weeks=8,
-            capacity=8,
-            states=states,
-        )
-        groups.enrol(client=client, group_id=group.pk)
-    except (ValidationError, SlotConflict, GroupFull, NotLicensedInState):
-        return []
-    return [f"{client.email}: member of the group “{group.title}”"]
+    first_week = now().astimezone(tz).date() + dt.timedelta(weeks=plan.weeks_ahead)
+    for shift in range(3):
+        weekday = (plan.weekday + shift) % 7
+        try:
+            return groups.create_group(
+                therapist=therapist,
+                title=plan.title,
+                description=plan.description,
+                modality="group",
+                kind=plan.kind,
+                format=TELEHEALTH if TELEHEALTH in therapist.formats else therapist.formats[0],
+                weekday=weekday,
+                start_time=plan.start_time,
+                meeting_minutes=90,
+                start_date=first_week + dt.timedelta(days=(weekday - first_week.weekday()) % 7),
+                weeks=plan.weeks,
+                capacity=plan.capacity,
+                fee=plan.fee,
+                states=[plan.state],
+            )
+        except SlotConflict:
+            continue
+    raise SlotConflict([])
 
 
 class Command(BaseCommand):
@@ -1038,6 +1155,11 @@ class Command(BaseCommand):
             search_cache.directory_changed()  # the bulk rows above went in by COPY
         # After the commit: the booking services run each in a transaction of its own.
         booked = _book_demo_courses() if builder.demo_therapist else []
+        demo_groups = (
+            _demo_groups(User.objects.get(email__iexact=DEMO_CLIENTS[0][0]))
+            if builder.demo_therapist
+            else []
+        )
         with connection.cursor() as cursor:
             # Fresh planner statistics, so the directory's searches are fast right away.
             for table in tables:
@@ -1059,4 +1181,6 @@ class Command(BaseCommand):
             self.stdout.write(f"  therapist  {DEMO_THERAPIST_EMAIL}")
         for line in booked:
             self.stdout.write(f"  booked     {line}")
+        for line in demo_groups:
+            self.stdout.write(f"  group      {line}")
         self.stdout.write(f"  staff      {STAFF_EMAIL} (verifies licenses)")
