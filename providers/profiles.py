@@ -143,11 +143,15 @@ def create_profile(
     return therapist
 
 
+# Addresses under /therapists/ that are pages of their own (/therapists/in/: by state).
+RESERVED_SLUGS = frozenset({"in"})
+
+
 def unique_slug(name: str) -> str:
     """A profile address made from the name, not used by anyone yet."""
     base = slugify(name)[:60] or "therapist"
     slug = base
-    while Therapist.objects.filter(slug=slug).exists():
+    while slug in RESERVED_SLUGS or Therapist.objects.filter(slug=slug).exists():
         slug = f"{base}-{get_random_string(5, 'abcdefghijkmnpqrstuvwxyz23456789')}"
     return slug
 

@@ -1,10 +1,18 @@
 from django.urls import path
 
-from providers import views
+from providers import browse_views, views
 
 app_name = "providers"
 urlpatterns = [
     path("therapists/", views.search, name="search"),
+    # Before the profiles: "in" is not a therapist (profiles.unique_slug never gives it).
+    path("therapists/in/", browse_views.states, name="browse_states"),
+    path("therapists/in/<slug:state>/", browse_views.state, name="browse_state"),
+    path(
+        "therapists/in/<slug:state>/<slug:modality>/",
+        browse_views.state,
+        name="browse_modality",
+    ),
     path("therapists/<slug:slug>/", views.profile, name="profile"),
     path("dashboard/profile/", views.dashboard_profile, name="dashboard_profile"),
     path("dashboard/licenses/", views.dashboard_licenses, name="dashboard_licenses"),

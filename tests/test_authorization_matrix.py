@@ -86,6 +86,8 @@ NO_OBJECT = {
     # The sign-up link's secret is the authorization (only its hash is stored).
     "accounts:signup_confirm": "one-time sign-up link checked against its stored hash",
     "providers:search": "public directory",
+    "providers:browse_states": "public directory: the states with their counts",
+    "sitemap": "public: the sitemap's index, for crawlers",
     "providers:dashboard_profile": "the signed-in therapist's own profile",
     "providers:dashboard_licenses": "the signed-in therapist's own licenses",
     "providers:staff_licenses": "staff queue: verifier only, 404 for others",
@@ -275,6 +277,15 @@ CASES = [
         expect={"therapist": "ok", "staff": "ok", "verifier": "ok", "anonymous": "hidden"},
     ),
     Case("booking:book", lambda w: {"slug": w.therapist.slug}, expect=PUBLIC),
+    # The directory by state and the sitemap: public lists (their argument names no one's
+    # data: a state, a therapy, a sitemap file).
+    Case("providers:browse_state", lambda w: {"state": "new-york"}, expect=PUBLIC),
+    Case(
+        "providers:browse_modality",
+        lambda w: {"state": "new-york", "modality": "ipt"},
+        expect=PUBLIC,
+    ),
+    Case("sitemap_section", lambda w: {"section": "therapists"}, expect=PUBLIC),
     Case("booking:group_detail", _group, expect=PUBLIC),
     Case("booking:group_detail", _group, setup=_unlist, label="unlisted", expect=UNLISTED_GROUP),
     Case("api-v1:therapist-detail", lambda w: {"pk": w.therapist.pk}, expect=PUBLIC),

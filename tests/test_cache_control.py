@@ -131,6 +131,13 @@ URLS: dict[str, Private | SecretAddress | Public] = {
     "<unnamed >": Public("the root: redirects to the search", path="/"),
     "providers:search": Public("the directory"),
     "providers:profile": Public("a therapist's public profile", _slug),
+    "providers:browse_states": Public("the directory by state"),
+    "providers:browse_state": Public("a state's therapists", lambda w: {"state": "new-york"}),
+    "providers:browse_modality": Public(
+        "a state's therapists of one therapy", lambda w: {"state": "new-york", "modality": "ipt"}
+    ),
+    "sitemap": Public("the sitemap's index, for crawlers"),
+    "sitemap_section": Public("a sitemap file", lambda w: {"section": "therapists"}),
     "booking:book": Public("a therapist's course picker", _slug),
     "booking:groups": Public("the public group list"),
     "booking:group_detail": Public("a listed group", _group),

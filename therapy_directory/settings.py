@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.postgres",
+    "django.contrib.sitemaps",  # its templates: /sitemap.xml (providers.sitemaps)
     "rest_framework",
     "rest_framework.authtoken",
     "django_filters",

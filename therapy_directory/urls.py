@@ -3,6 +3,7 @@ from django.urls import include, path, re_path
 from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+from providers import sitemaps
 from therapy_directory import api, health, site_files
 
 api_v1 = [
@@ -30,6 +31,8 @@ urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
     path("robots.txt", site_files.robots_txt, name="robots_txt"),
     path("favicon.ico", site_files.favicon, name="favicon"),
+    path("sitemap.xml", sitemaps.index, name="sitemap"),
+    path("sitemap-<slug:section>.xml", sitemaps.section, name="sitemap_section"),
     path("", RedirectView.as_view(pattern_name="providers:search", permanent=False)),
     path("api/v1/", include((api_v1, "api-v1"))),
     path("accounts/", include("accounts.urls")),
