@@ -28,7 +28,8 @@ def pytest_sessionstart(session):
 @pytest.fixture(autouse=True)
 def _reference_data(request):
     """Transactional tests flush every table afterwards, including the rows the data
-    migration seeded (modalities, specialties, languages): put them back first."""
+    migration seeded (modalities, specialties, languages, the boards' look-ups): put them
+    back first."""
     marker = request.node.get_closest_marker("django_db")
     if marker is None or not marker.kwargs.get("transaction"):
         return
@@ -39,6 +40,9 @@ def _reference_data(request):
         "providers.migrations.0002_seed_modalities_specialties_languages"
     ).seed
     seed(apps, None)
+    from providers.board_lookups import seed as seed_board_lookups
+
+    seed_board_lookups(apps)
 
 
 @pytest.fixture(autouse=True)
