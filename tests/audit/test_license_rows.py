@@ -44,7 +44,7 @@ def test_a_verify_row_shows_the_therapist_and_the_source(client, staff):
     row = row_of(html, "License verified")
     assert "Maya Lindqvist" in row and therapist.user.email in row
     assert "Source: Texas BHEC look-up" in row
-    assert "LPC license in Texas" in row and "LPC-77" in row
+    assert "LPC license, Texas" in row and "No. LPC-77" in row
     assert "—" not in row
 
 
