@@ -6,11 +6,13 @@ from __future__ import annotations
 import datetime as dt
 
 import django_filters
+from django import forms
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from accounts.email_addresses import normalise_email
 from audit.models import AuditEvent
+from providers.models import LicenseDecision
 
 # What a client reads in "who looked at my record", by what the staff member opened.
 WHAT_WAS_SEEN = {
@@ -35,16 +37,24 @@ class AuditEventFilter(django_filters.FilterSet):
         label="Who did it", method="filter_actor", help_text="E-mail, name or user id."
     )
     subject = django_filters.CharFilter(
-        label="Whose data", method="filter_subject", help_text="The client's e-mail, name or id."
+        label="Whose data",
+        method="filter_subject",
+        help_text="E-mail, name or user id: the client's, or the therapist's for a license.",
     )
     action = django_filters.ChoiceFilter(
         label="Action", choices=AuditEvent.Action.choices, empty_label="Any action"
     )
     since = django_filters.DateFilter(
-        label="From (day)", method="filter_since", help_text="YYYY-MM-DD, in your time zone."
+        label="From (day)",
+        method="filter_since",
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        help_text="In your time zone.",
     )
     until = django_filters.DateFilter(
-        label="To (day)", method="filter_until", help_text="YYYY-MM-DD, inclusive."
+        label="To (day)",
+        method="filter_until",
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        help_text="That day included.",
     )
 
     class Meta:
@@ -95,3 +105,33 @@ def record_access_of(client) -> QuerySet[AuditEvent]:
 
 def what_was_seen(event: AuditEvent) -> str:
     return WHAT_WAS_SEEN.get(event.target_type, "Your data")
+
+
+# The audit action of each license decision, and the decision's own action.
+LICENSE_DECISIONS = {
+    AuditEvent.Action.LICENSE_VERIFIED: LicenseDecision.Action.VERIFIED,
+    AuditEvent.Action.LICENSE_REJECTED: LicenseDecision.Action.REJECTED,
+    AuditEvent.Action.LICENSE_EXPIRED: LicenseDecision.Action.EXPIRED,
+}
+
+
+def license_decisions_of(events) -> dict[int, LicenseDecision]:
+    """For a page of events, the license decision each license event records (event id →
+    decision, with its license and therapist): whose license it was, and the source checked
+    or the reason given, which the decision keeps (the audit row keeps ids only). One
+    query, none when the page has no license event."""
+    keys = {
+        event.pk: (event.target_id, LICENSE_DECISIONS[event.action])
+        for event in events
+        if event.target_type == "license" and event.action in LICENSE_DECISIONS
+    }
+    if not keys:
+        return {}
+    decisions = LicenseDecision.objects.filter(
+        license_id__in={license_id for license_id, _ in keys.values()},
+        action__in={action for _, action in keys.values()},
+    ).select_related("license__therapist__user")
+    # A license is decided at most once per action (pending → verified → expired, or
+    # pending → rejected; a resubmission is a new license).
+    by_key = {(d.license_id, d.action): d for d in decisions}
+    return {pk: by_key[key] for pk, key in keys.items() if key in by_key}

@@ -19,6 +19,8 @@ def staff_log(request):
     to anyone else this page does not exist."""
     search, qs = selectors.staff_log(request.GET)
     page = Paginator(qs, EVENTS_PER_PAGE).get_page(request.GET.get("page"))
+    decisions = selectors.license_decisions_of(page.object_list)
+    rows = [{"event": e, "decision": decisions.get(e.pk)} for e in page.object_list]
     return render(
         request,
         "audit/staff_log.html",
@@ -27,6 +29,7 @@ def staff_log(request):
             "fields": list(search.form),
             "valid": search.is_valid(),
             "page": page,
+            "rows": rows,
             **filter_links(request.GET),
             "section": "audit",
         },

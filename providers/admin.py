@@ -4,6 +4,7 @@ from django.utils.html import format_html
 
 from providers import profiles, search_cache
 from providers.models import (
+    BoardLookup,
     Faith,
     Insurance,
     Language,
@@ -174,3 +175,18 @@ class LicenseAdmin(admin.ModelAdmin):
     def has_change_permission(self, request, obj=None):
         # Viewing stays allowed (view permission); nothing here can change a license.
         return False
+
+
+@admin.register(BoardLookup)
+class BoardLookupAdmin(admin.ModelAdmin):
+    """The state boards' public license look-ups the staff queue links each license to:
+    one per state and license type. A missing one shows "no look-up on file"."""
+
+    list_display = ("state", "license_type", "name", "url")
+    list_filter = ("license_type", "state")
+    search_fields = ("name", "url", "state")
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if db_field.name == "url":
+            kwargs["assume_scheme"] = "https"
+        return super().formfield_for_dbfield(db_field, request, **kwargs)

@@ -4,7 +4,8 @@ widgets. They parse input; the rules live in ``providers.licensing`` and the mod
 from __future__ import annotations
 
 from django import forms
-from django.core.exceptions import ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.forms.utils import ErrorDict
 
 from accounts.forms import DescribedErrorsMixin, TimezoneField, describe_errors
 from accounts.places import US_STATES
@@ -252,7 +253,34 @@ class LicenseSubmitForm(DescribedErrorsMixin, forms.Form):
     )
 
 
-class VerifyLicenseForm(DescribedErrorsMixin, forms.Form):
+class RefusedAgainMixin:
+    """A staff decision form shown again on the queue after its POST was refused and the
+    browser sent back there: the text as typed, and the errors it was refused with (kept
+    in the session by the view), not checked a second time."""
+
+    _refused_errors: dict[str, list[str]] | None = None
+
+    @classmethod
+    def as_refused(cls, data: dict, errors: dict[str, list[str]], **kwargs):
+        form = cls(data, **kwargs)
+        form._refused_errors = errors
+        return form
+
+    def full_clean(self):
+        if self._refused_errors is None:
+            return super().full_clean()
+        self._errors = ErrorDict()
+        self.cleaned_data = {}
+        for field, messages in self._refused_errors.items():
+            css = "nonfield" if field == NON_FIELD_ERRORS else None
+            self._errors[field] = self.error_class(
+                messages, error_class=css, renderer=self.renderer
+            )
+        describe_errors(self)
+        return None
+
+
+class VerifyLicenseForm(RefusedAgainMixin, DescribedErrorsMixin, forms.Form):
     source = forms.CharField(
         label="Source checked",
         max_length=300,
@@ -262,7 +290,7 @@ class VerifyLicenseForm(DescribedErrorsMixin, forms.Form):
     )
 
 
-class RejectLicenseForm(DescribedErrorsMixin, forms.Form):
+class RejectLicenseForm(RefusedAgainMixin, DescribedErrorsMixin, forms.Form):
     reason = forms.CharField(
         label="Reason",
         max_length=REASON_MAX,
@@ -270,3 +298,18 @@ class RejectLicenseForm(DescribedErrorsMixin, forms.Form):
         help_text="The therapist reads this.",
         error_messages={"required": "Give the therapist a reason for the rejection."},
     )
+
+
+class LicenseQueueFilterForm(DescribedErrorsMixin, forms.Form):
+    """The staff queue's filters (GET): a state and a license type, each optional."""
+
+    state = forms.ChoiceField(
+        label="State", choices=[("", "Any state")] + US_STATES, required=False
+    )
+    license_type = forms.ChoiceField(
+        label="License type", choices=[("", "Any type")] + License.LICENSE_TYPES, required=False
+    )
+
+    def in_use(self) -> list[tuple[str, str]]:
+        """The filters set, in the form's order: what the queue's links carry."""
+        return [(name, self.cleaned_data[name]) for name in self.fields if self.cleaned_data[name]]

@@ -115,7 +115,7 @@ def verify_license(*, license_id: int, by, source: str) -> License:
             )
         if license.expires_on < today:
             raise InvalidTransition(
-                f"This license expired on {license.expires_on:%Y-%m-%d}; it cannot be verified. "
+                f"This license expired on {us_date(license.expires_on)}; it cannot be verified. "
                 "Ask the therapist to submit their renewed license.",
                 status=license.status,
             )
@@ -130,7 +130,12 @@ def verify_license(*, license_id: int, by, source: str) -> License:
             decided_at=now(),
             source=source,
         )
-        audit.record(action=audit.Action.LICENSE_VERIFIED, actor=by, target=license)
+        audit.record(
+            action=audit.Action.LICENSE_VERIFIED,
+            actor=by,
+            target=license,
+            subject_id=license.therapist.user_id,  # whose data: the therapist's license
+        )
         queue_email(
             to=[license.therapist.user.email],
             subject=f"Your {license.state} license is verified",
@@ -163,7 +168,12 @@ def reject_license(*, license_id: int, by, reason: str) -> License:
             decided_at=now(),
             reason=reason,
         )
-        audit.record(action=audit.Action.LICENSE_REJECTED, actor=by, target=license)
+        audit.record(
+            action=audit.Action.LICENSE_REJECTED,
+            actor=by,
+            target=license,
+            subject_id=license.therapist.user_id,
+        )
         queue_email(
             to=[license.therapist.user.email],
             subject=f"Your {license.state} license could not be verified",
@@ -178,11 +188,13 @@ def expire_licenses(*, today: dt.date | None = None) -> int:
     Idempotent: a second run finds nothing to do. Returns how many expired."""
     today = today or clock.today()
     with service_transaction():
-        ids = list(
-            License.objects.select_for_update(skip_locked=True)
+        expiring = list(
+            # The licenses' rows only (not their therapists'), with whose they are.
+            License.objects.select_for_update(skip_locked=True, of=("self",))
             .filter(status=License.Status.VERIFIED, expires_on__lt=today)
-            .values_list("id", flat=True)
+            .values_list("id", "therapist__user_id")
         )
+        ids = [license_id for license_id, _ in expiring]
         if not ids:
             return 0
         License.objects.filter(id__in=ids).update(status=License.Status.EXPIRED)
@@ -203,7 +215,7 @@ def expire_licenses(*, today: dt.date | None = None) -> int:
             action=audit.Action.LICENSE_EXPIRED,
             actor=None,
             target_type="license",
-            rows=[(license_id, None, {}) for license_id in ids],
+            rows=[(license_id, user_id, {}) for license_id, user_id in expiring],
         )
     return len(ids)
 

@@ -557,3 +557,32 @@ class LicenseDecision(models.Model):
 
     def __str__(self) -> str:
         return f"{self.action} {self.license_id} at {self.decided_at:%Y-%m-%d}"
+
+
+class BoardLookup(models.Model):
+    """Where staff check a license: the state board's public license look-up for one state
+    and license type. Kept by admins in the admin; the queue links each pending license to
+    its row (``providers.views.staff_licenses``), or says there is none on file."""
+
+    state = models.CharField(max_length=2, choices=US_STATES)
+    license_type = models.CharField(max_length=20, choices=License.LICENSE_TYPES)
+    name = models.CharField(
+        "board", max_length=200, validators=ONE_LINE, help_text="The board's name, as it says."
+    )
+    url = models.URLField(
+        "look-up address",
+        max_length=500,
+        help_text="The board's public license look-up page (not its home page).",
+    )
+
+    class Meta:
+        ordering = ["state", "license_type"]
+        verbose_name = "state board look-up"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["state", "license_type"], name="board_lookup_one_per_state_type"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.state} {self.license_type}: {self.name}"

@@ -9,11 +9,29 @@ from dataclasses import dataclass
 
 from django.contrib.postgres.expressions import ArraySubquery
 from django.contrib.postgres.fields import ArrayField
-from django.db.models import F, Func, OuterRef, Prefetch, QuerySet, Subquery, TextField
+from django.db.models import (
+    Count,
+    F,
+    Func,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    TextField,
+)
 from django.db.models.query import ModelIterable
 
 from providers.filters import TherapistFilter
-from providers.models import Faith, Insurance, Language, License, Modality, Therapist
+from providers.models import (
+    BoardLookup,
+    Faith,
+    Insurance,
+    Language,
+    License,
+    Modality,
+    Therapist,
+)
 from therapy_directory import clock
 
 
@@ -183,3 +201,37 @@ def therapist_profile(queryset: QuerySet[Therapist] | None = None) -> QuerySet[T
 def verified_states(therapist: Therapist) -> list[str]:
     """USPS codes the therapist may treat clients in (from the prefetched licenses)."""
     return sorted({lic.state for lic in therapist.valid_licenses})
+
+
+# --- The staff license queue -----------------------------------------------------------
+
+
+def pending_licenses(*, state: str = "", license_type: str = "") -> QuerySet[License]:
+    """Pending licenses, oldest submission first, with their therapists (one query)."""
+    queue = License.objects.pending_queue().select_related("therapist__user")
+    if state:
+        queue = queue.filter(state=state)
+    if license_type:
+        queue = queue.filter(license_type=license_type)
+    return queue
+
+
+def pending_counts_by_state(*, license_type: str = "") -> list[dict]:
+    """``[{"state": "TX", "n": 4}, ...]``: pending licenses per state (of one license type
+    when given), most first. One grouped query."""
+    pending = License.objects.filter(status=License.Status.PENDING)
+    if license_type:
+        pending = pending.filter(license_type=license_type)
+    return list(pending.values("state").annotate(n=Count("id")).order_by("-n", "state"))
+
+
+def board_lookups_for(licenses) -> dict[tuple[str, str], BoardLookup]:
+    """The state board look-up of each license's (state, license type), for a page of
+    licenses: one query, none for an empty page."""
+    pairs = {(license.state, license.license_type) for license in licenses}
+    if not pairs:
+        return {}
+    wanted = Q()
+    for state, license_type in pairs:
+        wanted |= Q(state=state, license_type=license_type)
+    return {(b.state, b.license_type): b for b in BoardLookup.objects.filter(wanted)}

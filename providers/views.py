@@ -15,6 +15,7 @@ from django.db.models import Prefetch
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.decorators import staff_required
@@ -23,6 +24,7 @@ from booking.courses import picker
 from booking.groups import selectors as group_selectors
 from providers import licensing, profiles, search_cache
 from providers.forms import (
+    LicenseQueueFilterForm,
     LicenseSubmitForm,
     RejectLicenseForm,
     TherapistProfileForm,
@@ -30,12 +32,19 @@ from providers.forms import (
     prepare_search_form,
 )
 from providers.models import License, LicenseDecision, Therapist
-from providers.selectors import search_therapists, therapist_profile
+from providers.selectors import (
+    board_lookups_for,
+    pending_counts_by_state,
+    pending_licenses,
+    search_therapists,
+    therapist_profile,
+)
 from therapy_directory import clock
 from therapy_directory.pagination import filter_links
+from therapy_directory.validators import REASON_MAX
 
 SEARCH_PAGE_SIZE = 20
-QUEUE_PAGE_SIZE = 50
+QUEUE_PAGE_SIZE = 20
 DEFAULT_VIEWER_TIMEZONE = "America/New_York"
 
 
@@ -259,38 +268,126 @@ def dashboard_licenses(request):
 verifier_required = staff_required(permission="providers.verify_license")
 
 
-def _render_queue(request, *, failed: dict | None = None):
-    queue = License.objects.pending_queue().select_related("therapist__user")
-    page = Paginator(queue, QUEUE_PAGE_SIZE).get_page(request.GET.get("page"))
+# The queue's address carries these, and nothing else: the filters, then the page.
+QUEUE_PARAMS = ("state", "license_type", "page")
+# A refused decision, kept in the session for the queue the browser is sent back to.
+REFUSED_DECISION = "providers.refused_license_decision"
+# What of a refused form's text is kept for showing it again (the fields hold far less).
+REFUSED_TEXT_KEPT = 4 * REASON_MAX
+
+
+def _queue_address(params, *, license_id: int | None = None) -> str:
+    """The queue at the same filters and page as ``params``: known, non-blank values only
+    (a GET form sends its blank fields too; the address keeps only the filters in use),
+    at the license's card when given."""
+    kept = [(key, params.get(key)) for key in QUEUE_PARAMS if params.get(key)]
+    address = reverse("providers:staff_licenses")
+    if kept:
+        address += f"?{urlencode(kept)}"
+    if license_id is not None:
+        address += f"#license-{license_id}"
+    return address
+
+
+def _refused_form(refused: dict, *, auto_id: str):
+    """The decision form the queue shows again after a refused decision: what was typed,
+    with the errors it was refused with beside it."""
+    form_class = VerifyLicenseForm if refused["action"] == "verify" else RejectLicenseForm
+    return form_class.as_refused(refused["data"], refused["errors"], auto_id=auto_id)
+
+
+def _state_links(counts: list[dict], *, state: str, license_type: str) -> list[dict]:
+    carried = [("license_type", license_type)] if license_type else []
+    base = reverse("providers:staff_licenses")
+    links = []
+    for row in counts:
+        query = urlencode([("state", row["state"]), *carried])
+        links.append(
+            {
+                "state": row["state"],
+                "name": STATE_NAMES.get(row["state"], row["state"]),
+                "count": row["n"],
+                "url": f"{base}?{query}",
+                "current": row["state"] == state,
+            }
+        )
+    return links
+
+
+def _render_queue(request, *, refused: dict | None = None):
+    filters = LicenseQueueFilterForm(request.GET)
+    valid = filters.is_valid()
+    state = filters.cleaned_data.get("state", "") if valid else ""
+    license_type = filters.cleaned_data.get("license_type", "") if valid else ""
+    queue = pending_licenses(state=state, license_type=license_type)
+    page = Paginator(queue if valid else queue.none(), QUEUE_PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    lookups = board_lookups_for(page.object_list)
     items = []
     for lic in page:
         verify_form = VerifyLicenseForm(auto_id=f"id_verify_{lic.pk}_%s")
         reject_form = RejectLicenseForm(auto_id=f"id_reject_{lic.pk}_%s")
         error = ""
-        if failed and failed["license_id"] == lic.pk:
-            error = failed["error"]
-            if failed["action"] == "verify":
-                verify_form = failed["form"]
+        if refused and refused["license_id"] == lic.pk:
+            error = refused["error"]
+            form = _refused_form(refused, auto_id=f"id_{refused['action']}_{lic.pk}_%s")
+            if refused["action"] == "verify":
+                verify_form = form
             else:
-                reject_form = failed["form"]
+                reject_form = form
         items.append(
-            {"license": lic, "verify_form": verify_form, "reject_form": reject_form, "error": error}
+            {
+                "license": lic,
+                "lookup": lookups.get((lic.state, lic.license_type)),
+                "verify_form": verify_form,
+                "reject_form": reject_form,
+                "error": error,
+                "refused": bool(refused and refused["license_id"] == lic.pk),
+            }
         )
+    counts = pending_counts_by_state(license_type=license_type)
+    in_use = filters.in_use() if valid else []
     return render(
         request,
         "providers/staff_licenses.html",
-        {"page": page, "items": items, "section": "queue"},
+        {
+            "page": page,
+            "items": items,
+            "filters": filters,
+            "valid": valid,
+            "has_filters": bool(in_use),
+            "type_name": dict(License.LICENSE_TYPES).get(license_type, ""),
+            "state_name": STATE_NAMES.get(state, ""),
+            "all_states_url": _queue_address({"license_type": license_type}),
+            "state_links": _state_links(counts, state=state, license_type=license_type),
+            "counted": sum(row["n"] for row in counts),
+            "query_prefix": f"?{urlencode(in_use)}&" if in_use else "?",
+            # A decision's form sends the browser back to this very page of the queue.
+            "return_query": urlencode(
+                [(k, request.GET.get(k)) for k in QUEUE_PARAMS if request.GET.get(k)]
+            ),
+            "section": "queue",
+        },
+        status=200 if valid else 400,
     )
 
 
 @verifier_required
 def staff_licenses(request):
-    return _render_queue(request)
+    """The pending licenses, oldest first, 20 a page, filtered by state and license type;
+    each with its state board's look-up."""
+    if any(not value for key in QUEUE_PARAMS for value in request.GET.getlist(key)):
+        return redirect(_queue_address(request.GET))
+    return _render_queue(request, refused=request.session.pop(REFUSED_DECISION, None))
 
 
 @verifier_required
 @require_POST
 def staff_license_decide(request, pk: int, action: str):
+    """Verify (with the source checked) or reject (with a reason). Either way the browser
+    goes back to the queue at the same filters and page: refused, with the error beside
+    the license and what was typed still in its field."""
     form_class = VerifyLicenseForm if action == "verify" else RejectLicenseForm
     form = form_class(request.POST, auto_id=f"id_{action}_{pk}_%s")
     error = ""
@@ -325,12 +422,17 @@ def staff_license_decide(request, pk: int, action: str):
                     f"Rejected {who}’s {license.license_type} license in {license.state_name}. "
                     "They have been e-mailed the reason.",
                 )
-            return redirect("providers:staff_licenses")
+            return redirect(_queue_address(request.GET))
     verb = "verify" if action == "verify" else "reject"
     messages.error(request, f"Could not {verb} license #{pk}: {error or 'see the form below.'}")
-    return _render_queue(
-        request, failed={"license_id": pk, "action": action, "form": form, "error": error}
-    )
+    request.session[REFUSED_DECISION] = {
+        "license_id": pk,
+        "action": action,
+        "data": {name: str(form.data.get(name, ""))[:REFUSED_TEXT_KEPT] for name in form.fields},
+        "errors": {field: list(errors) for field, errors in form.errors.items()},
+        "error": error,
+    }
+    return redirect(_queue_address(request.GET, license_id=pk))
 
 
 @verifier_required

@@ -28,8 +28,8 @@ def pytest_sessionstart(session):
 @pytest.fixture(autouse=True)
 def _reference_data(request):
     """Transactional tests flush every table afterwards, including the rows the data
-    migrations seeded (modalities, specialties, languages, insurance plans, faiths): put
-    them back first."""
+    migrations seeded (modalities, specialties, languages, insurance plans, faiths, the
+    boards' look-ups): put them back first."""
     marker = request.node.get_closest_marker("django_db")
     if marker is None or not marker.kwargs.get("transaction"):
         return
@@ -41,6 +41,9 @@ def _reference_data(request):
     ).seed
     seed(apps, None)
     importlib.import_module("providers.migrations.0010_seed_insurance_and_faiths").seed(apps, None)
+    from providers.board_lookups import seed as seed_board_lookups
+
+    seed_board_lookups(apps)
 
 
 @pytest.fixture(autouse=True)

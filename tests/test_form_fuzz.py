@@ -208,6 +208,13 @@ FORM_TARGETS: dict[str, Target] = {
     "providers.forms.RejectLicenseForm": Target(
         "staff", lambda w: f"/staff/licenses/{w['decided_license']}/reject/", ["reason"]
     ),
+    "providers.forms.LicenseQueueFilterForm": Target(
+        "staff",
+        lambda w: "/staff/licenses/",
+        ["state", "license_type", "page"],
+        method="get",
+        valid={"state": ["TX", "DC"], "license_type": ["LCSW", "MD"]},
+    ),
     "booking.courses.forms.CourseQueryForm": Target(
         "client",
         lambda w: f"/therapists/{w['slug']}/book/",

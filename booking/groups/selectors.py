@@ -5,6 +5,7 @@ left, next meeting, and the caller's own status and place on the waitlist."""
 from __future__ import annotations
 
 import django_filters
+from django import forms
 from django.db.models import (
     Case,
     CharField,
@@ -58,6 +59,7 @@ class GroupFilter(django_filters.FilterSet):
         label="Starting on or after",
         field_name="start_date",
         lookup_expr="gte",
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         help_text="YYYY-MM-DD",
     )
 

@@ -72,7 +72,7 @@ def test_the_date_filter_uses_the_viewers_day(client, staff, course):
     client.force_login(staff)
     march_first = client.get(STAFF_LOG, {"since": "2026-03-01", "until": "2026-03-01"})
     assert len(march_first.context["page"]) == 1
-    assert "Sun 2026-03-01 19:00:00 PST" in march_first.text
+    assert "Sun, Mar 1" in march_first.text and "7:00 PM PT" in march_first.text
 
 
 @pytest.mark.parametrize(
@@ -148,7 +148,8 @@ def test_record_access_is_shown_in_the_viewers_time_zone(client, staff, course):
     course.client.timezone = "America/Chicago"
     course.client.save()
     client.force_login(course.client)
-    assert "Wed 2026-07-01 11:00 CDT" in client.get(RECORD_ACCESS).text
+    page = client.get(RECORD_ACCESS).text
+    assert "Wed, Jul 1" in page and "11:00 AM CT" in page
 
 
 def test_the_account_page_links_to_record_access(client, course):
