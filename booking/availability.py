@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 from django.core.exceptions import ValidationError
 from django.db.models import Max, Q, QuerySet
 
+from accounts.templatetags.us_time import us_clock
 from audit import services as audit
 from booking import openings, slots
 from booking.courses.services import HELD_STATES, deferral_plan, deferral_window
@@ -47,7 +48,9 @@ def set_weekly_hours(
             errors.append(f"{weekday} is not a weekday (0 = Monday … 6 = Sunday).")
             continue
         if start >= end:
-            errors.append(f"{day} {start:%H:%M}–{end:%H:%M}: the end must be after the start.")
+            errors.append(
+                f"{day} {us_clock(start)} – {us_clock(end)}: the end must be after the start."
+            )
             continue
         by_day.setdefault(weekday, []).append((start, end))
     for weekday, day_ranges in by_day.items():
@@ -56,7 +59,8 @@ def set_weekly_hours(
             if s2 < e1:
                 day = dict(AvailabilityRule.WEEKDAYS)[weekday]
                 errors.append(
-                    f"{day} {s1:%H:%M}–{e1:%H:%M} overlaps {s2:%H:%M}–{e2:%H:%M}: "
+                    f"{day} {us_clock(s1)} – {us_clock(e1)} overlaps "
+                    f"{us_clock(s2)} – {us_clock(e2)}: "
                     "merge them into one range."
                 )
     if errors:

@@ -241,7 +241,7 @@ def send_license_expiry_notices(*, today: dt.date | None = None, days: int | Non
                 continue
             queue_email(
                 to=[license.therapist.user.email],
-                subject=f"Your {license.state} license expires on {license.expires_on:%Y-%m-%d}",
+                subject=f"Your {license.state} license expires on {us_date(license.expires_on)}",
                 template="notifications/email/license_expiring.txt",
                 context={"license": license},
             )

@@ -546,7 +546,7 @@ def test_the_hours_editor_rejects_overlapping_ranges_and_saves_nothing(client):
     )
 
     assert response.status_code == 400
-    assert "Monday 09:00–12:00 overlaps 11:00–17:00" in response.content.decode()
+    assert "Monday 9:00 AM – 12:00 PM overlaps 11:00 AM – 5:00 PM" in response.content.decode()
     after = list(AvailabilityRule.objects.filter(therapist=therapist).values_list("pk", flat=True))
     assert after == before
 

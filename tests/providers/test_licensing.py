@@ -162,7 +162,8 @@ def test_therapists_are_emailed_once_thirty_days_before_expiry(
         assert licensing.send_license_expiry_notices(today=today) == 0
     assert len(mail.outbox) == 1
     assert mail.outbox[0].to == [soon.therapist.user.email]
-    assert "expires on" in mail.outbox[0].subject
+    expires = soon.expires_on
+    assert mail.outbox[0].subject.endswith(f"expires on {expires:%b} {expires.day}, {expires.year}")
 
 
 def test_the_expiry_notice_window_is_a_setting(settings, django_capture_on_commit_callbacks):
