@@ -89,6 +89,18 @@ def test_a_therapist_lands_on_the_home_and_answers_the_request_from_it(page, des
     expect(page.get_by_role("region", name=re.compile(r"^Requests waiting"))).to_have_count(0)
     expect(requests_link(page)).to_have_text("Requests")
 
+    # The confirmed course is in the therapist's week calendar, in the week of its first
+    # session (two days from today: this week or the next).
+    page.get_by_role("link", name="See your week calendar").click()
+    first = localdate() + dt.timedelta(days=2)
+    if first.isocalendar()[:2] != localdate().isocalendar()[:2]:
+        page.get_by_role("link", name="Next week →").click()
+    main = page.get_by_role("main")
+    sam = main.locator(".cal-event", has_text="Sam Ortiz")
+    expect(sam).to_have_count(1)
+    expect(sam).to_contain_text("Week 1 of 12")
+    expect(sam).to_contain_text("Confirmed")
+
 
 def test_the_home_has_no_serious_accessibility_violations_at_desktop_and_phone_width(
     browser,
