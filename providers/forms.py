@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 
 from accounts.forms import DescribedErrorsMixin, TimezoneField, describe_errors
 from accounts.places import US_STATES
+from providers import photos
 from providers.filters import YesNoSelect
 from providers.licensing import validate_expiry
 from providers.models import (
@@ -209,3 +210,28 @@ class RejectLicenseForm(DescribedErrorsMixin, forms.Form):
         help_text="The therapist reads this.",
         error_messages={"required": "Give the therapist a reason for the rejection."},
     )
+
+
+# --- The profile photo (providers.photos) ----------------------------------------------
+
+
+class PhotoForm(DescribedErrorsMixin, forms.Form):
+    """The dashboard's photo upload, a form of its own (multipart). ``clean_photo`` reads
+    the file (``photos.prepare``): ``cleaned_data["photo"]`` is the JPEG to store."""
+
+    photo = forms.FileField(
+        label="Choose a photo",
+        help_text=(
+            "A JPEG, PNG or WebP image of up to 5 MB, ideally of your face. We crop it to a "
+            "square and remove its location and camera details."
+        ),
+        widget=forms.FileInput(attrs={"accept": "image/jpeg,image/png,image/webp"}),
+        error_messages={
+            "required": "Choose a photo to upload.",
+            "empty": "This file is empty. Choose a photo.",
+            "invalid": "Choose a photo file from your device.",
+        },
+    )
+
+    def clean_photo(self) -> bytes:
+        return photos.prepare(self.cleaned_data["photo"])
