@@ -3,7 +3,7 @@ from django.urls import include, path, re_path
 from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from therapy_directory import api, health, site_files
+from therapy_directory import api, health, media, site_files
 
 api_v1 = [
     path("", include("accounts.api_urls")),
@@ -30,6 +30,8 @@ urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
     path("robots.txt", site_files.robots_txt, name="robots_txt"),
     path("favicon.ico", site_files.favicon, name="favicon"),
+    # Therapists' photos, in development and `make run` only (therapy_directory/media.py).
+    path("media/<path:path>", media.media, name="media"),
     path("", RedirectView.as_view(pattern_name="providers:search", permanent=False)),
     path("api/v1/", include((api_v1, "api-v1"))),
     path("accounts/", include("accounts.urls")),
