@@ -119,6 +119,7 @@ def _result_cards(today: dt.date) -> QuerySet[Therapist]:
     queryset = Therapist.objects.only(
         "id", "slug", "display_name", "credentials", "formats", "fee", "sliding_scale",
         "accepting_new_clients", "next_opening", "timezone", "office_city", "office_state",
+        "photo",
     ).annotate(
         card_modality_pairs=_pairs(modalities, F("slug"), F("name")),
         card_language_pairs=_pairs(languages, F("code"), F("name")),
