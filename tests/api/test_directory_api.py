@@ -11,6 +11,7 @@ pytestmark = pytest.mark.django_db
 RESULT_FIELDS = {
     "id", "slug", "name", "credentials", "modalities", "states", "formats", "languages",
     "accepting_new_clients", "next_opening", "url",
+    "photo_url",
 }  # fmt: skip
 
 
