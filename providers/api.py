@@ -70,13 +70,14 @@ class TherapistSerializer(serializers.ModelSerializer):
     formats = serializers.ListField(child=serializers.ChoiceField(choices=Format.choices))
     url = serializers.SerializerMethodField()
     insurance = serializers.SerializerMethodField()
+    photo_url = serializers.SerializerMethodField()
 
     class Meta:
         model = Therapist
         fields = [
             "id", "slug", "name", "credentials", "modalities", "states", "formats",
-            "languages", "accepting_new_clients", "next_opening", "url",
-            "insurance",
+            "languages", "accepting_new_clients", "next_opening", "insurance", "photo_url",
+            "url",
         ]  # fmt: skip
 
     # Everything below reads the page query's arrays (selectors.result_cards) or, for one
@@ -103,6 +104,17 @@ class TherapistSerializer(serializers.ModelSerializer):
         request = self.context.get("request")
         path = obj.get_absolute_url()
         return request.build_absolute_uri(path) if request else path
+
+    # The photo (providers.photos), read-only: it is uploaded on the dashboard page only.
+    @extend_schema_field(serializers.URLField(allow_null=True))
+    def get_photo_url(self, obj: Therapist) -> str | None:
+        """The photo's absolute address (the storage's own, for a storage elsewhere), or
+        null when the therapist has none."""
+        if not obj.photo:
+            return None
+        request = self.context.get("request")
+        url = obj.photo.url
+        return request.build_absolute_uri(url) if request else url
 
 
 class PublicLicenseSerializer(serializers.ModelSerializer):

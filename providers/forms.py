@@ -9,6 +9,7 @@ from django.forms.utils import ErrorDict
 
 from accounts.forms import DescribedErrorsMixin, TimezoneField, describe_errors
 from accounts.places import US_STATES
+from providers import photos
 from providers.filters import YesNoSelect
 from providers.licensing import validate_expiry
 from providers.models import (
@@ -313,3 +314,28 @@ class LicenseQueueFilterForm(DescribedErrorsMixin, forms.Form):
     def in_use(self) -> list[tuple[str, str]]:
         """The filters set, in the form's order: what the queue's links carry."""
         return [(name, self.cleaned_data[name]) for name in self.fields if self.cleaned_data[name]]
+
+
+# --- The profile photo (providers.photos) ----------------------------------------------
+
+
+class PhotoForm(DescribedErrorsMixin, forms.Form):
+    """The dashboard's photo upload, a form of its own (multipart). ``clean_photo`` reads
+    the file (``photos.prepare``): ``cleaned_data["photo"]`` is the JPEG to store."""
+
+    photo = forms.FileField(
+        label="Choose a photo",
+        help_text=(
+            "A JPEG, PNG or WebP image of up to 5 MB, ideally of your face. We crop it to a "
+            "square and remove its location and camera details."
+        ),
+        widget=forms.FileInput(attrs={"accept": "image/jpeg,image/png,image/webp"}),
+        error_messages={
+            "required": "Choose a photo to upload.",
+            "empty": "This file is empty. Choose a photo.",
+            "invalid": "Choose a photo file from your device.",
+        },
+    )
+
+    def clean_photo(self) -> bytes:
+        return photos.prepare(self.cleaned_data["photo"])

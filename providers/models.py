@@ -288,6 +288,10 @@ class Therapist(models.Model):
         validators=[ArrayMaxLengthValidator(REMINDERS_AT_MOST)],
         help_text="Minutes before a session to send reminders; empty means 24 h and 1 h.",
     )
+    # The profile photo (PRODUCT.md rule 13): a square JPEG of at most 400 px, re-encoded
+    # without metadata, under a random name in the default storage. Written only by
+    # providers.photos (set_photo, remove_photo); empty: the cards show the initials.
+    photo = models.ImageField(max_length=100, blank=True, editable=False)
     # The next free start, kept current by the booking services (Booking issue).
     next_opening = models.DateTimeField(null=True, blank=True)
     # From when next_opening can no longer be trusted: a calendar change sets it to the

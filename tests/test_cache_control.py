@@ -128,6 +128,7 @@ URLS: dict[str, Private | SecretAddress | Public] = {
     "healthz": Public("health check"),
     "robots_txt": Public("what crawlers may read"),
     "favicon": Public("the site's icon"),
+    "media": Public("therapists' photos (development only)", path="/media/photos/none.jpg"),
     "<unnamed >": Public("the root: redirects to the search", path="/"),
     "providers:search": Public("the directory"),
     "providers:profile": Public("a therapist's public profile", _slug),
@@ -205,6 +206,9 @@ URLS: dict[str, Private | SecretAddress | Public] = {
     "providers:dashboard_profile": _therapist(),
     "providers:dashboard_licenses": _therapist(),
     "booking:dashboard_home": _therapist(),
+    "providers:dashboard_photo": _action("therapist"),  # no file: the field error (400)
+    # The world's therapist has no photo: nothing to remove, back to the profile.
+    "providers:dashboard_photo_remove": _therapist(status=302),
     "booking:requests": _therapist(),
     "booking:calendar": _therapist(),
     "booking:hours": _therapist(),

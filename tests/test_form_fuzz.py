@@ -196,6 +196,11 @@ FORM_TARGETS: dict[str, Target] = {
             "age_groups": ["adults"],
         },
     ),
+    # The photo upload: text in place of a file here; files of any bytes are fuzzed in
+    # tests/providers/test_photos.py.
+    "providers.forms.PhotoForm": Target(
+        "therapist", lambda w: "/dashboard/profile/photo/", ["photo"]
+    ),
     "providers.forms.LicenseSubmitForm": Target(
         "therapist",
         lambda w: "/dashboard/licenses/",

@@ -4,7 +4,7 @@ from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from providers import sitemaps
-from therapy_directory import api, health, site_files
+from therapy_directory import api, health, media, site_files
 
 api_v1 = [
     path("", include("accounts.api_urls")),
@@ -33,6 +33,8 @@ urlpatterns = [
     path("favicon.ico", site_files.favicon, name="favicon"),
     path("sitemap.xml", sitemaps.index, name="sitemap"),
     path("sitemap-<slug:section>.xml", sitemaps.section, name="sitemap_section"),
+    # Therapists' photos, in development and `make run` only (therapy_directory/media.py).
+    path("media/<path:path>", media.media, name="media"),
     path("", RedirectView.as_view(pattern_name="providers:search", permanent=False)),
     path("api/v1/", include((api_v1, "api-v1"))),
     path("accounts/", include("accounts.urls")),

@@ -10,7 +10,7 @@ pytestmark = pytest.mark.django_db
 
 RESULT_FIELDS = {
     "id", "slug", "name", "credentials", "modalities", "states", "formats", "languages",
-    "accepting_new_clients", "next_opening", "url", "insurance",
+    "accepting_new_clients", "next_opening", "url", "insurance", "photo_url",
 }  # fmt: skip
 
 
