@@ -49,6 +49,7 @@ class TherapistSerializer(serializers.ModelSerializer):
     languages = serializers.SerializerMethodField()
     formats = serializers.ListField(child=serializers.ChoiceField(choices=Format.choices))
     url = serializers.SerializerMethodField()
+    distance_miles = serializers.SerializerMethodField()
 
     class Meta:
         model = Therapist
@@ -56,6 +57,7 @@ class TherapistSerializer(serializers.ModelSerializer):
             "id", "slug", "name", "credentials", "modalities", "states", "formats",
             "languages", "accepting_new_clients", "next_opening", "url",
         ]  # fmt: skip
+        fields += ["distance_miles"]  # distance (rule 13)
 
     # Everything below reads the page query's arrays (selectors.result_cards) or, for one
     # therapist, prefetched rows (selectors.therapist_profile): no query per result.
@@ -76,6 +78,13 @@ class TherapistSerializer(serializers.ModelSerializer):
         request = self.context.get("request")
         path = obj.get_absolute_url()
         return request.build_absolute_uri(path) if request else path
+
+    @extend_schema_field(serializers.FloatField(allow_null=True))
+    def get_distance_miles(self, obj: Therapist) -> float | None:
+        """Miles from the ``near`` ZIP code to the office, to a tenth; null without
+        ``near`` or without an office."""
+        distance = getattr(obj, "distance_miles", None)
+        return None if distance is None else round(distance, 1)
 
 
 class PublicLicenseSerializer(serializers.ModelSerializer):
@@ -186,6 +195,7 @@ class ProfileSerializer(serializers.ModelSerializer):
             "auto_confirm", "notice_hours", "office_address", "office_city", "office_state",
             "video_url",
         ]  # fmt: skip
+        fields += ["office_zip"]  # distance (rule 13)
         read_only_fields = ["id", "slug"]
         extra_kwargs = {
             "slot_step_minutes": {

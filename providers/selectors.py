@@ -93,6 +93,8 @@ class _CardIterable(ModelIterable):
                 CardLicense(state, verified_on and dt.date.fromisoformat(verified_on))
                 for state, verified_on in therapist.card_license_pairs
             ]
+            if not hasattr(therapist, "distance_miles"):  # a search near a ZIP sets it
+                therapist.distance_miles = None
             yield therapist
 
 

@@ -236,6 +236,25 @@ def _name_changed_through_the_api(given: dict) -> None:
     assert response.status_code == 200, response.content
 
 
+def _buffalo_office_arrange() -> dict:
+    return {
+        "therapist": _findable(
+            "Ada Byron",
+            state="NY",
+            formats=["in_person"],
+            office_zip="14201",
+            office_lat=42.8967,
+            office_lon=-78.8846,
+            office_city="Buffalo",
+        )
+    }
+
+
+def _office_moved_to_manhattan(given: dict) -> None:
+    therapist = given["therapist"]
+    profiles.update_profile(therapist=therapist, by=therapist.user, office_zip="10003")
+
+
 BOTH = frozenset({"page", "api"})
 
 
@@ -274,6 +293,13 @@ WRITERS = [
         _profile_api_arrange,
         _name_changed_through_the_api,
         {"state": "CA"},
+    ),
+    # Distance: the office's ZIP code (and so its place) is what a search near a ZIP reads.
+    Writer(
+        "profiles.update_profile: office ZIP",
+        _buffalo_office_arrange,
+        _office_moved_to_manhattan,
+        {"state": "NY", "near": "10001", "format": "in_person"},
     ),
 ]
 
