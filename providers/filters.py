@@ -14,6 +14,7 @@ from django.utils.functional import cached_property
 from django.utils.timezone import now
 from django_filters.constants import EMPTY_VALUES
 from django_filters.fields import ModelChoiceField, ModelChoiceIterator
+from drf_spectacular.utils import extend_schema_field
 
 from accounts.places import US_STATES
 from providers import geo
@@ -125,6 +126,7 @@ class ZipCodeField(forms.CharField):
         return place
 
 
+@extend_schema_field({"type": "string", "pattern": "^[0-9]{5}$", "example": "10003"})
 class ZipCodeFilter(django_filters.Filter):
     field_class = ZipCodeField
 
