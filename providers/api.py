@@ -71,13 +71,14 @@ class TherapistSerializer(serializers.ModelSerializer):
     url = serializers.SerializerMethodField()
     insurance = serializers.SerializerMethodField()
     photo_url = serializers.SerializerMethodField()
+    distance_miles = serializers.SerializerMethodField()
 
     class Meta:
         model = Therapist
         fields = [
             "id", "slug", "name", "credentials", "modalities", "states", "formats",
             "languages", "accepting_new_clients", "next_opening", "insurance", "photo_url",
-            "url",
+            "distance_miles", "url",
         ]  # fmt: skip
 
     # Everything below reads the page query's arrays (selectors.result_cards) or, for one
@@ -115,6 +116,13 @@ class TherapistSerializer(serializers.ModelSerializer):
         request = self.context.get("request")
         url = obj.photo.url
         return request.build_absolute_uri(url) if request else url
+
+    @extend_schema_field(serializers.FloatField(allow_null=True))
+    def get_distance_miles(self, obj: Therapist) -> float | None:
+        """Miles from the ``near`` ZIP code to the office, to a tenth; null without
+        ``near`` or without an office."""
+        distance = getattr(obj, "distance_miles", None)
+        return None if distance is None else round(distance, 1)
 
 
 class PublicLicenseSerializer(serializers.ModelSerializer):
@@ -238,8 +246,8 @@ class ProfileSerializer(serializers.ModelSerializer):
             "id", "slug", "display_name", "credentials", "npi", "bio", "modalities",
             "specialties", "formats", "languages", "fee", "sliding_scale",
             "accepting_new_clients", "timezone", "session_minutes", "slot_step_minutes",
-            "auto_confirm", "notice_hours", "office_address", "office_city", "office_state",
-            "video_url",
+            "auto_confirm", "notice_hours", "office_address", "office_zip", "office_city",
+            "office_state", "video_url",
             "insurance", "superbill", "gender", "age_groups", "lgbtq_affirming", "faith",
         ]  # fmt: skip
         read_only_fields = ["id", "slug"]

@@ -3,6 +3,8 @@ widgets. They parse input; the rules live in ``providers.licensing`` and the mod
 
 from __future__ import annotations
 
+from decimal import Decimal, InvalidOperation
+
 from django import forms
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.forms.utils import ErrorDict
@@ -10,7 +12,7 @@ from django.forms.utils import ErrorDict
 from accounts.forms import DescribedErrorsMixin, TimezoneField, describe_errors
 from accounts.places import US_STATES
 from providers import photos
-from providers.filters import YesNoSelect
+from providers.filters import RADIUS_DEFAULT, YesNoSelect
 from providers.licensing import validate_expiry
 from providers.models import (
     REMINDER_MINUTES_MAX,
@@ -36,6 +38,8 @@ SEARCH_FIELD_ORDER = [
     # Insurance (PRODUCT rule 13).
     "insurance",
     "superbill",
+    "near",
+    "radius",
     "format",
     "language",
     # Identity and practice (PRODUCT rule 13).
@@ -78,6 +82,35 @@ FIT_YES_NO = [
 ]
 
 
+class RadiusSelect(forms.Select):
+    """Distances to choose from. The default (25 miles) is the empty value, so it stays
+    out of the URL; a distance the URL gives that is not listed is shown as given."""
+
+    DISTANCES = (5, 10, RADIUS_DEFAULT, 50, 100)
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs)
+        self.choices = [
+            ("" if miles == RADIUS_DEFAULT else str(miles), f"{miles} miles")
+            for miles in self.DISTANCES
+        ]
+
+    def format_value(self, value):
+        try:
+            miles = Decimal(str(value)).normalize()
+        except (InvalidOperation, ValueError):
+            return [""]
+        if not miles.is_finite() or miles == RADIUS_DEFAULT:
+            return [""]
+        text = f"{miles:f}"
+        if text not in {value for value, _ in self.choices}:
+            self.choices = sorted(
+                [*self.choices, (text, f"{text} miles")],
+                key=lambda choice: Decimal(choice[0] or RADIUS_DEFAULT),
+            )
+        return [text]
+
+
 def prepare_search_form(filterset) -> list[forms.BoundField]:
     """Make the shared FilterSet's form read well on the page; return its fields in
     panel order. Call before validating: the widgets parse the query string."""
@@ -91,6 +124,11 @@ def prepare_search_form(filterset) -> list[forms.BoundField]:
     form.fields["fee_max"].widget.attrs.update({"inputmode": "numeric", "step": "10"})
     form.fields["available_within"].widget.attrs.update({"inputmode": "numeric"})
     form.fields["q"].widget.input_type = "search"  # not attrs["type"]: a second type=
+    # Distance (rule 13).
+    form.fields["near"].widget.attrs.update(
+        {"inputmode": "numeric", "autocomplete": "postal-code", "maxlength": "5", "size": "6"}
+    )
+    form.fields["radius"].widget = RadiusSelect()
     filterset.is_valid()
     describe_errors(form)
     return [form[name] for name in SEARCH_FIELD_ORDER if name in form.fields]
@@ -145,6 +183,7 @@ class TherapistProfileForm(DescribedErrorsMixin, forms.ModelForm):
             "languages",
             "formats",
             "office_address",
+            "office_zip",
             "office_city",
             "office_state",
             "video_url",
@@ -185,7 +224,11 @@ class TherapistProfileForm(DescribedErrorsMixin, forms.ModelForm):
         }
         help_texts = {
             "npi": "Your 10-digit National Provider Identifier, optional.",
-            "office_city": "Only needed if you see clients in person.",
+            "office_address": "Only needed if you see clients in person; shown to booked "
+            "clients only.",
+            "office_zip": "5 digits, needed if you see clients in person. Clients searching "
+            "near their ZIP code see how far away you are.",
+            "office_city": "Filled in from your ZIP code if you leave it empty.",
             "fee": "Leave empty if you prefer to discuss fees.",
             "session_minutes": f"Between {SESSION_MINUTES_MIN} and {SESSION_MINUTES_MAX}.",
             "auto_confirm": "Otherwise you confirm or decline each new request.",
@@ -200,6 +243,9 @@ class TherapistProfileForm(DescribedErrorsMixin, forms.ModelForm):
             "languages": forms.CheckboxSelectMultiple,
             "insurance": forms.CheckboxSelectMultiple,
             "npi": forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
+            "office_zip": forms.TextInput(
+                attrs={"inputmode": "numeric", "autocomplete": "postal-code"}
+            ),
         }
         error_messages = {
             "slot_step_minutes": {

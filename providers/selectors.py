@@ -123,6 +123,8 @@ class _CardIterable(ModelIterable):
             therapist.card_insurance = [
                 CardInsurance(slug, name) for slug, name in therapist.card_insurance_pairs
             ]
+            if not hasattr(therapist, "distance_miles"):  # a search near a ZIP sets it
+                therapist.distance_miles = None
             yield therapist
 
 

@@ -317,6 +317,25 @@ def _photo_removed(given: dict) -> None:
     assert given["browser"].post(url, {"confirm": "yes"}).status_code == 302
 
 
+def _buffalo_office_arrange() -> dict:
+    return {
+        "therapist": _findable(
+            "Ada Byron",
+            state="NY",
+            formats=["in_person"],
+            office_zip="14201",
+            office_lat=42.8967,
+            office_lon=-78.8846,
+            office_city="Buffalo",
+        )
+    }
+
+
+def _office_moved_to_manhattan(given: dict) -> None:
+    therapist = given["therapist"]
+    profiles.update_profile(therapist=therapist, by=therapist.user, office_zip="10003")
+
+
 BOTH = frozenset({"page", "api"})
 
 
@@ -378,6 +397,13 @@ WRITERS = [
     Writer("photos.set_photo (dashboard)", _photo_arrange, _photo_uploaded, {"state": "CA"}),
     Writer(
         "photos.remove_photo (dashboard)", _photo_removed_arrange, _photo_removed, {"state": "CA"}
+    ),
+    # Distance: the office's ZIP code (and so its place) is what a search near a ZIP reads.
+    Writer(
+        "profiles.update_profile: office ZIP",
+        _buffalo_office_arrange,
+        _office_moved_to_manhattan,
+        {"state": "NY", "near": "10001", "format": "in_person"},
     ),
 ]
 
