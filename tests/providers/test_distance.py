@@ -402,9 +402,12 @@ def test_the_search_page_shows_the_distance_on_each_card(client, new_york):
 def test_the_search_page_has_zip_and_distance_fields_after_the_focus(client):
     html = client.get(SEARCH, {"near": MIDTOWN, "radius": "10"}).content.decode()
     fields = re.findall(r'<(?:select|input)[^>]* name="(\w+)"', html)
-    assert fields[: fields.index("format") + 1][-5:] == [
+    # PRODUCT.md, "Search": state, modality, focus, insurance, ZIP and distance, format…
+    assert fields[: fields.index("format") + 1][-7:] == [
         "modality",
         "specialty",
+        "insurance",
+        "superbill",
         "near",
         "radius",
         "format",
