@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "booking",
     "notifications",
     "audit",
+    "matching",
     "demo",
 ]
 
@@ -280,6 +281,9 @@ SPECTACULAR_SETTINGS = {
         "SessionStatusEnum": "booking.models.Session.Status",
         "FormatEnum": "providers.models.Format",
         "UsStateEnum": "accounts.places.US_STATES",
+        # A group's kind keeps its name beside the match's kind (therapist / group).
+        "KindEnum": "booking.models.Group.Kind",
+        "MatchKindEnum": "matching.ranking.KINDS",
     },
 }
 
