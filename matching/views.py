@@ -5,16 +5,13 @@ the reasons for each. Both are plain GET pages: they work without JavaScript."""
 from __future__ import annotations
 
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils import timezone
-from django.utils.text import slugify
 
 from accounts.places import STATE_NAMES, US_STATES
 from matching.forms import MatchForm
 from matching.selectors import find_matches
-
-# Another part of the site lists therapists state by state (PRODUCT.md, "Browse by
-# state"): linked by their documented addresses.
-BROWSE_INDEX = "/therapists/in/"
+from providers.browse import STATE_SLUGS
 
 
 def _initial(request) -> dict:
@@ -27,11 +24,14 @@ def _initial(request) -> dict:
 
 def front_door(request):
     form = MatchForm(initial=_initial(request))
-    states = [(name, f"{BROWSE_INDEX}{slugify(name)}/") for _, name in US_STATES]
+    states = [
+        (name, reverse("providers:browse_state", kwargs={"state": STATE_SLUGS[code]}))
+        for code, name in US_STATES
+    ]
     return render(
         request,
         "matching/front_door.html",
-        {"form": form, "states": states, "browse_index": BROWSE_INDEX},
+        {"form": form, "states": states, "browse_index": reverse("providers:browse_states")},
     )
 
 

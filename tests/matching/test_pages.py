@@ -79,6 +79,10 @@ def test_the_front_door_links_to_browsing_by_state(client):
     assert 'href="/therapists/in/"' in page
     assert 'href="/therapists/in/new-york/"' in page
     assert 'href="/therapists/in/district-of-columbia/"' in page
+    # Every one of them is a page of the site (the 51 states and the index).
+    links = set(re.findall(r'href="(/therapists/in/[^"]*)"', page))
+    assert len(links) == 52
+    assert all(client.get(link).status_code == 200 for link in links)
 
 
 def test_a_signed_in_client_is_asked_about_their_own_state(client):
