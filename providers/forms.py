@@ -295,7 +295,6 @@ class LicenseSubmitForm(DescribedErrorsMixin, forms.Form):
     expires_on = forms.DateField(
         label="Expires on",
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-        help_text="YYYY-MM-DD",
         validators=[validate_expiry],
     )
 

@@ -34,3 +34,13 @@ def people_facing_formats():
 
 def test_no_template_shows_a_person_an_iso_date_or_a_24_hour_time():
     assert list(people_facing_formats()) == []
+
+
+def test_a_date_picker_is_not_explained_as_an_iso_pattern(client, db):
+    """A date input shows the browser's own picker (mm/dd/yyyy in the USA): no
+    "YYYY-MM-DD" hint beside it."""
+    from providers.forms import LicenseSubmitForm
+
+    page = client.get("/groups/").content.decode()
+    assert 'type="date"' in page and "YYYY-MM-DD" not in page
+    assert "YYYY-MM-DD" not in str(LicenseSubmitForm())

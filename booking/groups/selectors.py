@@ -60,7 +60,6 @@ class GroupFilter(django_filters.FilterSet):
         field_name="start_date",
         lookup_expr="gte",
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-        help_text="YYYY-MM-DD",
     )
 
     class Meta:
