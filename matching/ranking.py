@@ -231,6 +231,40 @@ def fits_times(start: dt.datetime, times: Iterable[str], zone: ZoneInfo) -> bool
     return not times or time_word(start, zone) in times
 
 
+def hours_meet_times(
+    hours: Iterable[tuple[int, dt.time, dt.time]],
+    own_zone: ZoneInfo,
+    session: dt.timedelta,
+    times: Iterable[str],
+    zone: ZoneInfo,
+    week_of: dt.date,
+) -> bool:
+    """Whether any weekly range of hours (weekday, start, end on the therapist's clock)
+    can hold a session that starts in one of the client's weekly times (``tue-evening``,
+    in ``zone``); true when no times are asked for. Read on the week of ``week_of``: a
+    cheap first look, before the slot finder decides on real dates."""
+    times = frozenset(times)
+    if not times:
+        return True
+    monday = week_of - dt.timedelta(days=week_of.weekday())
+    for weekday, start, end in hours:
+        day = monday + dt.timedelta(days=weekday)
+        first = dt.datetime.combine(day, start, own_zone).astimezone(zone)
+        last = (dt.datetime.combine(day, end, own_zone) - session).astimezone(zone)
+        if last < first:
+            continue
+        # Every part of the day the starts between first and last touch.
+        for local_day in {first.date(), last.date()}:
+            for period, low, high in PERIODS:
+                if f"{WEEKDAYS[local_day.weekday()]}-{period}" not in times:
+                    continue
+                opens = dt.datetime.combine(local_day, dt.time(low), zone)
+                closes = opens + dt.timedelta(hours=high - low)
+                if first < closes and opens <= last:
+                    return True
+    return False
+
+
 def _month_day(start: dt.datetime) -> str:
     return format_date(timezone.localtime(start), "M j")
 

@@ -6,15 +6,19 @@ them).
    ``findable_in``) and accepting new clients, with the cheap facts as arrays
    (therapies, focus areas, plans, licensed states).
 2. The ranking orders them on those facts alone; the best ``SHORTLIST`` go on.
-3. Three queries (hours, time off, sessions of the shortlist): the first course start
+3. With chosen times, one query: the weekly hours of them all. Only those whose hours
+   can hold a session in the chosen times can have a fitting start: the shortlist is
+   the best of them, not of everyone.
+4. Three queries (hours, time off, sessions of the shortlist): the first course start
    in the chosen weekly times, by the slot finder, in the picker's four weeks.
-4. One query, when groups are asked for: the state's open groups, soonest first.
-5. The ranking again, on every fact: the best ``RESULTS``.
+5. One query, when groups are asked for: the state's open groups, soonest first.
+6. The ranking again, on every fact: the best ``RESULTS``; those whose hours miss the
+   chosen times compete too, without a start.
 
 Only the shortlist is looked at for a start: where more than ``SHORTLIST`` therapists
-are licensed in the state, one who fits the cheap facts less well (ties: the later stored
-opening) is not listed for a free time alone. That bounds the slot finder's work to
-``SHORTLIST`` therapists per match, whatever the size of the directory.
+with hours in the chosen times are licensed in the state, one who fits the cheap facts
+less well (ties: the later stored opening) is not listed for a free time alone. That
+bounds the slot finder's work to ``SHORTLIST`` therapists per match.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, replace
 from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
 
 from django.contrib.postgres.expressions import ArraySubquery
 from django.db.models import OuterRef
@@ -32,7 +37,17 @@ from booking.courses.forms import WEEKDAY_KEYS
 from booking.courses.picker import PICKER_DAYS
 from booking.courses.selectors import first_free_course_starts
 from booking.groups.selectors import listed_groups, seats_left
-from matching.ranking import GROUP, THERAPIST, Candidate, Match, MatchRequest, fits_times, rank
+from booking.models import AvailabilityRule
+from matching.ranking import (
+    GROUP,
+    THERAPIST,
+    Candidate,
+    Match,
+    MatchRequest,
+    fits_times,
+    hours_meet_times,
+    rank,
+)
 from providers.models import Insurance, License, Modality, Specialty, Therapist
 from therapy_directory import clock
 
@@ -176,6 +191,28 @@ def _groups(request: MatchRequest, today: dt.date) -> tuple[list[Candidate], dic
     return candidates, {g.pk: g for g in groups}
 
 
+def _hours_meet_times(rows: dict[int, dict], request: MatchRequest, today: dt.date) -> set[int]:
+    """The therapists whose weekly hours can hold a session in the chosen times (one
+    query for them all)."""
+    hours: dict[int, list] = {}
+    for rule in AvailabilityRule.objects.filter(therapist_id__in=list(rows)).values_list(
+        "therapist_id", "weekday", "start", "end"
+    ):
+        hours.setdefault(rule[0], []).append(rule[1:])
+    return {
+        pk
+        for pk, ranges in hours.items()
+        if hours_meet_times(
+            ranges,
+            ZoneInfo(rows[pk]["timezone"]),
+            dt.timedelta(minutes=rows[pk]["session_minutes"]),
+            request.times,
+            request.zone,
+            today,
+        )
+    }
+
+
 def profile_url(slug: str, match: Match, request: MatchRequest) -> str:
     """The therapist's profile with the course picker preselected: the state (its
     license notice), the therapy, the format, the course length and, when there is one,
@@ -200,7 +237,13 @@ def find_matches(request: MatchRequest, *, at: dt.datetime | None = None) -> lis
     at = at or now()
     today = clock.today()
     rows = {row["id"]: row for row in _therapists(request, today)}
-    shortlist = rank([_candidate(row) for row in rows.values()], request, limit=SHORTLIST)
+    everyone = [_candidate(row) for row in rows.values()]
+    others: list[Match] = []
+    if request.times:
+        meet = _hours_meet_times(rows, request, today)
+        others = rank([c for c in everyone if c.id not in meet], request, limit=RESULTS)
+        everyone = [c for c in everyone if c.id in meet]
+    shortlist = rank(everyone, request, limit=SHORTLIST)
     schedules = [
         Therapist(pk=m.candidate.id, **{f: rows[m.candidate.id][f] for f in SCHEDULE_FIELDS})
         for m in shortlist
@@ -213,6 +256,7 @@ def find_matches(request: MatchRequest, *, at: dt.datetime | None = None) -> lis
         at=at,
     )
     candidates = [replace(m.candidate, first_start=starts[m.candidate.id]) for m in shortlist]
+    candidates += [m.candidate for m in others]
     groups: dict[int, object] = {}
     if request.include_groups:
         group_candidates, groups = _groups(request, today)

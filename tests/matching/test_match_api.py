@@ -13,8 +13,8 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from tests.booking.helpers import at, book, client_in, next_weekday
-from tests.matching.helpers import directory, more_therapists
+from tests.booking.helpers import at, book, bookable_therapist, client_in, next_weekday
+from tests.matching.helpers import TUESDAY_EVENINGS, directory, more_therapists, with_specialties
 
 pytestmark = pytest.mark.django_db
 
@@ -190,10 +190,27 @@ def _queries(api, params) -> int:
     ],
 )
 def test_the_match_runs_a_constant_number_of_queries(api, people, params):
-    """The plans' list (the form), the candidates, the shortlist's hours, time off and
-    sessions, and the groups when asked for: however many therapists there are."""
+    """The plans' list (the form), the candidates, everyone's hours when times are asked
+    for, the shortlist's hours, time off and sessions, and the groups when asked for:
+    however many therapists there are."""
     few = _queries(api, params)
     more_therapists(12)
     assert _queries(api, params) == few
-    expected = 5 + (params.get("group") == "true")
+    expected = 5 + (params.get("group") == "true") + ("times" in params)
     assert few == expected
+
+
+def test_a_therapist_free_at_the_chosen_time_is_found_among_many_who_are_not(api, monkeypatch):
+    """More therapists than the shortlist fit the cheap facts better, but only one has
+    hours on Tuesday evenings: that one is looked at for a start and listed with it."""
+    monkeypatch.setattr("matching.selectors.SHORTLIST", 3)
+    mornings = [(day, dt.time(8), dt.time(12)) for day in range(5)]
+    for n in range(5):
+        better = bookable_therapist(display_name=f"Morning {n}", hours=mornings, fee=90)
+        with_specialties(better, "grief")
+    evening = bookable_therapist(display_name="Evening Eve", hours=TUESDAY_EVENINGS, fee=300)
+
+    body = api.get(URL, {"state": "NY", "concern": "grief", "times": "tue-evening"}).json()
+    eve = next(m for m in body if m["name"] == "Evening Eve")
+    assert eve["id"] == evening.pk and eve["first_start"] is not None
+    assert body[0]["name"] == "Evening Eve"  # the only one free when the client is

@@ -12,7 +12,15 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from matching import ranking
-from matching.ranking import GROUP, THERAPIST, Candidate, MatchRequest, rank, score
+from matching.ranking import (
+    GROUP,
+    THERAPIST,
+    Candidate,
+    MatchRequest,
+    hours_meet_times,
+    rank,
+    score,
+)
 
 NY = ZoneInfo("America/New_York")
 LA = ZoneInfo("America/Los_Angeles")
@@ -336,3 +344,26 @@ def test_random_answers_are_sorted_by_score_and_keep_the_hard_constraints(candid
         )
     admissible = [c for c in candidates if ranking.admissible(c, request)]
     assert len(ranked) == len(admissible)
+
+
+# --- Weekly hours against the chosen times (the shortlist's first look) -------------------
+
+
+def test_weekly_hours_meet_the_chosen_times_in_the_clients_zone():
+
+    la, ny = ZoneInfo("America/Los_Angeles"), ZoneInfo("America/New_York")
+    hour, week = dt.timedelta(minutes=50), dt.date(2026, 12, 7)
+    nine_to_ten = [(1, dt.time(9), dt.time(10))]  # Tuesdays 9-10 AM in Los Angeles
+    # 12-1 PM in New York: an afternoon there, not a morning.
+    assert hours_meet_times(nine_to_ten, la, hour, {"tue-afternoon"}, ny, week)
+    assert not hours_meet_times(nine_to_ten, la, hour, {"tue-morning"}, ny, week)
+    assert hours_meet_times(nine_to_ten, la, hour, {"tue-morning"}, la, week)
+    # A range too short for a session holds none.
+    short = [(1, dt.time(9), dt.time(9, 30))]
+    assert not hours_meet_times(short, la, hour, {"tue-morning"}, la, week)
+    # Late evening in Los Angeles is after midnight in New York: Wednesday there.
+    late = [(1, dt.time(22), dt.time(23))]
+    assert hours_meet_times(late, la, hour, {"wed-morning"}, ny, week)
+    assert not hours_meet_times(late, la, hour, {"tue-evening"}, ny, week)
+    # No chosen times: any hours do.
+    assert hours_meet_times(nine_to_ten, la, hour, set(), ny, week)
