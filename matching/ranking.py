@@ -26,7 +26,8 @@ constant               points  when (the reason in words)
                                from Jan 5"); a group meeting then
 ``OPENING_SOON``         15    no times chosen: a course starts within the next four
                                weeks (same words)
-``FORMAT_MATCH``         25    offers the format asked for ("By video", "In person")
+``FORMAT_MATCH``         25    offers the format asked for ("By video", "In person": a
+                               therapist's office in the client's state)
 ``IN_NETWORK``           25    in network with the client's plan ("In network with Aetna")
 ``SUPERBILL``            10    out of network with it, with a superbill to claim
 ``WITHIN_BUDGET``        20    fee at or under the budget ("$120 a session, within your
@@ -186,6 +187,7 @@ class Candidate:
     # course free for every week; a group's next meeting when it falls in them. None: none.
     first_start: dt.datetime | None = None
     distance_miles: float | None = None
+    office_state: str = ""  # a therapist's office, for in person
     group_kind: str = ""
     seats_left: int | None = None  # groups only
     next_opening: dt.datetime | None = None  # stored opening: only breaks ties
@@ -263,6 +265,16 @@ def hours_meet_times(
                 if first < closes and opens <= last:
                     return True
     return False
+
+
+def _offers_format(candidate: Candidate, request: MatchRequest) -> bool:
+    """The format asked for, where the client can use it: in person with a therapist
+    means an office in the client's state, not one across the country."""
+    if not request.format or request.format not in candidate.formats:
+        return False
+    if request.format == "in_person" and candidate.kind == THERAPIST:
+        return candidate.office_state == request.state
+    return True
 
 
 def _month_day(start: dt.datetime) -> str:
@@ -362,7 +374,7 @@ def score(candidate: Candidate, request: MatchRequest) -> Match:
         points += TIME_FITS if request.times else OPENING_SOON
         with timezone.override(request.zone):
             reasons.append(_time_reason(candidate, request))
-    if request.format and request.format in candidate.formats:
+    if _offers_format(candidate, request):
         points += FORMAT_MATCH
         reasons.append(FORMAT_WORDS.get(request.format, request.format))
     gained, why = _money(candidate, request)

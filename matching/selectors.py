@@ -121,6 +121,7 @@ def _therapists(request: MatchRequest, today: dt.date) -> list[dict]:
             "display_name",
             "credentials",
             "formats",
+            "office_state",
             "fee",
             "sliding_scale",
             "superbill",
@@ -151,6 +152,7 @@ def _candidate(row: dict) -> Candidate:
         sliding_scale=row["sliding_scale"],
         next_opening=row["next_opening"],
         distance_miles=None,  # ZIP distance: not asked for yet
+        office_state=row["office_state"],
     )
 
 

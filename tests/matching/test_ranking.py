@@ -143,11 +143,19 @@ def test_with_no_times_chosen_an_opening_soon_counts_less():
 
 def test_the_format_asked_for():
     video = score(therapist(formats=frozenset({"telehealth"})), ask(format="telehealth"))
-    office = score(therapist(formats=frozenset({"in_person"})), ask(format="in_person"))
-    other = score(therapist(formats=frozenset({"in_person"})), ask(format="telehealth"))
+    in_ny = therapist(formats=frozenset({"in_person"}), office_state="NY")
+    office = score(in_ny, ask(format="in_person"))
+    other = score(in_ny, ask(format="telehealth"))
     assert video.reasons[1:] == ("By video",) and video.score == ranking.FORMAT_MATCH
     assert office.reasons[1:] == ("In person",)
     assert other.score == 0
+
+
+def test_in_person_counts_only_for_an_office_in_the_clients_state():
+    """A New York client asking for in person gains nothing from an office in Nevada."""
+    in_nevada = therapist(formats=frozenset({"in_person"}), office_state="NV")
+    match = score(in_nevada, ask(format="in_person"))
+    assert match.score == 0 and "In person" not in match.reasons
 
 
 def test_in_network_with_the_client_s_plan():
