@@ -439,7 +439,8 @@ class Therapist(models.Model):
     def clean(self) -> None:
         """The cross-field rules every writer shares (``providers.profiles`` runs them).
         In person needs the office's street address and ZIP code; its city and state
-        follow from the ZIP (``providers.profiles`` fills them when they are empty)."""
+        follow from the ZIP (``providers.profiles`` fills them when they are empty), and
+        a state given with it must be the ZIP's."""
         if Format.IN_PERSON in self.formats:
             errors = {}
             if not self.office_address:
@@ -450,6 +451,19 @@ class Therapist(models.Model):
                 errors["office_zip"] = "Give your office's ZIP code, for in-person sessions."
             if errors:
                 raise ValidationError(errors)
+        if self.office_zip and self.office_state:
+            from providers import geo
+
+            place = geo.locate(self.office_zip)
+            if place is not None and place.state != self.office_state:
+                raise ValidationError(
+                    {
+                        "office_state": (
+                            f"ZIP code {self.office_zip} is in {STATE_NAMES.get(place.state)}: "
+                            "give the state your office is in, or its ZIP code."
+                        )
+                    }
+                )
 
     @property
     def initials(self) -> str:

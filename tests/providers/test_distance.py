@@ -242,6 +242,20 @@ def test_the_page_and_the_api_refuse_an_office_without_a_known_zip_alike(
         assert api.json()[field] == [words]
 
 
+def test_a_state_that_is_not_the_zips_is_refused_naming_the_state():
+    """Fresno, CA with a Manhattan ZIP code would show one place and measure another."""
+    therapist = TherapistFactory(formats=["telehealth"])
+    before = Therapist.objects.filter(pk=therapist.pk).values().get()
+    response = _api(therapist).patch(
+        ME, {"office_zip": "10003", "office_state": "CA", "office_city": "Fresno"}, format="json"
+    )
+    assert response.status_code == 400
+    assert "New York" in response.json()["office_state"][0]
+    assert Therapist.objects.filter(pk=therapist.pk).values().get() == before
+    agreed = _api(therapist).patch(ME, {"office_zip": "10003", "office_state": "NY"}, format="json")
+    assert agreed.status_code == 200, agreed.content
+
+
 def test_the_service_refuses_an_unknown_zip_naming_it():
     from django.core.exceptions import ValidationError
 
