@@ -12,25 +12,41 @@ from django.db import migrations, models
 
 import providers.geo
 
+# "St. Louis", "st louis" and "Saint Louis" are one city; so are "New York City" and
+# "New York".
+CITY_KEY = (
+    r"regexp_replace(regexp_replace(lower(trim({0})), '^st\.? ', 'saint '),"
+    r" ' city$', '')"
+)
+
 FIX_ROWS = r"""
 UPDATE providers_therapist t
 SET office_zip = c.zip, office_lat = c.lat, office_lon = c.lon
 FROM providers_zipcentroid c
 WHERE 'in_person' = ANY(t.formats) AND t.office_zip = ''
-  AND c.zip = substring(t.office_address from '([0-9]{5})(-[0-9]{4})?\s*$');
+  AND c.zip = substring(t.office_address from '([0-9]{5})(-[0-9]{4})?\s*$')
+  AND (t.office_state = '' OR c.state = t.office_state);
 
 UPDATE providers_therapist t
 SET office_zip = c.zip, office_lat = c.lat, office_lon = c.lon
 FROM (
-    SELECT DISTINCT ON (state, lower(city)) state, lower(city) AS city, zip, lat, lon
-    FROM providers_zipcentroid ORDER BY state, lower(city), zip
+    SELECT DISTINCT ON (state, city) state, city, zip, lat, lon FROM (
+        SELECT state, {city_key} AS city, zip, lat, lon FROM providers_zipcentroid
+    ) keyed ORDER BY state, city, zip
 ) c
 WHERE 'in_person' = ANY(t.formats) AND t.office_zip = ''
-  AND c.state = t.office_state AND c.city = lower(t.office_city);
+  AND c.state = t.office_state AND c.city = {office_city_key};
+
+-- An office we cannot place loses in person. A therapist who offered nothing else is
+-- left with no format, so not accepting, until their next edit (which asks for one).
+UPDATE providers_therapist SET accepting_new_clients = false
+WHERE formats = '{in_person}' AND office_zip = '';
 
 UPDATE providers_therapist SET formats = array_remove(formats, 'in_person')
 WHERE 'in_person' = ANY(formats) AND office_zip = '';
-"""
+""".replace("{city_key}", CITY_KEY.format("city")).replace(
+    "{office_city_key}", CITY_KEY.format("t.office_city")
+)
 
 
 class Migration(migrations.Migration):

@@ -464,6 +464,19 @@ def test_the_migration_places_offices_from_before_the_zip_or_drops_in_person():
     by_city = TherapistFactory(**legacy, office_address="", office_city="buffalo")
     unknown_city = TherapistFactory(**legacy, office_address="", office_city="Gotham")
     telehealth = TherapistFactory(formats=["telehealth"], office_city="Gotham")
+    saint = TherapistFactory(
+        **legacy, office_address="", office_city="St. Louis", office_state="MO"
+    )
+    # A ZIP code of another state at the end of the address is not the office's.
+    elsewhere = TherapistFactory(
+        **legacy,
+        office_address="1 Main St, New York, NY 10003",
+        office_city="Boston",
+        office_state="MA",
+    )
+    only_in_person = TherapistFactory(
+        formats=["in_person"], office_zip="", office_address="", office_city="Gotham"
+    )
     with connection.cursor() as cursor:
         cursor.execute(fix_rows)
     stored = {t.pk: t for t in Therapist.objects.all()}
@@ -473,3 +486,7 @@ def test_the_migration_places_offices_from_before_the_zip_or_drops_in_person():
     assert stored[unknown_city.pk].formats == ["telehealth"]
     assert stored[unknown_city.pk].office_zip == ""
     assert stored[telehealth.pk].formats == ["telehealth"]
+    assert geo.locate(stored[saint.pk].office_zip).city == "Saint Louis"
+    assert geo.locate(stored[elsewhere.pk].office_zip).state == "MA"
+    assert stored[only_in_person.pk].formats == []
+    assert not stored[only_in_person.pk].accepting_new_clients
