@@ -334,7 +334,8 @@ def _money(candidate: Candidate, request: MatchRequest) -> tuple[int, list[str]]
     if request.fee_max is not None:
         if candidate.fee is not None and candidate.fee <= request.fee_max:
             points += WITHIN_BUDGET
-            reasons.append(f"${candidate.fee} a session, within your budget of ${request.fee_max}")
+            unit = "a meeting" if candidate.kind == GROUP else "a session"
+            reasons.append(f"${candidate.fee} {unit}, within your budget of ${request.fee_max}")
         elif candidate.sliding_scale:
             points += SLIDING_SCALE
             reasons.append("Offers a sliding scale: ask about a fee within your budget")

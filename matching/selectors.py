@@ -184,6 +184,7 @@ def _groups(request: MatchRequest, today: dt.date) -> tuple[list[Candidate], dic
                 formats=frozenset([group.format]),
                 insurance=frozenset(group.therapist_insurance),
                 superbill=group.therapist.superbill,
+                fee=group.fee,  # per meeting
                 first_start=start if fits else None,
                 group_kind=group.kind,
                 seats_left=seats_left(group),

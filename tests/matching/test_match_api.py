@@ -13,6 +13,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from booking.models import Group
 from tests.booking.helpers import at, book, bookable_therapist, client_in, next_weekday
 from tests.matching.helpers import TUESDAY_EVENINGS, directory, more_therapists, with_specialties
 
@@ -101,6 +102,11 @@ def test_groups_open_in_the_state_when_asked_for(api, people):
     assert "A grief group" in groups[0]["reasons"]
     # Not in a state it does not serve.
     assert api.get(URL, {"state": "NJ", "group": "true"}).json()[0]["kind"] == "therapist"
+    # Its fee per meeting counts against a budget.
+    Group.objects.filter(pk=people["group"].pk).update(fee=40)
+    budget = api.get(URL, {"state": "NY", "group": "true", "fee_max": "50"}).json()
+    group = next(r for r in budget if r["kind"] == "group")
+    assert "$40 a meeting, within your budget of $50" in group["reasons"]
 
 
 def test_the_reasons_match_the_facts(api, people):
