@@ -141,6 +141,17 @@ class ZipCodeFilter(django_filters.Filter):
     field_class = ZipCodeField
 
 
+# The order without ``ordering`` (PRODUCT rule 13): therapists accepting new clients
+# first, those with an opening before those without (soonest first), then the ones not
+# accepting; by name within each.
+DEFAULT_ORDER = (
+    F("accepting_new_clients").desc(),
+    F("next_opening").asc(nulls_last=True),
+    "display_name",
+    "id",
+)
+
+
 class TherapistFilter(django_filters.FilterSet):
     """Narrows any therapist queryset to the findable ones (a verified, unexpired license:
     in the chosen state, or anywhere) and applies the chosen filters."""
@@ -186,7 +197,11 @@ class TherapistFilter(django_filters.FilterSet):
         label="Opening within (days)", method="filter_available_within", min_value=0, max_value=365
     )
     fee_max = django_filters.NumberFilter(
-        label="Fee up to (USD)", method="filter_fee_max", min_value=0, max_value=100000
+        label="Fee up to (USD)",
+        method="filter_fee_max",
+        min_value=0,
+        max_value=100000,
+        help_text="Therapists with a sliding scale are included whatever their full fee.",
     )
     q = django_filters.CharFilter(label="Name or keywords", method="filter_q", max_length=100)
     # --- Finding the right fit (PRODUCT rule 13): insurance and identity ---------------
@@ -229,7 +244,7 @@ class TherapistFilter(django_filters.FilterSet):
             ("distance", "Distance, nearest first"),
         ],
         method="filter_ordering",
-        empty_label=None,
+        empty_label="Accepting new clients, soonest opening first",
     )
 
     # --- Distance (rule 13): near a ZIP code, within a radius ---------------------------
@@ -314,6 +329,8 @@ class TherapistFilter(django_filters.FilterSet):
                 method = filter_.method
                 method = method if callable(method) else getattr(self, method)
                 queryset = method(queryset, filter_.field_name, value)
+        if not self.form.cleaned_data.get("ordering"):
+            queryset = queryset.order_by(*DEFAULT_ORDER)
         return queryset
 
     def filter_state(self, queryset, name, value):

@@ -22,7 +22,7 @@ from accounts.decorators import staff_required
 from accounts.places import STATE_NAMES
 from booking.courses import picker
 from booking.groups import selectors as group_selectors
-from providers import licensing, photos, profiles, search_cache
+from providers import licensing, photos, profiles, search_cache, search_words
 from providers.forms import (
     LicenseQueueFilterForm,
     LicenseSubmitForm,
@@ -65,32 +65,41 @@ def _viewer_timezone(request) -> str:
 def search(request):
     """The directory search. Its filters and results are the same for every viewer in one
     zone: they come from the search cache when an identical search was answered since the
-    directory last changed. Invalid filters are never cached."""
+    directory last changed. Invalid filters are never cached. A GET form sends its blank
+    fields too: the address keeps only the filters in use (one redirect)."""
+    if any(not value for _, values in request.GET.lists() for value in values):
+        kept = [(k, v) for k, values in request.GET.lists() for v in values if v]
+        return redirect(f"{request.path}{_query_suffix(kept)}")
     viewer_tz = _viewer_timezone(request)
     key, cached = search_cache.lookup(
         "page", [("tz", viewer_tz), *search_cache.query_parts(request.GET)]
     )
     if cached is None:
-        content, state_name, valid = _search_results(request.GET, viewer_tz)
+        content, title, valid = _search_results(request.GET, viewer_tz)
         if valid:
-            search_cache.store(key, (content, state_name))
+            search_cache.store(key, (content, title))
     else:
-        content, state_name = cached  # a SafeString stays one through the cache
-    return render(request, "providers/search.html", {"content": content, "state_name": state_name})
+        content, title = cached  # a SafeString stays one through the cache
+    return render(request, "providers/search.html", {"content": content, "title": title})
 
 
 def _search_results(params, viewer_tz: str) -> tuple[str, str, bool]:
     """The filter panel and results, rendered without the request (so nothing of the
-    visitor's gets in), the state's name, and whether the filters were valid."""
+    visitor's gets in), the heading naming the filters in use, and whether the filters
+    were valid."""
     filterset = search_therapists(params)
     fields = prepare_search_form(filterset)
     form = filterset.form
     page = None
     state_name = ""
+    heading = "Therapists"
+    chips = []
     if form.is_valid():
         paginator = Paginator(filterset.qs, SEARCH_PAGE_SIZE)
         page = paginator.get_page(params.get("page"))
         state_name = STATE_NAMES.get(form.cleaned_data.get("state") or "", "")
+        heading = search_words.heading(form.cleaned_data)
+        chips = search_words.chips(params, form.cleaned_data, base=reverse("providers:search"))
     content = render_to_string(
         "providers/_search_content.html",
         {
@@ -104,6 +113,8 @@ def _search_results(params, viewer_tz: str) -> tuple[str, str, bool]:
                 else []
             ),
             "state_name": state_name,
+            "heading": heading,
+            "chips": chips,
             **filter_links(params),  # pagination keeps every filter
             # A card's links carry the search: the profile preselects its therapy and
             # state, and its "Back to the search" keeps every filter.
@@ -111,7 +122,7 @@ def _search_results(params, viewer_tz: str) -> tuple[str, str, bool]:
             "viewer_tz": viewer_tz,
         },
     )
-    return content, state_name, page is not None
+    return content, heading, page is not None
 
 
 def _query_suffix(params: list[tuple[str, str]]) -> str:

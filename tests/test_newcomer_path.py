@@ -133,7 +133,7 @@ def test_a_newcomer_gets_a_seeded_site_with_web_worker_and_beat_on_embedded_post
             except OSError:
                 time.sleep(0.5)
         assert status == 200, log_path.read_text()[-3000:]
-        assert "Showing therapists licensed in New York" in page
+        assert "IPT therapists licensed in New York" in page
         assert "988" in page
         assert _get(f"http://127.0.0.1:{port}/api/v1/therapists/?state=NY")[0] == 200
         _book_a_course_as_the_demo_client(f"http://127.0.0.1:{port}/api/v1")

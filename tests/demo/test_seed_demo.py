@@ -280,3 +280,55 @@ def test_the_demo_groups_list_shows_them_to_a_visitor(seeded, client):
     assert "Supportive group for new parents" in page
     assert "Grief through the holidays" not in page  # cancelled
     assert "per meeting" in page and "Free" in page
+
+
+# --- Finding the right fit (issue 17, item 8): every filter finds someone in the demo ----
+
+
+def _found(params: dict) -> int:
+    response = APIClient().get("/api/v1/therapists/", {**params, "page_size": 1})
+    assert response.status_code == 200, (params, response.content)
+    return response.json()["count"]
+
+
+def test_every_insurance_and_identity_filter_finds_someone(seeded):
+    from providers.models import AgeGroup, Faith, Gender, Insurance
+
+    searches = [{"insurance": slug} for slug in Insurance.objects.values_list("slug", flat=True)]
+    searches += [{"superbill": "true"}, {"lgbtq_affirming": "true"}]
+    searches += [{"gender": choice.value} for choice in Gender]
+    searches += [{"age_group": choice.value} for choice in AgeGroup]
+    searches += [{"faith": slug} for slug in Faith.objects.values_list("slug", flat=True)]
+    assert [params for params in searches if not _found(params)] == []
+
+
+def test_near_a_demo_office_zip_finds_someone_in_person(seeded):
+    office = Therapist.objects.findable().exclude(office_zip="").values_list("office_zip")[0][0]
+    assert _found({"near": office, "format": "in_person", "radius": "5"}) >= 1
+
+
+def test_a_realistic_share_of_therapists_has_plans_identity_and_a_photo(seeded):
+    therapists = Therapist.objects.all()
+    with_plans = therapists.filter(insurance__isnull=False).distinct().count()
+    assert 0.5 * 60 <= with_plans <= 0.95 * 60
+    several = (
+        Therapist.insurance.through.objects.values("therapist").distinct().count()
+    )  # every therapist with plans has at least one; most have several
+    assert Therapist.insurance.through.objects.count() >= 2 * several
+    assert 0 < therapists.filter(superbill=True).count() < 60
+    assert therapists.exclude(gender="").count() >= 0.8 * 60
+    assert therapists.filter(faith__isnull=False).count() < 0.5 * 60
+    photographed = therapists.exclude(photo="")
+    assert 0.2 * 60 <= photographed.count() <= 0.6 * 60
+
+
+def test_demo_photos_are_stored_through_the_photo_service(seeded):
+    from PIL import Image
+
+    therapist = Therapist.objects.exclude(photo="").first()
+    with therapist.photo.open("rb") as stored, Image.open(stored) as image:
+        assert image.format == "JPEG" and image.size == (400, 400)
+        assert not image.getexif() and "icc_profile" not in image.info
+    # The card and the API show it.
+    listed = APIClient().get(f"/api/v1/therapists/{therapist.pk}/").json()
+    assert listed["photo_url"]

@@ -34,7 +34,7 @@ def test_a_visitor_finds_an_ipt_therapist_licensed_in_new_york_and_opens_the_pro
 
     expect(page).to_have_url(re.compile(r"state=NY.*modality=ipt|modality=ipt.*state=NY"))
     results = page.get_by_role("main")
-    expect(results).to_contain_text("Showing therapists licensed in New York")
+    expect(results).to_contain_text("IPT therapists licensed in New York")
     expect(results.get_by_role("link", name="Maya Lindqvist", exact=True)).to_be_visible()
     expect(results).not_to_contain_text("Colin Brandt")  # CBT only
     expect(results).not_to_contain_text("Petra Pending")  # license not verified
@@ -48,7 +48,7 @@ def test_a_visitor_finds_an_ipt_therapist_licensed_in_new_york_and_opens_the_pro
     expect(page.get_by_role("complementary", name="Crisis resources")).to_contain_text("741741")
     page.get_by_role("link", name="Back to the search").click()
     expect(page.get_by_label("Therapy")).to_have_value("ipt")
-    expect(page.get_by_role("main")).to_contain_text("Showing therapists licensed in New York")
+    expect(page.get_by_role("main")).to_contain_text("IPT therapists licensed in New York")
 
 
 def test_the_search_page_reads_on_a_phone_with_a_shareable_url(phone_page, directory):

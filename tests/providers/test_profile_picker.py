@@ -170,7 +170,9 @@ def test_the_clients_own_state_counts_before_the_searched_one(client):
 @frozen
 def test_the_cards_links_carry_the_search_to_the_profile(client):
     bookable_therapist(display_name="Ana Ruiz")
-    html = client.get(SEARCH, {"state": "NY", "modality": "ipt", "q": ""}).content.decode()
+    html = client.get(
+        SEARCH, {"state": "NY", "modality": "ipt", "q": ""}, follow=True
+    ).content.decode()
     card = card_of(html, "Ana Ruiz")
     links = re.findall(r'href="(/therapists/[^"]+)"', card)
     assert links and all("?state=NY&amp;modality=ipt" in link for link in links)

@@ -93,7 +93,7 @@ def test_searches_leave_the_shared_objects_unevaluated_and_unchanged(client):
 def test_one_searchs_errors_do_not_follow_the_next_search(client):
     directory()
     html = client.get(SEARCH, {"fee_max": "abc"}).content.decode()
-    assert 'aria-describedby="id_fee_max_error" aria-invalid="true"' in html
+    assert 'aria-describedby="id_fee_max_error id_fee_max_helptext" aria-invalid="true"' in html
     assert 'class="field field--number field--invalid"' in html
     html = client.get(SEARCH, {"fee_max": "100"}).content.decode()
     assert "id_fee_max_error" not in html and "aria-invalid" not in html

@@ -38,6 +38,7 @@ from django.db.models import NOT_PROVIDED
 from django.utils.text import slugify
 from django.utils.timezone import localdate, now
 from faker import Faker
+from PIL import Image, ImageDraw, ImageFont
 
 from accounts.models import User
 from accounts.places import STATE_NAMES, STATE_TIMEZONES, US_STATES
@@ -46,9 +47,13 @@ from booking.courses import services as courses
 from booking.exceptions import NotAcceptingClients, SlotConflict
 from booking.groups import services as groups
 from booking.models import AvailabilityRule
-from providers import search_cache
+from providers import photos, search_cache
 from providers.models import (
+    AgeGroup,
+    Faith,
     Format,
+    Gender,
+    Insurance,
     Language,
     License,
     LicenseDecision,
@@ -74,6 +79,14 @@ THERAPIST_COLUMNS = [
     "next_opening_stale_at",
 ]  # fmt: skip
 THERAPIST_COLUMNS += ["office_address", "office_zip", "office_lat", "office_lon"]  # distance
+# Finding the right fit (PRODUCT rule 13): insurance and identity, self-described.
+THERAPIST_COLUMNS += ["superbill", "gender", "age_groups", "lgbtq_affirming", "faith_id"]
+# Photos: a share of the first therapists get one (generated, stored through
+# providers.photos one by one, so each is checked and stripped like an upload); beyond
+# PHOTO_THERAPISTS_AT_MOST the bench's sizes would spend their time on files.
+PHOTO_SHARE = 0.4
+PHOTO_THERAPISTS_AT_MOST = 1000
+PHOTO_COLOURS = ["#1e5f74", "#7a4e8c", "#2f7d4f", "#a3522b", "#3b5b9a", "#8c6b1f"]
 LICENSE_COLUMNS = [
     "id", "therapist_id", "state", "license_type", "number", "expires_on", "status",
     "submitted_at", "verified_on", "expiry_notice_sent_on",
@@ -373,6 +386,7 @@ class _Batch:
     modalities: list[tuple] = dataclasses.field(default_factory=list)
     specialties: list[tuple] = dataclasses.field(default_factory=list)
     languages: list[tuple] = dataclasses.field(default_factory=list)
+    insurance: list[tuple] = dataclasses.field(default_factory=list)
     licenses: list[tuple] = dataclasses.field(default_factory=list)
     decisions: list[tuple] = dataclasses.field(default_factory=list)
     hours: list[tuple] = dataclasses.field(default_factory=list)
@@ -598,6 +612,10 @@ class DemoBuilder:
         streets.seed_instance(seed)
         self.streets = [streets.street_address() for _ in range(500)]
         self.slugs: dict[str, str] = {}
+        # Insurance and identity: drawn from a generator of their own too.
+        self.fit_rng = random.Random(seed + 104729)
+        self.insurance_ids = list(Insurance.objects.order_by("slug").values_list("id", flat=True))
+        self.faith_ids = list(Faith.objects.order_by("slug").values_list("id", flat=True))
 
         at = self.now
         through = Therapist.modalities.through, Therapist.specialties.through
@@ -608,6 +626,9 @@ class DemoBuilder:
             "specialties": _CopyTable(through[1], ["therapist_id", "specialty_id"], at=at),
             "languages": _CopyTable(
                 Therapist.languages.through, ["therapist_id", "language_id"], at=at
+            ),
+            "insurance": _CopyTable(
+                Therapist.insurance.through, ["therapist_id", "insurance_id"], at=at
             ),
             "licenses": _CopyTable(License, LICENSE_COLUMNS, at=at),
             "decisions": _CopyTable(LicenseDecision, DECISION_COLUMNS, at=at),
@@ -753,6 +774,7 @@ class DemoBuilder:
                     else (None, None)
                 ),
                 *self._office(formats, office_state, city),
+                *self._fit(i, therapist_id),
             )
         )
         self.batch.hours += [
@@ -769,6 +791,52 @@ class DemoBuilder:
             # The first lap of the round robin is what makes every state findable.
             sure = n == 0 and (i < len(ROUND_ROBIN) or is_demo)
             self._license(therapist_id, state, profession, sure=sure)
+
+    def _fit(self, i: int, therapist_id: int) -> tuple:
+        """(superbill, gender, age groups, LGBTQ+ affirming, faith id), and the therapist's
+        plans into the batch. Most therapists take several plans; the first ones (licensed
+        for sure, one per state) go round every plan, faith, gender and age group, so each
+        filter finds someone in any demo."""
+        rng = self.fit_rng
+        plans = set()
+        if rng.random() < 0.7 and self.insurance_ids:
+            plans.update(
+                rng.sample(self.insurance_ids, min(len(self.insurance_ids), rng.randint(2, 5)))
+            )
+        if i < len(self.insurance_ids):
+            plans.add(self.insurance_ids[i])
+        self.batch.insurance += [(therapist_id, plan) for plan in sorted(plans)]
+        superbill = rng.random() < 0.35 or i == 1
+        roll = rng.random()
+        genders = [Gender.WOMAN.value, Gender.MAN.value, Gender.NONBINARY.value]
+        if i < len(genders):
+            gender = genders[i]
+        else:
+            gender = (
+                genders[0] if roll < 0.62 else genders[1] if roll < 0.9
+                else genders[2] if roll < 0.94 else ""
+            )  # fmt: skip
+        ages = [
+            group
+            for group, chance in (
+                (AgeGroup.CHILDREN.value, 0.1),
+                (AgeGroup.TEENS.value, 0.25),
+                (AgeGroup.ADULTS.value, 0.95),
+                (AgeGroup.OLDER_ADULTS.value, 0.4),
+            )
+            if rng.random() < chance
+        ]
+        every_age = [choice.value for choice in AgeGroup]
+        if i < len(every_age) and every_age[i] not in ages:
+            ages.append(every_age[i])
+        ages = [group for group in every_age if group in ages] or [AgeGroup.ADULTS.value]
+        lgbtq = rng.random() < 0.45 or i == 0
+        faith = None
+        if i < len(self.faith_ids):
+            faith = self.faith_ids[i]
+        elif rng.random() < 0.12 and self.faith_ids:
+            faith = rng.choice(self.faith_ids)
+        return (superbill, gender, ages, lgbtq, faith)
 
     def _office(self, formats, state: str, city: str) -> tuple:
         """(street address, ZIP code, latitude, longitude) of an in-person office."""
@@ -912,6 +980,38 @@ class DemoBuilder:
             day, dt.time(self.rng.randint(14, 22), self.rng.randint(0, 59)), tzinfo=dt.UTC
         )
         return min(moment, self.now)
+
+
+def _photo_bytes(initials: str, colour: str) -> bytes:
+    """A generated portrait: a coloured square with initials, made into a stored photo by
+    ``providers.photos.prepare`` (decoded, squared, re-encoded without metadata)."""
+    image = Image.new("RGB", (400, 400), colour)
+    draw = ImageDraw.Draw(image)
+    font = ImageFont.load_default(size=150)
+    draw.text((200, 200), initials, fill="white", font=font, anchor="mm")
+    raw = io.BytesIO()
+    image.save(raw, "PNG")
+    raw.seek(0)
+    return photos.prepare(raw)
+
+
+def _demo_photos(therapist_ids: Sequence[int], *, staff: User, seed: int) -> int:
+    """PHOTO_SHARE of this run's first PHOTO_THERAPISTS_AT_MOST therapists get a
+    generated photo, through ``providers.photos.set_photo``. A handful of images is made
+    once and their bytes reused."""
+    rng = random.Random(seed + 15485863)
+    chosen = [pk for pk in therapist_ids[:PHOTO_THERAPISTS_AT_MOST] if rng.random() < PHOTO_SHARE]
+    if not chosen:
+        return 0
+    made: dict[tuple[str, str], bytes] = {}
+    for therapist in Therapist.objects.filter(pk__in=chosen).only("id", "display_name", "photo"):
+        initials = "".join(part[0] for part in therapist.display_name.split()[:2]).upper()
+        colour = PHOTO_COLOURS[therapist.pk % len(PHOTO_COLOURS)]
+        key = (initials[:1], colour)  # a handful of images, not one per therapist
+        if key not in made:
+            made[key] = _photo_bytes(initials[:1], colour)
+        photos.set_photo(therapist=therapist, by=staff, content=made[key])
+    return len(chosen)
 
 
 def _ensure_account(
@@ -1199,6 +1299,7 @@ class Command(BaseCommand):
                     cursor.execute(f"SET CONSTRAINTS {foreign_keys} DEFERRED")
             search_cache.directory_changed()  # the bulk rows above went in by COPY
         # After the commit: the booking services run each in a transaction of its own.
+        photographed = _demo_photos(therapist_ids, staff=staff, seed=seed)
         booked = _book_demo_courses() if builder.demo_therapist else []
         demo_groups = (
             _demo_groups(User.objects.get(email__iexact=DEMO_CLIENTS[0][0]))
@@ -1216,7 +1317,7 @@ class Command(BaseCommand):
             self.style.SUCCESS(
                 f"Seeded {builder.therapist_count} therapists with "
                 f"{builder.license_statuses.total()} licenses ({statuses or 'none'}) "
-                f"in {elapsed:.1f} s (seed {seed})."
+                f"in {elapsed:.1f} s (seed {seed}); {photographed} with a photo."
             )
         )
         self.stdout.write(f"Demo accounts — password “{DEMO_PASSWORD}”, for the local demo only:")
