@@ -60,7 +60,7 @@ def test_a_client_finds_a_grief_group_in_their_state_joins_and_sees_the_meetings
     sessions = page.get_by_role("main")
     expect(sessions.locator(".session-item")).to_have_count(10)
     expect(sessions.locator(".session-item").first).to_contain_text("Group: After a loss")
-    expect(sessions.locator(".session-item").first).to_contain_text("11:00 C")
+    expect(sessions.locator(".session-item").first).to_contain_text("11:00 AM CT")
     assert Enrolment.objects.get(client=client).status == "enrolled"
 
 
