@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
@@ -238,11 +238,13 @@ def free_courses(
     weeks: int = 1,
     earliest: dt.datetime | None = None,
     limit: int | None = None,
+    accept: Callable[[dt.datetime], bool] | None = None,
 ) -> list[Course]:
     """Every course of ``weeks`` sessions whose start lies on the therapist's grid on a
     local date in [first_day, first_day + days) and whose every session is free (weeks
     off skipped as ``plan_course`` does), by start; only the first ``limit`` of them
-    when a limit is given."""
+    when a limit is given; only starts (aware, in the therapist's zone) that ``accept``
+    takes when it is given: the others are not worked out at all."""
     if not 1 <= days <= MAX_DAYS:
         raise ValueError(f"days must be between 1 and {MAX_DAYS}")
     if not 1 <= weeks <= MAX_WEEKS:
@@ -283,6 +285,8 @@ def free_courses(
         if checker.is_off(day):
             continue
         for local in _grid_starts(schedule, day):
+            if accept is not None and not accept(local):
+                continue
             course = course_from(local.replace(tzinfo=None))
             if course is not None:
                 # Two wall times can share one instant (a spring-forward gap): keep one.

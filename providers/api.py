@@ -70,13 +70,15 @@ class TherapistSerializer(serializers.ModelSerializer):
     formats = serializers.ListField(child=serializers.ChoiceField(choices=Format.choices))
     url = serializers.SerializerMethodField()
     insurance = serializers.SerializerMethodField()
+    photo_url = serializers.SerializerMethodField()
+    distance_miles = serializers.SerializerMethodField()
 
     class Meta:
         model = Therapist
         fields = [
             "id", "slug", "name", "credentials", "modalities", "states", "formats",
-            "languages", "accepting_new_clients", "next_opening", "url",
-            "insurance",
+            "languages", "accepting_new_clients", "next_opening", "insurance", "photo_url",
+            "distance_miles", "url",
         ]  # fmt: skip
 
     # Everything below reads the page query's arrays (selectors.result_cards) or, for one
@@ -103,6 +105,24 @@ class TherapistSerializer(serializers.ModelSerializer):
         request = self.context.get("request")
         path = obj.get_absolute_url()
         return request.build_absolute_uri(path) if request else path
+
+    # The photo (providers.photos), read-only: it is uploaded on the dashboard page only.
+    @extend_schema_field(serializers.URLField(allow_null=True))
+    def get_photo_url(self, obj: Therapist) -> str | None:
+        """The photo's absolute address (the storage's own, for a storage elsewhere), or
+        null when the therapist has none."""
+        if not obj.photo:
+            return None
+        request = self.context.get("request")
+        url = obj.photo.url
+        return request.build_absolute_uri(url) if request else url
+
+    @extend_schema_field(serializers.FloatField(allow_null=True))
+    def get_distance_miles(self, obj: Therapist) -> float | None:
+        """Miles from the ``near`` ZIP code to the office, to a tenth; null without
+        ``near`` or without an office."""
+        distance = getattr(obj, "distance_miles", None)
+        return None if distance is None else round(distance, 1)
 
 
 class PublicLicenseSerializer(serializers.ModelSerializer):
@@ -226,8 +246,8 @@ class ProfileSerializer(serializers.ModelSerializer):
             "id", "slug", "display_name", "credentials", "npi", "bio", "modalities",
             "specialties", "formats", "languages", "fee", "sliding_scale",
             "accepting_new_clients", "timezone", "session_minutes", "slot_step_minutes",
-            "auto_confirm", "notice_hours", "office_address", "office_city", "office_state",
-            "video_url",
+            "auto_confirm", "notice_hours", "office_address", "office_zip", "office_city",
+            "office_state", "video_url",
             "insurance", "superbill", "gender", "age_groups", "lgbtq_affirming", "faith",
         ]  # fmt: skip
         read_only_fields = ["id", "slug"]

@@ -14,8 +14,10 @@ from django.utils.functional import cached_property
 from django.utils.timezone import now
 from django_filters.constants import EMPTY_VALUES
 from django_filters.fields import ModelChoiceField, ModelChoiceIterator
+from drf_spectacular.utils import extend_schema_field
 
 from accounts.places import US_STATES
+from providers import geo
 from providers.models import (
     AgeGroup,
     Faith,
@@ -113,6 +115,32 @@ class StrictBooleanFilter(django_filters.BooleanFilter):
     field_class = StrictNullBooleanField
 
 
+# --- Distance (PRODUCT.md rule 13) ------------------------------------------------------
+RADIUS_DEFAULT, RADIUS_MAX = 25, 100
+
+
+class ZipCodeField(forms.CharField):
+    """A 5-digit ZIP code the data knows; cleans to its ``geo.Place`` (one query)."""
+
+    default_error_messages = {"invalid": geo.ZIP_MESSAGE}
+
+    def clean(self, value):
+        value = super().clean(value)
+        if not value:
+            return None
+        if not geo.ZIP_SHAPE.fullmatch(value):
+            raise ValidationError(self.error_messages["invalid"], code="invalid")
+        place = geo.locate(value)
+        if place is None:
+            raise ValidationError(geo.unknown_zip_message(value), code="unknown_zip")
+        return place
+
+
+@extend_schema_field({"type": "string", "pattern": "^[0-9]{5}$", "example": "10003"})
+class ZipCodeFilter(django_filters.Filter):
+    field_class = ZipCodeField
+
+
 class TherapistFilter(django_filters.FilterSet):
     """Narrows any therapist queryset to the findable ones (a verified, unexpired license:
     in the chosen state, or anywhere) and applies the chosen filters."""
@@ -198,9 +226,29 @@ class TherapistFilter(django_filters.FilterSet):
             ("next_opening", "Next opening"),
             ("fee", "Fee, lowest first"),
             ("-fee", "Fee, highest first"),
+            ("distance", "Distance, nearest first"),
         ],
         method="filter_ordering",
         empty_label=None,
+    )
+
+    # --- Distance (rule 13): near a ZIP code, within a radius ---------------------------
+    near = ZipCodeFilter(
+        label="Near ZIP code",
+        method="filter_near",
+        help_text="In-person therapists with an office this close; telehealth ones everywhere.",
+    )
+    radius = django_filters.NumberFilter(
+        label="Distance",
+        method="filter_radius",
+        min_value=1,
+        max_value=RADIUS_MAX,
+        help_text=f"Miles from the ZIP code, up to {RADIUS_MAX}.",
+        error_messages={
+            "invalid": f"Choose a distance in miles, from 1 to {RADIUS_MAX}.",
+            "min_value": f"Choose a distance in miles, from 1 to {RADIUS_MAX}.",
+            "max_value": f"Choose a distance in miles, from 1 to {RADIUS_MAX}.",
+        },
     )
 
     class Meta:
@@ -308,4 +356,37 @@ class TherapistFilter(django_filters.FilterSet):
             "fee": [F("fee").asc(nulls_last=True)],
             "-fee": [F("fee").desc(nulls_last=True)],
         }.get(value, [])
+        if value == "distance":  # without ``near`` there is no distance: by name
+            queryset = self._with_distance(queryset)
+            if "distance_miles" in queryset.query.annotations:
+                order = [F("distance_miles").asc(nulls_last=True)]
         return queryset.order_by(*order, "display_name", "id")
+
+    # --- Distance (rule 13) -----------------------------------------------------------------
+
+    def _with_distance(self, queryset):
+        """Each therapist's ``distance_miles`` from the ``near`` ZIP code (NULL without an
+        office), once, whichever of ``near`` and ``ordering`` asks first."""
+        place = self.form.cleaned_data.get("near")
+        if place is None or "distance_miles" in queryset.query.annotations:
+            return queryset
+        return queryset.annotate(distance_miles=geo.distance_miles_sql(place.lat, place.lon))
+
+    def filter_near(self, queryset, name, place):
+        """In-person therapists whose office is within the radius - through a bounding
+        box on the indexed office latitude and longitude, then the exact distance for
+        the rows inside it - and, unless ``format=in_person``, every therapist offering
+        telehealth too, however far their office."""
+        radius = float(self.form.cleaned_data.get("radius") or RADIUS_DEFAULT)
+        box = geo.bounding_box(place.lat, place.lon, radius)
+        within = Q(office_lat__gte=box.lat_min, office_lat__lte=box.lat_max)
+        if box.lon_min is not None:
+            within &= Q(office_lon__gte=box.lon_min, office_lon__lte=box.lon_max)
+        within &= Q(formats__contains=[Format.IN_PERSON.value], distance_miles__lte=radius)
+        queryset = self._with_distance(queryset)
+        if self.form.cleaned_data.get("format") == Format.IN_PERSON:
+            return queryset.filter(within)
+        return queryset.filter(within | Q(formats__contains=[Format.TELEHEALTH.value]))
+
+    def filter_radius(self, queryset, name, value):
+        return queryset  # read by filter_near

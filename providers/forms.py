@@ -3,13 +3,16 @@ widgets. They parse input; the rules live in ``providers.licensing`` and the mod
 
 from __future__ import annotations
 
+from decimal import Decimal, InvalidOperation
+
 from django import forms
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.forms.utils import ErrorDict
 
 from accounts.forms import DescribedErrorsMixin, TimezoneField, describe_errors
 from accounts.places import US_STATES
-from providers.filters import YesNoSelect
+from providers import photos
+from providers.filters import RADIUS_DEFAULT, YesNoSelect
 from providers.licensing import validate_expiry
 from providers.models import (
     REMINDER_MINUTES_MAX,
@@ -35,6 +38,8 @@ SEARCH_FIELD_ORDER = [
     # Insurance (PRODUCT rule 13).
     "insurance",
     "superbill",
+    "near",
+    "radius",
     "format",
     "language",
     # Identity and practice (PRODUCT rule 13).
@@ -77,6 +82,35 @@ FIT_YES_NO = [
 ]
 
 
+class RadiusSelect(forms.Select):
+    """Distances to choose from. The default (25 miles) is the empty value, so it stays
+    out of the URL; a distance the URL gives that is not listed is shown as given."""
+
+    DISTANCES = (5, 10, RADIUS_DEFAULT, 50, 100)
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs)
+        self.choices = [
+            ("" if miles == RADIUS_DEFAULT else str(miles), f"{miles} miles")
+            for miles in self.DISTANCES
+        ]
+
+    def format_value(self, value):
+        try:
+            miles = Decimal(str(value)).normalize()
+        except (InvalidOperation, ValueError):
+            return [""]
+        if not miles.is_finite() or miles == RADIUS_DEFAULT:
+            return [""]
+        text = f"{miles:f}"
+        if text not in {value for value, _ in self.choices}:
+            self.choices = sorted(
+                [*self.choices, (text, f"{text} miles")],
+                key=lambda choice: Decimal(choice[0] or RADIUS_DEFAULT),
+            )
+        return [text]
+
+
 def prepare_search_form(filterset) -> list[forms.BoundField]:
     """Make the shared FilterSet's form read well on the page; return its fields in
     panel order. Call before validating: the widgets parse the query string."""
@@ -90,6 +124,11 @@ def prepare_search_form(filterset) -> list[forms.BoundField]:
     form.fields["fee_max"].widget.attrs.update({"inputmode": "numeric", "step": "10"})
     form.fields["available_within"].widget.attrs.update({"inputmode": "numeric"})
     form.fields["q"].widget.input_type = "search"  # not attrs["type"]: a second type=
+    # Distance (rule 13).
+    form.fields["near"].widget.attrs.update(
+        {"inputmode": "numeric", "autocomplete": "postal-code", "maxlength": "5", "size": "6"}
+    )
+    form.fields["radius"].widget = RadiusSelect()
     filterset.is_valid()
     describe_errors(form)
     return [form[name] for name in SEARCH_FIELD_ORDER if name in form.fields]
@@ -144,6 +183,7 @@ class TherapistProfileForm(DescribedErrorsMixin, forms.ModelForm):
             "languages",
             "formats",
             "office_address",
+            "office_zip",
             "office_city",
             "office_state",
             "video_url",
@@ -184,7 +224,11 @@ class TherapistProfileForm(DescribedErrorsMixin, forms.ModelForm):
         }
         help_texts = {
             "npi": "Your 10-digit National Provider Identifier, optional.",
-            "office_city": "Only needed if you see clients in person.",
+            "office_address": "Only needed if you see clients in person; shown to booked "
+            "clients only.",
+            "office_zip": "5 digits, needed if you see clients in person. Clients searching "
+            "near their ZIP code see how far away you are.",
+            "office_city": "Filled in from your ZIP code if you leave it empty.",
             "fee": "Leave empty if you prefer to discuss fees.",
             "session_minutes": f"Between {SESSION_MINUTES_MIN} and {SESSION_MINUTES_MAX}.",
             "auto_confirm": "Otherwise you confirm or decline each new request.",
@@ -199,6 +243,9 @@ class TherapistProfileForm(DescribedErrorsMixin, forms.ModelForm):
             "languages": forms.CheckboxSelectMultiple,
             "insurance": forms.CheckboxSelectMultiple,
             "npi": forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
+            "office_zip": forms.TextInput(
+                attrs={"inputmode": "numeric", "autocomplete": "postal-code"}
+            ),
         }
         error_messages = {
             "slot_step_minutes": {
@@ -313,3 +360,28 @@ class LicenseQueueFilterForm(DescribedErrorsMixin, forms.Form):
     def in_use(self) -> list[tuple[str, str]]:
         """The filters set, in the form's order: what the queue's links carry."""
         return [(name, self.cleaned_data[name]) for name in self.fields if self.cleaned_data[name]]
+
+
+# --- The profile photo (providers.photos) ----------------------------------------------
+
+
+class PhotoForm(DescribedErrorsMixin, forms.Form):
+    """The dashboard's photo upload, a form of its own (multipart). ``clean_photo`` reads
+    the file (``photos.prepare``): ``cleaned_data["photo"]`` is the JPEG to store."""
+
+    photo = forms.FileField(
+        label="Choose a photo",
+        help_text=(
+            "A JPEG, PNG or WebP image of up to 5 MB, ideally of your face. We crop it to a "
+            "square and remove its location and camera details."
+        ),
+        widget=forms.FileInput(attrs={"accept": "image/jpeg,image/png,image/webp"}),
+        error_messages={
+            "required": "Choose a photo to upload.",
+            "empty": "This file is empty. Choose a photo.",
+            "invalid": "Choose a photo file from your device.",
+        },
+    )
+
+    def clean_photo(self) -> bytes:
+        return photos.prepare(self.cleaned_data["photo"])

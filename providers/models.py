@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils.deconstruct import deconstructible
 
 from accounts.places import STATE_NAMES, US_STATES, validate_timezone
+from providers.geo import validate_known_zip, validate_zip_shape
 from providers.npi import validate_npi
 from therapy_directory import clock
 from therapy_directory.validators import (
@@ -288,6 +289,10 @@ class Therapist(models.Model):
         validators=[ArrayMaxLengthValidator(REMINDERS_AT_MOST)],
         help_text="Minutes before a session to send reminders; empty means 24 h and 1 h.",
     )
+    # The profile photo (PRODUCT.md rule 13): a square JPEG of at most 400 px, re-encoded
+    # without metadata, under a random name in the default storage. Written only by
+    # providers.photos (set_photo, remove_photo); empty: the cards show the initials.
+    photo = models.ImageField(max_length=100, blank=True, editable=False)
     # The next free start, kept current by the booking services (Booking issue).
     next_opening = models.DateTimeField(null=True, blank=True)
     # From when next_opening can no longer be trusted: a calendar change sets it to the
@@ -329,6 +334,18 @@ class Therapist(models.Model):
         related_name="therapists",
         verbose_name="faith-informed practice",
     )
+    # --- Distance (PRODUCT.md rule 13): where the office is, for a search near a ZIP ---
+    office_zip = models.CharField(
+        "office ZIP code",
+        max_length=5,
+        blank=True,
+        validators=[validate_zip_shape, validate_known_zip],
+        help_text="5 digits. Clients searching near their ZIP code see how far you are.",
+    )
+    # The centroid of office_zip (providers.geo), copied by providers.profiles whenever
+    # the ZIP is written; never typed in. A search near a ZIP ranges over these first.
+    office_lat = models.FloatField(null=True, blank=True, editable=False)
+    office_lon = models.FloatField(null=True, blank=True, editable=False)
 
     objects = TherapistQuerySet.as_manager()
 
@@ -341,6 +358,12 @@ class Therapist(models.Model):
             models.Index(fields=["next_opening_stale_at"], name="therapist_opening_stale_idx"),
             GinIndex(fields=["formats"], name="therapist_formats_gin"),
             GinIndex(fields=["age_groups"], name="therapist_age_groups_gin"),
+            # Distance: a search near a ZIP ranges over latitude, then longitude.
+            models.Index(
+                fields=["office_lat", "office_lon"],
+                condition=Q(office_lat__isnull=False),
+                name="therapist_office_point_idx",
+            ),
         ]
         constraints = [
             models.CheckConstraint(
@@ -358,11 +381,6 @@ class Therapist(models.Model):
             models.CheckConstraint(
                 condition=Q(fee__isnull=True) | (Q(fee__gte=0) & Q(fee__lte=FEE_MAX)),
                 name="therapist_fee_range",
-            ),
-            models.CheckConstraint(
-                condition=~Q(formats__contains=[Format.IN_PERSON.value])
-                | (~Q(office_city="") & ~Q(office_state="")),
-                name="therapist_in_person_has_office",
             ),
             models.CheckConstraint(
                 condition=Q(formats__contained_by=[f.value for f in Format]),
@@ -391,6 +409,25 @@ class Therapist(models.Model):
                 condition=Q(age_groups__contained_by=[a.value for a in AgeGroup]),
                 name="therapist_age_groups_valid",
             ),
+            # Distance: a ZIP is 5 digits; its coordinates are there exactly when it is;
+            # in person needs one. (Its city and state follow from the ZIP: the profile's
+            # writer fills them in. The street address is the model's rule, clean(): rows
+            # from before the ZIP have no address to give.)
+            models.CheckConstraint(
+                condition=Q(office_zip="") | Q(office_zip__regex=r"^[0-9]{5}$"),
+                name="therapist_office_zip_shape",
+            ),
+            models.CheckConstraint(
+                condition=(
+                    Q(office_zip="") & Q(office_lat__isnull=True) & Q(office_lon__isnull=True)
+                )
+                | (~Q(office_zip="") & Q(office_lat__isnull=False) & Q(office_lon__isnull=False)),
+                name="therapist_office_point_with_zip",
+            ),
+            models.CheckConstraint(
+                condition=~Q(formats__contains=[Format.IN_PERSON.value]) | ~Q(office_zip=""),
+                name="therapist_in_person_has_zip",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -400,13 +437,17 @@ class Therapist(models.Model):
         return reverse("providers:profile", kwargs={"slug": self.slug})
 
     def clean(self) -> None:
-        """The cross-field rules every writer shares (``providers.profiles`` runs them)."""
+        """The cross-field rules every writer shares (``providers.profiles`` runs them).
+        In person needs the office's street address and ZIP code; its city and state
+        follow from the ZIP (``providers.profiles`` fills them when they are empty)."""
         if Format.IN_PERSON in self.formats:
             errors = {}
-            if not self.office_city:
-                errors["office_city"] = "Say where your office is, for in-person sessions."
-            if not self.office_state:
-                errors["office_state"] = "Choose your office's state."
+            if not self.office_address:
+                errors["office_address"] = (
+                    "Give your office's street address, for in-person sessions."
+                )
+            if not self.office_zip:
+                errors["office_zip"] = "Give your office's ZIP code, for in-person sessions."
             if errors:
                 raise ValidationError(errors)
 
@@ -429,6 +470,29 @@ def field_message(field: str, key: str) -> str:
     ``invalid_choice``...), for a form or serializer field that refuses such a value
     before the model's own validation is reached."""
     return Therapist._meta.get_field(field).error_messages[key]
+
+
+class ZipCentroid(models.Model):
+    """Where a ZIP code is (its centroid), for the 50 states and DC: reference data from
+    the pinned ``zipcodes`` package, loaded by a data migration, read-only.
+
+    Not managed by Django: its migration creates and fills the table. Being unmanaged
+    also keeps it out of the tables a test flush empties (transactional tests), so every
+    migrated database - demo, tests, production - always has it."""
+
+    zip = models.CharField(max_length=5, primary_key=True)
+    lat = models.FloatField()
+    lon = models.FloatField()
+    state = models.CharField(max_length=2)
+    city = models.CharField(max_length=60)
+
+    class Meta:
+        managed = False
+        db_table = "providers_zipcentroid"
+        ordering = ["zip"]
+
+    def __str__(self) -> str:
+        return f"{self.zip} {self.city}, {self.state}"
 
 
 class LicenseQuerySet(models.QuerySet):

@@ -17,7 +17,7 @@ from django.utils.crypto import get_random_string
 from django.utils.text import slugify
 
 from booking import openings
-from providers import search_cache
+from providers import geo, search_cache
 from providers.models import AgeGroup, Therapist
 from therapy_directory.transactions import service_transaction
 
@@ -53,6 +53,8 @@ FIELDS = frozenset(
         "faith",
     }
 )
+# Distance (rule 13): the office's ZIP code; its coordinates follow it (``_place_office``).
+FIELDS |= {"office_zip"}
 # What no search filters on and no result card shows: a change of only these leaves the
 # cached search answers alone. Everything else (a field added later too) makes them stale.
 PRIVATE = frozenset({"npi", "office_address", "video_url", "auto_confirm", "reminder_minutes"})
@@ -97,6 +99,7 @@ def update_profile(*, therapist: Therapist, by, **fields: Any) -> Therapist:
         changed = {name for name, value in values.items() if getattr(current, name) != value}
         for name in changed:
             setattr(current, name, values[name])
+        changed |= _place_office(current, given=changed)
         _validate(current)
         if changed:
             current.save(update_fields=[*changed, "updated_at"])
@@ -136,6 +139,7 @@ def create_profile(
         )
         if not therapist.slug:
             therapist.slug = unique_slug(display_name)
+        _place_office(therapist, given=set(values))
         _validate(therapist)
         therapist.save()
         for name in LINKS & set(fields):
@@ -182,6 +186,30 @@ def _normalised(values: dict[str, Any]) -> dict[str, Any]:
 
 def _ids(items: Iterable) -> set[int]:
     return {getattr(item, "pk", item) for item in items}
+
+
+def _place_office(therapist: Therapist, *, given: set[str]) -> set[str]:
+    """Copy the office ZIP code's centroid onto the profile (what a search near a ZIP
+    measures from), and its city and state when the ZIP is new and the writer did not
+    give them too (or left them empty). Return the fields this changed. An unknown ZIP
+    places nothing: validation refuses it, naming ``office_zip``."""
+    if not given & {"office_zip", "office_city", "office_state"}:
+        return set()
+    place = geo.locate(therapist.office_zip)
+    derived: dict[str, Any] = {
+        "office_lat": place.lat if place else None,
+        "office_lon": place.lon if place else None,
+    }
+    if place is not None:
+        derived |= {
+            name: value
+            for name, value in (("office_city", place.city), ("office_state", place.state))
+            if not getattr(therapist, name) or ("office_zip" in given and name not in given)
+        }
+    changed = {name for name, value in derived.items() if getattr(therapist, name) != value}
+    for name in changed:
+        setattr(therapist, name, derived[name])
+    return changed
 
 
 def _validate(therapist: Therapist) -> None:

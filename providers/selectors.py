@@ -123,6 +123,8 @@ class _CardIterable(ModelIterable):
             therapist.card_insurance = [
                 CardInsurance(slug, name) for slug, name in therapist.card_insurance_pairs
             ]
+            if not hasattr(therapist, "distance_miles"):  # a search near a ZIP sets it
+                therapist.distance_miles = None
             yield therapist
 
 
@@ -152,6 +154,7 @@ def _result_cards(today: dt.date) -> QuerySet[Therapist]:
         "accepting_new_clients", "next_opening", "timezone", "office_city", "office_state",
         # Finding the right fit (PRODUCT rule 13).
         "superbill", "gender", "age_groups", "lgbtq_affirming",
+        "photo",
     ).annotate(
         card_modality_pairs=_pairs(modalities, F("slug"), F("name")),
         card_language_pairs=_pairs(languages, F("code"), F("name")),

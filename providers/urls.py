@@ -15,6 +15,12 @@ urlpatterns = [
     ),
     path("therapists/<slug:slug>/", views.profile, name="profile"),
     path("dashboard/profile/", views.dashboard_profile, name="dashboard_profile"),
+    path("dashboard/profile/photo/", views.dashboard_photo, name="dashboard_photo"),
+    path(
+        "dashboard/profile/photo/remove/",
+        views.dashboard_photo_remove,
+        name="dashboard_photo_remove",
+    ),
     path("dashboard/licenses/", views.dashboard_licenses, name="dashboard_licenses"),
     path("staff/licenses/", views.staff_licenses, name="staff_licenses"),
     path("staff/licenses/expiring/", views.staff_licenses_expiring, name="staff_licenses_expiring"),

@@ -22,10 +22,11 @@ from accounts.decorators import staff_required
 from accounts.places import STATE_NAMES
 from booking.courses import picker
 from booking.groups import selectors as group_selectors
-from providers import licensing, profiles, search_cache
+from providers import licensing, photos, profiles, search_cache
 from providers.forms import (
     LicenseQueueFilterForm,
     LicenseSubmitForm,
+    PhotoForm,
     RejectLicenseForm,
     TherapistProfileForm,
     VerifyLicenseForm,
@@ -195,8 +196,53 @@ def dashboard_profile(request):
             "form": form,
             "has_valid_license": _has_valid_license(therapist),
             "section": "profile",
+            "photo_form": PhotoForm(),
         },
     )
+
+
+# The profile photo: its own form on the profile page (multipart), and a removal that
+# asks first. providers.photos reads the file and writes.
+
+
+@login_required
+@require_POST
+def dashboard_photo(request):
+    therapist = _own_therapist(request)
+    photo_form = PhotoForm(request.POST, request.FILES)
+    if photo_form.is_valid():
+        photos.set_photo(
+            therapist=therapist, by=request.user, content=photo_form.cleaned_data["photo"]
+        )
+        messages.success(request, "Your photo is saved. Clients see it on your profile and card.")
+        return redirect(reverse("providers:dashboard_profile") + "#photo")
+    return render(
+        request,
+        "providers/dashboard_profile.html",
+        {
+            "therapist": therapist,
+            "form": TherapistProfileForm(instance=therapist),
+            "has_valid_license": _has_valid_license(therapist),
+            "section": "profile",
+            "photo_form": photo_form,
+        },
+        status=400,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def dashboard_photo_remove(request):
+    """A confirmation page (GET, or a POST without ``confirm``), then the removal."""
+    therapist = _own_therapist(request)
+    if not therapist.photo:
+        messages.info(request, "You have no photo to remove.")
+        return redirect(reverse("providers:dashboard_profile") + "#photo")
+    if request.method == "POST" and "confirm" in request.POST:
+        photos.remove_photo(therapist=therapist, by=request.user)
+        messages.success(request, "Your photo is removed. Clients see your initials instead.")
+        return redirect(reverse("providers:dashboard_profile") + "#photo")
+    return render(request, "providers/confirm_remove_photo.html", {"therapist": therapist})
 
 
 def _license_rows(therapist: Therapist) -> list[dict]:

@@ -60,3 +60,25 @@ def _fast_and_inline(settings):
     app.conf.task_eager_propagates = True
     yield
     app.conf.task_always_eager = False
+
+
+@pytest.fixture(scope="session")
+def _session_media_root(tmp_path_factory):
+    return tmp_path_factory.mktemp("media")
+
+
+@pytest.fixture(autouse=True)
+def _media_in_a_temporary_folder(settings, _session_media_root):
+    """No test writes uploaded files (therapists' photos) under the project's .data/:
+    MEDIA_ROOT is a temporary folder. Tests that look at the folder take ``media_root``
+    below, a fresh one of their own."""
+    settings.MEDIA_ROOT = str(_session_media_root)
+
+
+@pytest.fixture
+def media_root(settings, tmp_path):
+    """A fresh, empty MEDIA_ROOT for this test (a ``pathlib.Path``)."""
+    root = tmp_path / "media"
+    root.mkdir()
+    settings.MEDIA_ROOT = str(root)
+    return root

@@ -7,6 +7,7 @@ from django.utils.text import slugify
 from django.utils.timezone import localdate, now
 
 from accounts.models import User
+from providers import geo
 from providers.models import Insurance, License, LicenseDecision, Modality, Therapist
 
 PASSWORD = "correct horse battery staple"
@@ -30,6 +31,11 @@ class UserFactory(factory.django.DjangoModelFactory):
             obj.save()
 
 
+def _zip_point(zip_code: str) -> tuple[float | None, float | None]:
+    place = geo.locate(zip_code)
+    return (place.lat, place.lon) if place else (None, None)
+
+
 class TherapistFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Therapist
@@ -46,6 +52,14 @@ class TherapistFactory(factory.django.DjangoModelFactory):
     office_state = factory.LazyAttribute(lambda o: "NY" if "in_person" in o.formats else "")
     fee = 150
     timezone = "America/New_York"
+    # In person needs an office address and ZIP code; the coordinates are the ZIP's (as
+    # providers.profiles copies them).
+    office_address = factory.LazyAttribute(
+        lambda o: "1 Washington Ave" if "in_person" in o.formats else ""
+    )
+    office_zip = factory.LazyAttribute(lambda o: "12207" if "in_person" in o.formats else "")
+    office_lat = factory.LazyAttribute(lambda o: _zip_point(o.office_zip)[0])
+    office_lon = factory.LazyAttribute(lambda o: _zip_point(o.office_zip)[1])
 
     @factory.post_generation
     def modalities(obj, create, extracted, **kwargs):

@@ -30,6 +30,7 @@ public; they are listed in NO_OBJECT with the reason. A URL in neither table fai
 
 from __future__ import annotations
 
+import io
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -44,10 +45,12 @@ from rest_framework.test import APIClient
 from booking import availability
 from booking.groups import services as groups
 from booking.models import CalendarFeed
+from providers import photos
 from providers.models import License
 from tests.booking.group_helpers import group_therapist, make_group
 from tests.booking.helpers import at, book, bookable_therapist, client_in, next_weekday
 from tests.factories import LicenseFactory, make_records_viewer, make_verifier
+from tests.providers.photo_helpers import jpeg_with_everything
 
 ROLES = (
     "anonymous",
@@ -69,7 +72,8 @@ NO_OBJECT = {
     "healthz": "public health check: no client data",
     "robots_txt": "public: what crawlers may read",
     "favicon": "public: the site's icon",
-    "<unnamed >": "the site's root: redirects to the search",
+    "matching:front_door": "public: the guided match's questions",
+    "matching:match": "public: the guided match's answers",
     "accounts:signup": "public form",
     "accounts:login": "public form",
     "accounts:logout": "ends the caller's own session",
@@ -90,6 +94,8 @@ NO_OBJECT = {
     "sitemap": "public: the sitemap's index, for crawlers",
     "providers:dashboard_profile": "the signed-in therapist's own profile",
     "providers:dashboard_licenses": "the signed-in therapist's own licenses",
+    "providers:dashboard_photo": "uploads the signed-in therapist's own photo",
+    "providers:dashboard_photo_remove": "removes the signed-in therapist's own photo",
     "providers:staff_licenses": "staff queue: verifier only, 404 for others",
     "providers:staff_licenses_expiring": "staff list: verifier only, 404 for others",
     "booking:my_sessions": "the caller's own sessions",
@@ -113,6 +119,7 @@ NO_OBJECT = {
     "api-v1:me": "the caller's own account",
     "api-v1:modalities": "public",
     "api-v1:insurances": "public",
+    "api-v1:match": "public: the guided match",
     "api-v1:my-profile": "the caller's own profile (therapists)",
     "api-v1:my-licenses": "the caller's own licenses (therapists)",
     "api-v1:therapist-list": "public directory",
@@ -259,6 +266,11 @@ def _unfindable(w):
     License.objects.filter(therapist=w.therapist).update(status=License.Status.REJECTED)
 
 
+def _photo(w):
+    content = photos.prepare(io.BytesIO(jpeg_with_everything()))
+    w.therapist = photos.set_photo(therapist=w.therapist, by=w.therapist.user, content=content)
+
+
 def _move_to(w):
     return {"start": at(next_weekday(1, weeks_ahead=3), 11).isoformat()}
 
@@ -292,6 +304,9 @@ CASES = [
     Case("api-v1:therapist-slots", lambda w: {"pk": w.therapist.pk}, expect=PUBLIC),
     Case("api-v1:group", _group, expect=PUBLIC),
     Case("api-v1:group", _group, setup=_unlist, label="unlisted", expect=UNLISTED_GROUP),
+    # A therapist's photo, as public as their profile (development only: in production
+    # the proxy or the storage serves it).
+    Case("media", lambda w: {"path": w.therapist.photo.name}, setup=_photo, expect=PUBLIC),
     # The private calendar feed: its token is the credential, whoever holds it.
     Case("booking:calendar_feed", lambda w: {"token": w.feed.token}, expect=PUBLIC),
     # A client's booking and sessions: the client, their therapist and staff.

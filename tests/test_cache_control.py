@@ -128,7 +128,11 @@ URLS: dict[str, Private | SecretAddress | Public] = {
     "healthz": Public("health check"),
     "robots_txt": Public("what crawlers may read"),
     "favicon": Public("the site's icon"),
-    "<unnamed >": Public("the root: redirects to the search", path="/"),
+    "media": Public("therapists' photos (development only)", path="/media/photos/none.jpg"),
+    "matching:front_door": Public("the front door: the guided match's questions"),
+    "matching:match": Public(
+        "the guided match's answers", path="/match/?state=NY&concern=grief&group=true"
+    ),
     "providers:search": Public("the directory"),
     "providers:profile": Public("a therapist's public profile", _slug),
     "providers:browse_states": Public("the directory by state"),
@@ -160,6 +164,7 @@ URLS: dict[str, Private | SecretAddress | Public] = {
     "api-v1:logout": _action("client"),
     "api-v1:modalities": Public("reference list"),
     "api-v1:insurances": Public("reference list"),
+    "api-v1:match": Public("the guided match", path="/api/v1/match/?state=NY&group=true"),
     "api-v1:therapist-list": Public("the directory"),
     "api-v1:therapist-detail": Public("a therapist's public profile", _therapist_pk),
     "api-v1:therapist-slots": Public("a therapist's free times", _therapist_pk),
@@ -205,6 +210,9 @@ URLS: dict[str, Private | SecretAddress | Public] = {
     "providers:dashboard_profile": _therapist(),
     "providers:dashboard_licenses": _therapist(),
     "booking:dashboard_home": _therapist(),
+    "providers:dashboard_photo": _action("therapist"),  # no file: the field error (400)
+    # The world's therapist has no photo: nothing to remove, back to the profile.
+    "providers:dashboard_photo_remove": _therapist(status=302),
     "booking:requests": _therapist(),
     "booking:calendar": _therapist(),
     "booking:hours": _therapist(),

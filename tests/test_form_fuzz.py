@@ -52,7 +52,14 @@ from tests.providers.profile_data import profile_form_data
 from therapy_directory import clock
 from therapy_directory.validators import booking_window, validate_single_line
 
-PROJECT_PACKAGES = ["accounts", "providers", "booking", "notifications", "therapy_directory"]
+PROJECT_PACKAGES = [
+    "accounts",
+    "providers",
+    "booking",
+    "matching",
+    "notifications",
+    "therapy_directory",
+]
 MAX_EXAMPLES = 12
 
 NASTY = [
@@ -196,6 +203,11 @@ FORM_TARGETS: dict[str, Target] = {
             "age_groups": ["adults"],
         },
     ),
+    # The photo upload: text in place of a file here; files of any bytes are fuzzed in
+    # tests/providers/test_photos.py.
+    "providers.forms.PhotoForm": Target(
+        "therapist", lambda w: "/dashboard/profile/photo/", ["photo"]
+    ),
     "providers.forms.LicenseSubmitForm": Target(
         "therapist",
         lambda w: "/dashboard/licenses/",
@@ -331,6 +343,20 @@ FORM_TARGETS: dict[str, Target] = {
         ["state", "modality", "kind", "format", "starts_after"],
         method="get",
         valid={"state": ["NY"], "kind": ["grief"]},
+    ),
+    # The guided match's questions (the front door's form, and GET /api/v1/match/).
+    "matching.forms.MatchForm": Target(
+        None,
+        lambda w: "/match/",
+        ["state", "concern", "format", "insurance", "fee_max", "weeks", "times", "group"],
+        method="get",
+        lists=["times"],
+        valid={
+            "state": ["NY"],
+            "concern": ["grief"],
+            "times": ["tue-evening", "mon-morning,sun-evening"],
+            "group": ["true"],
+        },
     ),
     "providers.api.LicenseReviewFilter": Target(
         "staff",

@@ -64,6 +64,7 @@ RUNTIME_PACKAGES = [
     "audit",
     "booking",
     "demo",
+    "matching",
     "notifications",
     "providers",
     "therapy_directory",

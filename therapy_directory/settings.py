@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "booking",
     "notifications",
     "audit",
+    "matching",
     "demo",
 ]
 
@@ -217,6 +218,17 @@ STORAGES = {
 }
 WHITENOISE_USE_FINDERS = True
 
+# --- Uploaded files (therapists' photos, providers/photos.py) ----------------------
+# Stored through STORAGES["default"]: the filesystem under MEDIA_ROOT here; any
+# django-storages backend in production (README, "Therapists' photos"). The app serves
+# MEDIA_URL itself only when RAPPORT_SERVE_MEDIA is on (by default: not behind HTTPS,
+# i.e. development and `make run`); in production the proxy or the storage serves it.
+MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(DATA_DIR / "media")))
+MEDIA_URL = "/media/"
+RAPPORT_SERVE_MEDIA = env.bool(
+    "RAPPORT_SERVE_MEDIA", default=not env.bool("RAPPORT_HTTPS", default=False)
+)
+
 # --- E-mail ----------------------------------------------------------------------
 EMAIL_CONFIG = environ.Env.email_url_config(env.str("EMAIL_URL", default="consolemail://"))
 vars().update(EMAIL_CONFIG)
@@ -269,6 +281,9 @@ SPECTACULAR_SETTINGS = {
         "SessionStatusEnum": "booking.models.Session.Status",
         "FormatEnum": "providers.models.Format",
         "UsStateEnum": "accounts.places.US_STATES",
+        # A group's kind keeps its name beside the match's kind (therapist / group).
+        "KindEnum": "booking.models.Group.Kind",
+        "MatchKindEnum": "matching.ranking.KINDS",
     },
 }
 

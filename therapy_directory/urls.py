@@ -1,16 +1,16 @@
 from django.contrib import admin
 from django.urls import include, path, re_path
-from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from providers import sitemaps
-from therapy_directory import api, health, site_files
+from therapy_directory import api, health, media, site_files
 
 api_v1 = [
     path("", include("accounts.api_urls")),
     path("", include("providers.api_urls")),
     path("", include("booking.api_urls")),
     path("", include("audit.api_urls")),
+    path("", include("matching.api_urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     # The split view serves its start-up script as a file: no inline script (CSP).
     path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api-v1:schema"), name="docs"),
@@ -33,10 +33,12 @@ urlpatterns = [
     path("favicon.ico", site_files.favicon, name="favicon"),
     path("sitemap.xml", sitemaps.index, name="sitemap"),
     path("sitemap-<slug:section>.xml", sitemaps.section, name="sitemap_section"),
-    path("", RedirectView.as_view(pattern_name="providers:search", permanent=False)),
+    # Therapists' photos, in development and `make run` only (therapy_directory/media.py).
+    path("media/<path:path>", media.media, name="media"),
     path("api/v1/", include((api_v1, "api-v1"))),
     path("accounts/", include("accounts.urls")),
     path("admin/", admin.site.urls),
+    path("", include("matching.urls")),  # the front door, /
     path("", include("providers.urls")),
     path("", include("booking.urls")),
     path("", include("notifications.urls")),

@@ -4,14 +4,16 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from django.db.models import QuerySet
+from django.utils.timezone import now
 
 from booking import slots
 from booking.models import Booking
-from booking.schedules import earliest_start, schedule_for
+from booking.schedules import earliest_start, schedule_for, schedules_for
 from providers.models import Therapist
 
 
@@ -44,6 +46,46 @@ def free_slots(
     )
     length = dt.timedelta(minutes=therapist.session_minutes)
     return [FreeCourse(c.start, c.start + length, c.last, c.skipped) for c in courses]
+
+
+def first_free_course_starts(
+    therapists: list[Therapist],
+    *,
+    weeks: int,
+    days: int,
+    fits: Callable[[dt.datetime], bool] | None = None,
+    at: dt.datetime | None = None,
+) -> dict[int, dt.datetime | None]:
+    """For each therapist (read with at least their zone, session length, slot step and
+    notice), by id: the first start (UTC) of a course of ``weeks`` sessions free for every
+    week, on a local date in their next ``days`` days, that ``fits`` accepts (any start
+    when no ``fits``); None when there is none. The picker's window, so the start is one
+    it offers. Three queries whatever the number of therapists."""
+    if not therapists:
+        return {}
+    at = at or now()
+    schedules = schedules_for(
+        therapists,
+        window_start=at - dt.timedelta(days=1),
+        window_end=at + dt.timedelta(days=days + 7 * (weeks + slots.MAX_SKIPS) + 2),
+    )
+    found: dict[int, dt.datetime | None] = {}
+    for therapist in therapists:
+        schedule = schedules[therapist.pk]
+        if not schedule.hours:
+            found[therapist.pk] = None
+            continue
+        courses = slots.free_courses(
+            schedule,
+            first_day=at.astimezone(schedule.tz).date(),
+            days=days,
+            weeks=weeks,
+            earliest=earliest_start(therapist, at),
+            limit=1,
+            accept=fits,
+        )
+        found[therapist.pk] = courses[0].start if courses else None
+    return found
 
 
 def bookings_visible_to(user) -> QuerySet[Booking]:

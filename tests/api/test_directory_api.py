@@ -10,8 +10,9 @@ pytestmark = pytest.mark.django_db
 
 RESULT_FIELDS = {
     "id", "slug", "name", "credentials", "modalities", "states", "formats", "languages",
-    "accepting_new_clients", "next_opening", "url", "insurance",
+    "accepting_new_clients", "next_opening", "url", "insurance", "photo_url",
 }  # fmt: skip
+RESULT_FIELDS |= {"distance_miles"}  # distance (rule 13): null without near
 
 
 def test_modalities_lists_the_seeded_three(api):

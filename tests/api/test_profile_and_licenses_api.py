@@ -15,6 +15,7 @@ PROFILE_FIELDS = {
     "office_city", "office_state", "video_url",
     "insurance", "superbill", "gender", "age_groups", "lgbtq_affirming", "faith",
 }  # fmt: skip
+PROFILE_FIELDS |= {"office_zip"}  # distance (rule 13)
 
 
 def test_my_profile_shows_the_documented_fields_with_the_therapist_id(as_user, therapist_user):
@@ -34,8 +35,8 @@ def test_my_profile_patch_saves_slugs_and_settings(as_user, therapist_user):
             "specialties": ["grief", "role-transitions"],
             "languages": ["en", "es"],
             "formats": ["in_person", "telehealth"],
-            "office_city": "Albany",
-            "office_state": "NY",
+            "office_address": "1 Washington Ave",
+            "office_zip": "12207",
             "npi": "1993999998",
             "fee": 140,
             "slot_step_minutes": 30,
@@ -49,6 +50,7 @@ def test_my_profile_patch_saves_slugs_and_settings(as_user, therapist_user):
     assert sorted(therapist.formats) == ["in_person", "telehealth"]
     assert (therapist.npi, therapist.fee, therapist.slot_step_minutes) == ("1993999998", 140, 30)
     assert therapist.auto_confirm is True
+    assert (therapist.office_city, therapist.office_state) == ("Albany", "NY")  # the ZIP's
     assert sorted(response.json()["languages"]) == ["en", "es"]
 
 

@@ -149,3 +149,23 @@ def test_a_get_of_any_booking_endpoint_writes_nothing(client, world, role):
         status, written = _writes(client, reverse(f"api-v1:{name}", kwargs=kwargs))
         assert status < 500, name
         assert written == [], f"GET {name} as the {role} wrote: {written}"
+
+
+# The front door and the guided match (issue 17) read the booking data (the slot finder
+# over hours, time off and sessions) and must not write either.
+MATCH_ANSWERS = "?state=NY&concern=grief&times=wed-evening,mon-morning&group=true"
+
+
+@pytest.mark.parametrize("role", ["client", "therapist", None])
+def test_the_front_door_and_the_match_write_nothing(client, world, role):
+    if role:
+        client.force_login(world[role])
+    for url in (
+        reverse("matching:front_door"),
+        reverse("matching:match"),
+        reverse("matching:match") + MATCH_ANSWERS,
+        reverse("api-v1:match") + MATCH_ANSWERS,
+    ):
+        status, written = _writes(client, url)
+        assert status == 200, url
+        assert written == [], f"GET {url} as {role or 'a visitor'} wrote: {written}"

@@ -405,6 +405,24 @@ def test_a_limit_returns_the_earliest_starts(scenario, limit):
     assert find(schedule, window, limit=limit) == find(schedule, window)[:limit]
 
 
+@PROPERTY
+@given(scenarios(), st.integers(1, 3), st.sets(st.integers(0, 6)), st.integers(0, 23))
+def test_accept_keeps_only_the_starts_it_takes_and_a_limit_the_first_of_them(
+    scenario, limit, weekdays, hour
+):
+    """The guided match asks for the first course starting at chosen weekly times
+    (matching.selectors): ``accept`` filters the starts before they are worked out."""
+    schedule, window = scenario
+
+    def accept(local: dt.datetime) -> bool:
+        return local.weekday() in weekdays or local.hour >= hour
+
+    everything = find(schedule, window)
+    taken = [s for s in everything if accept(s.astimezone(schedule.tz))]
+    assert find(schedule, window, accept=accept) == taken
+    assert find(schedule, window, accept=accept, limit=limit) == taken[:limit]
+
+
 # --- Examples -------------------------------------------------------------------------
 
 

@@ -5,6 +5,7 @@ from django.core.management import call_command
 from django.db import DataError, connection
 from django.utils.text import slugify
 from django.utils.timezone import localdate
+from rest_framework.test import APIClient
 
 from accounts.models import User
 from accounts.places import STATE_TIMEZONES, US_STATES
@@ -15,7 +16,7 @@ from demo.management.commands.seed_demo import (
     DEMO_THERAPIST_EMAIL,
     STAFF_EMAIL,
 )
-from providers.models import License, LicenseDecision, Therapist
+from providers.models import License, LicenseDecision, Therapist, ZipCentroid
 from providers.npi import npi_is_valid
 
 pytestmark = pytest.mark.django_db
@@ -114,6 +115,28 @@ def test_profiles_are_complete_and_keep_to_the_products_rules(seeded):
     ipt = Therapist.objects.filter(modalities__slug="ipt").count()
     assert ipt > Therapist.objects.filter(modalities__slug="cbt").count()
     assert Therapist.objects.filter(specialties__slug="role-disputes").exists()
+
+
+def test_in_person_demo_offices_are_at_real_zip_codes_in_their_states(seeded):
+    """Distance (rule 13): every in-person office has a street address and a ZIP code of
+    its state and city, its coordinates that ZIP's; a search near one finds it."""
+    in_person = Therapist.objects.filter(formats__contains=["in_person"])
+    assert in_person.exists()
+    centroids = {
+        c.zip: c for c in ZipCentroid.objects.filter(zip__in=in_person.values("office_zip"))
+    }
+    for therapist in in_person:
+        centroid = centroids[therapist.office_zip]
+        assert therapist.office_address
+        assert centroid.state == therapist.office_state
+        assert (therapist.office_lat, therapist.office_lon) == (centroid.lat, centroid.lon)
+    assert not Therapist.objects.exclude(formats__contains=["in_person"]).exclude(office_zip="")
+    office = in_person.filter(licenses__status="verified").first()
+    found = APIClient().get(
+        "/api/v1/therapists/",
+        {"near": office.office_zip, "radius": "1", "format": "in_person", "page_size": 100},
+    )
+    assert office.pk in {row["id"] for row in found.json()["results"]}
 
 
 def test_the_same_seed_gives_the_same_names_and_another_seed_does_not(seeded):

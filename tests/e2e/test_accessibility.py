@@ -99,6 +99,8 @@ def test_the_public_pages_have_no_serious_accessibility_violations(page, axe_sou
         "/therapists/",
         "/therapists/?state=NY&modality=ipt",
         "/therapists/?state=ZZ&fee_max=abc",  # the filters with their errors
+        "/therapists/?near=10001&radius=10&ordering=distance",  # distance on the cards
+        "/therapists/?near=00000&radius=500",  # a ZIP and a radius refused
         therapist.get_absolute_url(),
         f"/therapists/{therapist.slug}/book/?weeks=12",
         "/groups/",

@@ -45,7 +45,14 @@ def _icons_answer(page) -> None:
 def test_public_pages_load_without_a_console_error(page):
     therapist = bookable_therapist()
     problems = _watch(page)
-    for path in ("/therapists/", therapist.get_absolute_url(), "/groups/", "/accounts/signup/"):
+    for path in (
+        "/",
+        "/match/?state=NY&concern=grief&times=tue-morning",
+        "/therapists/",
+        therapist.get_absolute_url(),
+        "/groups/",
+        "/accounts/signup/",
+    ):
         page.goto(path)
         page.wait_for_load_state("networkidle")
         _icons_answer(page)

@@ -48,6 +48,8 @@ def visit(page, path: str) -> None:
 def test_the_public_pages_report_no_csp_violation(watched):
     therapist = bookable_therapist(display_name="Maya Lindqvist")
     for path in [
+        "/",
+        "/match/?state=NY&concern=grief&times=tue-morning&group=true",
         "/therapists/?state=NY",
         therapist.get_absolute_url(),
         "/groups/",

@@ -56,3 +56,31 @@ def test_the_search_page_reads_on_a_phone_with_a_shareable_url(phone_page, direc
     expect(phone_page.get_by_role("link", name="Maya Lindqvist", exact=True)).to_be_visible()
     width = phone_page.evaluate("document.documentElement.scrollWidth")
     assert width <= 390, "the page scrolls sideways on a phone"
+
+
+def test_a_visitor_searches_near_their_zip_code_and_sees_how_far_each_office_is(page):
+    from providers import geo
+
+    for name, zip_code in (("Una Square", "10003"), ("Bo Buffalo", "14201")):
+        place = geo.locate(zip_code)
+        therapist = TherapistFactory(
+            display_name=name,
+            formats=["in_person"],
+            office_zip=zip_code,
+            office_lat=place.lat,
+            office_lon=place.lon,
+            office_city=place.city,
+        )
+        verified_license(therapist=therapist, state="NY")
+    page.goto("/therapists/")
+    page.get_by_label("Near ZIP code").fill("10001")
+    page.get_by_label("Distance", exact=True).select_option("10")
+    page.get_by_label("Format").select_option("in_person")
+    page.get_by_role("button", name="Show therapists").click()
+
+    expect(page).to_have_url(re.compile(r"near=10001"))
+    results = page.get_by_role("main")
+    expect(results.get_by_role("link", name="Una Square", exact=True)).to_be_visible()
+    expect(results).to_contain_text("1.2 miles away")
+    expect(results).not_to_contain_text("Bo Buffalo")
+    expect(page.get_by_label("Distance", exact=True)).to_have_value("10")

@@ -17,6 +17,7 @@ def profile_form_data(therapist: Therapist, **changes) -> dict:
         "languages": [lang.pk for lang in therapist.languages.all()],
         "formats": therapist.formats,
         "office_address": therapist.office_address,
+        "office_zip": therapist.office_zip,
         "office_city": therapist.office_city,
         "office_state": therapist.office_state,
         "video_url": therapist.video_url,

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.db import connection, transaction
 from django.test import Client
@@ -36,6 +37,7 @@ from tests.factories import (
     make_verifier,
     verified_license,
 )
+from tests.providers.photo_helpers import jpeg_with_everything
 from tests.providers.profile_data import profile_form_data
 from tests.providers.search_cache_setup import search_cache_in_redis
 from therapy_directory import clock
@@ -291,6 +293,49 @@ def _admin_deletes_a_faith(given: dict) -> None:
     assert response.status_code == 302
 
 
+def _photo_arrange() -> dict:
+    given = _profile_arrange()
+    browser = Client()
+    browser.force_login(given["therapist"].user)
+    return given | {"browser": browser}
+
+
+def _photo_uploaded(given: dict) -> None:
+    photo = SimpleUploadedFile("me.jpg", jpeg_with_everything(), content_type="image/jpeg")
+    response = given["browser"].post(reverse("providers:dashboard_photo"), {"photo": photo})
+    assert response.status_code == 302, response.content.decode()[-2000:]
+
+
+def _photo_removed_arrange() -> dict:
+    given = _photo_arrange()
+    _photo_uploaded(given)
+    return given
+
+
+def _photo_removed(given: dict) -> None:
+    url = reverse("providers:dashboard_photo_remove")
+    assert given["browser"].post(url, {"confirm": "yes"}).status_code == 302
+
+
+def _buffalo_office_arrange() -> dict:
+    return {
+        "therapist": _findable(
+            "Ada Byron",
+            state="NY",
+            formats=["in_person"],
+            office_zip="14201",
+            office_lat=42.8967,
+            office_lon=-78.8846,
+            office_city="Buffalo",
+        )
+    }
+
+
+def _office_moved_to_manhattan(given: dict) -> None:
+    therapist = given["therapist"]
+    profiles.update_profile(therapist=therapist, by=therapist.user, office_zip="10003")
+
+
 BOTH = frozenset({"page", "api"})
 
 
@@ -348,6 +393,17 @@ WRITERS = [
     Writer("admin: plan renamed", _aetna_arrange, _admin_renames_a_plan, {}, frozenset({"page"})),
     Writer(
         "admin: faith deleted", _faithful_arrange, _admin_deletes_a_faith, {}, frozenset({"page"})
+    ),
+    Writer("photos.set_photo (dashboard)", _photo_arrange, _photo_uploaded, {"state": "CA"}),
+    Writer(
+        "photos.remove_photo (dashboard)", _photo_removed_arrange, _photo_removed, {"state": "CA"}
+    ),
+    # Distance: the office's ZIP code (and so its place) is what a search near a ZIP reads.
+    Writer(
+        "profiles.update_profile: office ZIP",
+        _buffalo_office_arrange,
+        _office_moved_to_manhattan,
+        {"state": "NY", "near": "10001", "format": "in_person"},
     ),
 ]
 

@@ -270,6 +270,8 @@ def test_the_dashboard_profile_form_saves_the_profile(client, therapist_user):
         therapist,
         npi=VALID_NPI,
         formats=["telehealth", "in_person"],
+        office_address="1 Washington Ave",
+        office_zip="12207",
         office_city="Albany",
         office_state="NY",
         languages=[Language.objects.get(code="es").pk],
@@ -304,7 +306,8 @@ def test_in_person_needs_an_office(client, therapist_user):
         reverse("providers:dashboard_profile"),
         profile_post_data(therapist_user.therapist, formats=["in_person"]),
     )
-    assert "office_city" in response.context["form"].errors
+    errors = response.context["form"].errors
+    assert "office_zip" in errors and "office_address" in errors
 
 
 def test_clients_get_a_404_on_the_therapist_dashboard(client, client_user):

@@ -34,15 +34,16 @@ REFUSED = {
     "negative notice": ({"notice_hours": "-1"}, {"notice_hours": -1}, "notice_hours"),
     "slot step": ({"slot_step_minutes": "20"}, {"slot_step_minutes": 20}, "slot_step_minutes"),
     "in person, no office": (
-        {"formats": ["in_person"], "office_city": "", "office_state": ""},
+        {"formats": ["in_person"], "office_address": "", "office_zip": ""},
         {"formats": ["in_person"]},
-        "office_city",
+        "office_zip",
     ),
-    "in person, no office state": (
-        {"formats": ["in_person"], "office_city": "Troy", "office_state": ""},
-        {"formats": ["in_person"], "office_city": "Troy"},
-        "office_state",
+    "in person, no office address": (
+        {"formats": ["in_person"], "office_address": "", "office_zip": "12180"},
+        {"formats": ["in_person"], "office_zip": "12180"},
+        "office_address",
     ),
+    "unknown office ZIP": ({"office_zip": "00000"}, {"office_zip": "00000"}, "office_zip"),
     "no format": ({"formats": []}, {"formats": []}, "formats"),
     "bad NPI": ({"npi": "1234567890"}, {"npi": "1234567890"}, "npi"),
     "unknown zone": ({"timezone": "Not/AZone"}, {"timezone": "Not/AZone"}, "timezone"),
@@ -83,20 +84,22 @@ def test_the_api_cannot_make_an_in_person_therapist_without_an_office():
     api.force_authenticate(therapist.user)
     response = api.patch("/api/v1/me/profile/", {"formats": ["in_person"]}, format="json")
     assert response.status_code == 400
-    assert response.json()["office_city"] == ["Say where your office is, for in-person sessions."]
+    assert response.json()["office_zip"] == ["Give your office's ZIP code, for in-person sessions."]
     ok = api.patch(
         "/api/v1/me/profile/",
-        {"formats": ["in_person"], "office_city": "Troy", "office_state": "NY"},
+        {"formats": ["in_person"], "office_address": "1 Broadway", "office_zip": "12180"},
         format="json",
     )
     assert ok.status_code == 200, ok.json()
-    assert _stored(therapist)["formats"] == ["in_person"]
+    stored = _stored(therapist)
+    assert stored["formats"] == ["in_person"]
+    assert (stored["office_city"], stored["office_state"]) == ("Troy", "NY")
 
 
 def test_the_database_refuses_in_person_without_an_office():
     therapist = TherapistFactory(formats=["telehealth"])
     with (
-        pytest.raises(IntegrityError, match="therapist_in_person_has_office"),
+        pytest.raises(IntegrityError, match="therapist_in_person_has_zip"),
         transaction.atomic(),
     ):
         Therapist.objects.filter(pk=therapist.pk).update(formats=["in_person"])
@@ -150,10 +153,10 @@ def test_the_admin_refuses_in_person_without_an_office(client):
     client.force_login(admin)
     url = reverse("admin:providers_therapist_change", args=[therapist.pk])
     data = _admin_change_data(client.get(url))
-    response = client.post(url, {**data, "formats": "in_person", "office_city": ""})
+    response = client.post(url, {**data, "formats": "in_person", "office_zip": ""})
     assert response.status_code == 200
-    assert response.context["adminform"].form.errors["office_city"] == [
-        "Say where your office is, for in-person sessions."
+    assert response.context["adminform"].form.errors["office_zip"] == [
+        "Give your office's ZIP code, for in-person sessions."
     ]
     assert _stored(therapist)["formats"] == ["telehealth"]
 

@@ -55,6 +55,7 @@ from providers.models import (
     Modality,
     Specialty,
     Therapist,
+    ZipCentroid,
 )
 from therapy_directory.errors import DomainError
 
@@ -72,6 +73,7 @@ THERAPIST_COLUMNS = [
     "session_minutes", "slot_step_minutes", "auto_confirm", "notice_hours", "next_opening",
     "next_opening_stale_at",
 ]  # fmt: skip
+THERAPIST_COLUMNS += ["office_address", "office_zip", "office_lat", "office_lon"]  # distance
 LICENSE_COLUMNS = [
     "id", "therapist_id", "state", "license_type", "number", "expires_on", "status",
     "submitted_at", "verified_on", "expiry_notice_sent_on",
@@ -533,6 +535,33 @@ def _name_pools(seed: int) -> dict[str, list[str]]:
     }
 
 
+def _city_key(name: str) -> str:
+    """A city's name as the ZIP data and CITIES both spell it ("St. Louis" is the data's
+    "Saint Louis", "Coeur d'Alene" its "Coeur D Alene")."""
+    name = name.lower().replace("st. ", "saint ")
+    return "".join(c for c in name if c.isalnum())
+
+
+def _office_zips(cities: dict[str, list[str]]) -> dict[tuple[str, str], list[tuple]]:
+    """Every demo city's real ZIP codes with their centroids: (zip, lat, lon) by (state,
+    city), for in-person offices. A city the data does not know gets its state's."""
+    rows = ZipCentroid.objects.filter(state__in=cities).values_list(
+        "state", "city", "zip", "lat", "lon"
+    )
+    by_city: dict[tuple[str, str], list[tuple]] = {}
+    by_state: dict[str, list[tuple]] = {}
+    for state, city, zip_code, lat, lon in rows.order_by("zip"):
+        by_city.setdefault((state, _city_key(city)), []).append((zip_code, lat, lon))
+        by_state.setdefault(state, []).append((zip_code, lat, lon))
+    if not by_state:
+        raise CommandError("The ZIP code centroids are missing: run `migrate` first.")
+    return {
+        (state, city): by_city.get((state, _city_key(city))) or by_state[state]
+        for state, names in cities.items()
+        for city in names
+    }
+
+
 class DemoBuilder:
     """Generates one run's rows from the seed, in batches for :class:`_CopyWriter`; the
     same seed gives the same therapists."""
@@ -560,6 +589,14 @@ class DemoBuilder:
         self.specialty_picker = _Picker(specialties, [w for _, w, _ in specialties])
         self.neighbours = {state: names.split() for state, names in NEIGHBOURS.items()}
         self.cities = {state: names.split("|") for state, names in CITIES.items()}
+        # Distance: in-person offices at real ZIP codes of their city, street addresses
+        # from Faker; drawn from generators of their own, so the rest of a seed's data
+        # stays as it was.
+        self.office_zips = _office_zips(self.cities)
+        self.place_rng = random.Random(seed + 7919)
+        streets = Faker("en_US")
+        streets.seed_instance(seed)
+        self.streets = [streets.street_address() for _ in range(500)]
         self.slugs: dict[str, str] = {}
 
         at = self.now
@@ -715,6 +752,7 @@ class DemoBuilder:
                     if accepting
                     else (None, None)
                 ),
+                *self._office(formats, office_state, city),
             )
         )
         self.batch.hours += [
@@ -731,6 +769,13 @@ class DemoBuilder:
             # The first lap of the round robin is what makes every state findable.
             sure = n == 0 and (i < len(ROUND_ROBIN) or is_demo)
             self._license(therapist_id, state, profession, sure=sure)
+
+    def _office(self, formats, state: str, city: str) -> tuple:
+        """(street address, ZIP code, latitude, longitude) of an in-person office."""
+        if IN_PERSON not in formats:
+            return ("", "", None, None)
+        zip_code, lat, lon = self.place_rng.choice(self.office_zips[(state, city)])
+        return (self.place_rng.choice(self.streets), zip_code, lat, lon)
 
     def _next_opening(self, hours, timezone, session_minutes, step, notice_hours):
         """What booking.openings.refresh_openings would store for a therapist with no
