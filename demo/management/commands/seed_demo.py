@@ -85,7 +85,7 @@ THERAPIST_COLUMNS += ["superbill", "gender", "age_groups", "lgbtq_affirming", "f
 # providers.photos one by one, so each is checked and stripped like an upload); beyond
 # PHOTO_THERAPISTS_AT_MOST the bench's sizes would spend their time on files.
 PHOTO_SHARE = 0.4
-PHOTO_THERAPISTS_AT_MOST = 1000
+PHOTO_THERAPISTS_AT_MOST = 300
 PHOTO_COLOURS = ["#1e5f74", "#7a4e8c", "#2f7d4f", "#a3522b", "#3b5b9a", "#8c6b1f"]
 LICENSE_COLUMNS = [
     "id", "therapist_id", "state", "license_type", "number", "expires_on", "status",
