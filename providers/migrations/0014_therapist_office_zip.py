@@ -12,13 +12,6 @@ from django.db import migrations, models
 
 import providers.geo
 
-# "St. Louis", "st louis" and "Saint Louis" are one city; so are "New York City" and
-# "New York".
-CITY_KEY = (
-    r"regexp_replace(regexp_replace(lower(trim({0})), '^st\.? ', 'saint '),"
-    r" ' city$', '')"
-)
-
 FIX_ROWS = r"""
 UPDATE providers_therapist t
 SET office_zip = c.zip, office_lat = c.lat, office_lon = c.lon
@@ -31,11 +24,18 @@ UPDATE providers_therapist t
 SET office_zip = c.zip, office_lat = c.lat, office_lon = c.lon
 FROM (
     SELECT DISTINCT ON (state, city) state, city, zip, lat, lon FROM (
-        SELECT state, {city_key} AS city, zip, lat, lon FROM providers_zipcentroid
+        -- A city's key: "St. Louis", "st louis" and "Saint Louis" are one city; so
+        -- are "New York City" and "New York" (the office's below, the same way).
+        SELECT state,
+            regexp_replace(regexp_replace(lower(trim(city)), '^st\.? ', 'saint '), ' city$', '') AS city,
+            zip, lat, lon
+        FROM providers_zipcentroid
     ) keyed ORDER BY state, city, zip
 ) c
 WHERE 'in_person' = ANY(t.formats) AND t.office_zip = ''
-  AND c.state = t.office_state AND c.city = {office_city_key};
+  AND c.state = t.office_state AND c.city = regexp_replace(
+      regexp_replace(lower(trim(t.office_city)), '^st\.? ', 'saint '), ' city$', ''
+  );
 
 -- An office we cannot place loses in person. A therapist who offered nothing else is
 -- left with no format, so not accepting, until their next edit (which asks for one).
@@ -44,9 +44,7 @@ WHERE formats = '{in_person}' AND office_zip = '';
 
 UPDATE providers_therapist SET formats = array_remove(formats, 'in_person')
 WHERE 'in_person' = ANY(formats) AND office_zip = '';
-""".replace("{city_key}", CITY_KEY.format("city")).replace(
-    "{office_city_key}", CITY_KEY.format("t.office_city")
-)
+"""
 
 
 class Migration(migrations.Migration):
