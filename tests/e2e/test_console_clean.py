@@ -18,7 +18,16 @@ def _watch(page) -> list[str]:
         lambda message: message.type == "error" and problems.append(f"console: {message.text}"),
     )
     page.on("pageerror", lambda error: problems.append(f"script error: {error}"))
-    page.on("requestfailed", lambda request: problems.append(f"failed: {request.url}"))
+    # A request the browser itself abandons when the next page.goto() starts (a
+    # low-priority icon fetch, typically) fails with net::ERR_ABORTED; that is the
+    # navigation, not the page. _icons_answer() fetches the icons to the end.
+    page.on(
+        "requestfailed",
+        lambda request: (
+            request.failure != "net::ERR_ABORTED"
+            and problems.append(f"failed: {request.url} ({request.failure})")
+        ),
+    )
     page.on(
         "response",
         lambda response: (

@@ -4,6 +4,8 @@ every therapist. Planned (EXPLAIN), never timed."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.db import connection
 
@@ -98,4 +100,6 @@ def test_an_in_person_search_near_a_zip_ranges_over_the_office_point_index(direc
     ):
         plan = _plan(params)
         assert "therapist_office_point_idx" in plan, plan
-        assert "Seq Scan on providers_therapist" not in plan, plan
+        # The therapist table itself is never read whole (its link tables, such as
+        # providers_therapist_insurance, are empty here and may be).
+        assert not re.search(r"Seq Scan on providers_therapist\s", plan), plan
