@@ -303,7 +303,15 @@ class Group(models.Model):
         SUPPORTIVE = "supportive", "Supportive group"
         GRIEF = "grief", "Grief group"
         IPT_GROUP = "ipt_group", "IPT group"
+        INTENSIVE = "intensive", "Intensive outpatient program"
         OTHER = "other", "Other group"
+
+    class Individual(models.TextChoices):
+        """A weekly individual session with the group's therapist, alongside the group."""
+
+        NONE = "none", "No individual sessions"
+        OFFERED = "offered", "A weekly individual session is offered"
+        REQUIRED = "required", "A weekly individual session is part of the program"
 
     class Status(models.TextChoices):
         ACTIVE = "active", "Active"
@@ -332,6 +340,19 @@ class Group(models.Model):
         help_text="0 for a free group; empty: members ask the therapist.",
     )
     states = ArrayField(models.CharField(max_length=2, choices=US_STATES))
+    individual = models.CharField(
+        "individual sessions",
+        max_length=10,
+        choices=Individual.choices,
+        default=Individual.NONE,
+        help_text="Whether members also book a weekly individual course with the therapist.",
+    )
+    video_url = models.URLField(
+        "group video room",
+        max_length=300,
+        blank=True,
+        help_text="A video room for this group; empty: the therapist's own video room.",
+    )
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.ACTIVE)
     created_at = models.DateTimeField(default=now)
     cancelled_at = models.DateTimeField(null=True, blank=True)
@@ -353,6 +374,10 @@ class Group(models.Model):
                 condition=Q(weeks__gte=1) & Q(weeks__lte=52), name="group_weeks_1_to_52"
             ),
             models.CheckConstraint(condition=Q(weekday__lte=6), name="group_weekday_valid"),
+            models.CheckConstraint(
+                condition=Q(individual__in=["none", "offered", "required"]),
+                name="group_individual_valid",
+            ),
             models.CheckConstraint(
                 condition=Q(meeting_minutes__gte=15) & Q(meeting_minutes__lte=240),
                 name="group_meeting_minutes_range",
