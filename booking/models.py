@@ -174,7 +174,9 @@ class Session(models.Model):
         null=True,
         blank=True,
     )
-    week = models.PositiveSmallIntegerField(help_text="1 for the first week of the course")
+    week = models.PositiveSmallIntegerField(
+        help_text="1 for the first week of a course; a group numbers its meetings 1, 2, …"
+    )
     start = models.DateTimeField()
     end = models.DateTimeField()
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.PENDING)
@@ -294,9 +296,10 @@ class GroupQuerySet(models.QuerySet):
 
 
 class Group(models.Model):
-    """A therapy group: one weekly time (the therapist's zone) for N weeks, a capacity,
-    and the license states it serves. Its meetings are ``Session`` rows (group set,
-    client empty), created with it, so the calendar constraint covers them too."""
+    """A therapy group: a time on one or several weekdays (the therapist's zone) for N
+    weeks, a capacity, and the license states it serves. Its meetings are ``Session``
+    rows (group set, client empty, ``week`` numbering the meetings 1, 2, … in order),
+    created with it, so the calendar constraint covers them too."""
 
     class Kind(models.TextChoices):
         INTERPERSONAL_PROCESS = "interpersonal_process", "Interpersonal process group"
@@ -326,7 +329,11 @@ class Group(models.Model):
     modality = models.ForeignKey(Modality, on_delete=models.PROTECT, related_name="groups")
     kind = models.CharField(max_length=24, choices=Kind.choices)
     format = models.CharField(max_length=16, choices=Format.choices)
-    weekday = models.PositiveSmallIntegerField(choices=AvailabilityRule.WEEKDAYS)
+    weekdays = ArrayField(
+        models.PositiveSmallIntegerField(choices=AvailabilityRule.WEEKDAYS),
+        help_text="The days it meets each week (0 = Monday), in order: one, or several for "
+        "an intensive program.",
+    )
     start_time = models.TimeField(help_text="Wall-clock time in the therapist's zone.")
     meeting_minutes = models.PositiveSmallIntegerField(default=90)
     start_date = models.DateField(help_text="The first meeting is on or after this day.")
@@ -373,7 +380,12 @@ class Group(models.Model):
             models.CheckConstraint(
                 condition=Q(weeks__gte=1) & Q(weeks__lte=52), name="group_weeks_1_to_52"
             ),
-            models.CheckConstraint(condition=Q(weekday__lte=6), name="group_weekday_valid"),
+            models.CheckConstraint(
+                condition=Q(weekdays__len__gte=1)
+                & Q(weekdays__len__lte=7)
+                & Q(weekdays__contained_by=[0, 1, 2, 3, 4, 5, 6]),
+                name="group_weekdays_valid",
+            ),
             models.CheckConstraint(
                 condition=Q(individual__in=["none", "offered", "required"]),
                 name="group_individual_valid",
@@ -402,6 +414,11 @@ class Group(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("booking:group_detail", kwargs={"pk": self.pk})
+
+    @property
+    def fee_per_week(self) -> int | None:
+        """What a member pays for a week of meetings (the fee is per meeting)."""
+        return None if self.fee is None else self.fee * len(self.weekdays)
 
 
 LIVE_ENROLMENT_STATES = ("enrolled", "waitlisted", "offered")

@@ -21,6 +21,11 @@ MAX_DAYS = 62
 MAX_WEEKS = 16
 MAX_SKIPS = 4
 
+# Weekly times in words, in the viewer's zone: the course picker, the group list and the
+# guided match say them alike ("tue", "evening"). Morning is before 12, afternoon 12-17.
+WEEKDAY_KEYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+PARTS_OF_DAY = (("morning", 0, 12), ("afternoon", 12, 17), ("evening", 17, 24))
+
 
 @dataclass(frozen=True, slots=True)
 class WeeklyRange:

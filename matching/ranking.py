@@ -55,6 +55,7 @@ from django.utils.dateformat import format as format_date
 
 from accounts.places import STATE_NAMES
 from accounts.templatetags.us_time import us_day, us_time, us_weekly
+from booking import slots
 
 # --- Weights -------------------------------------------------------------------------------
 CONCERN_THERAPY = 30
@@ -73,10 +74,9 @@ DISTANCE_POINTS = ((5, 15), (10, 10), (25, 5))
 
 THERAPIST, GROUP = "therapist", "group"
 KINDS = [(THERAPIST, "Therapist"), (GROUP, "Group")]
-WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+WEEKDAYS = slots.WEEKDAY_KEYS
 WEEKDAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
-# Parts of the day, in the client's zone: morning before 12, afternoon 12-17, evening after.
-PERIODS = (("morning", 0, 12), ("afternoon", 12, 17), ("evening", 17, 24))
+PERIODS = slots.PARTS_OF_DAY  # in the client's zone
 PERIOD_NAMES = {"morning": "Morning", "afternoon": "Afternoon", "evening": "Evening"}
 TIME_WORDS = tuple(f"{day}-{period}" for day in WEEKDAYS for period, _, _ in PERIODS)
 FORMAT_WORDS = {"telehealth": "By video", "in_person": "In person"}

@@ -169,7 +169,7 @@ def test_moving_a_group_outside_the_window_is_a_400_and_its_meetings_stay(therap
     groups.enrol(client=client_in(), group_id=group.pk)
     before = meeting_starts(group)
     body = group_body(
-        weekday=WEDNESDAY, start_time="18:00", weeks=8, start_date=day, title=group.title
+        weekdays=[WEDNESDAY], start_time="18:00", weeks=8, start_date=day, title=group.title
     )
     if method == "patch":
         body = {"start_date": day}
@@ -200,7 +200,7 @@ def group_post(**changes) -> dict:
         "kind": "interpersonal_process",
         "modality": "group",
         "format": "telehealth",
-        "weekday": "0",
+        "weekdays": "0",
         "start_time": "12:00",
         "meeting_minutes": "90",
         "start_date": next_weekday(0).isoformat(),
@@ -227,7 +227,7 @@ def test_the_group_edit_page_refuses_a_move_outside_the_window(client, therapist
     groups.enrol(client=client_in(), group_id=group.pk)
     before = meeting_starts(group)
     client.force_login(therapist.user)
-    data = group_post(weekday=str(WEDNESDAY), start_time="18:00", weeks="8", start_date=day)
+    data = group_post(weekdays=str(WEDNESDAY), start_time="18:00", weeks="8", start_date=day)
     response = client.post(reverse("booking:edit_group", args=[group.pk]), data)
     assert response.status_code == 400
     assert "within two years of today" in response.content.decode()

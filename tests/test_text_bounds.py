@@ -166,7 +166,7 @@ def test_a_group_title_with_a_line_break_is_refused_on_the_api_and_the_page(clie
     assert response.status_code == 400
     assert "title" in response.json()
     client.force_login(therapist.user)
-    page = group_body(title=value, weekday="3", start_time="18:30", meeting_minutes="90")
+    page = group_body(title=value, weekdays="3", start_time="18:30", meeting_minutes="90")
     response = client.post(reverse("booking:create_group"), page)
     assert response.status_code == 400
     assert "Use one line, without line breaks." in response.content.decode()

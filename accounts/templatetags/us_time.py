@@ -55,6 +55,14 @@ def us_time(value: dt.datetime | None) -> str:
     return f"{format_date(_local(value), 'g:i A')} {zone_label(value)}"
 
 
+def us_time_range(start: dt.datetime, end: dt.datetime) -> str:
+    """ "6:00–9:00 PM ET", or "11:00 AM–1:00 PM ET" when the range crosses noon."""
+    first, last = _local(start), _local(end)
+    if format_date(first, "A") == format_date(last, "A"):
+        return f"{format_date(first, 'g:i')}–{format_date(last, 'g:i A')} {zone_label(start)}"
+    return f"{format_date(first, 'g:i A')}–{format_date(last, 'g:i A')} {zone_label(start)}"
+
+
 @register.filter(expects_localtime=True)
 def us_day(value: dt.date | dt.datetime | None) -> str:
     """Tue, Dec 8"""

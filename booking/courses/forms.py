@@ -25,7 +25,7 @@ def week_choices() -> list[tuple[int, str]]:
     ]
 
 
-WEEKDAY_KEYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+WEEKDAY_KEYS = slots.WEEKDAY_KEYS
 # A weekly time of the picker's grid, in the viewer's zone: "tue-1800".
 WEEKLY_TIME = r"\A(mon|tue|wed|thu|fri|sat|sun)-([01]\d|2[0-3])[0-5]\d\Z"
 

@@ -14,6 +14,7 @@ from rest_framework.views import APIView
 
 from accounts.places import STATE_NAMES
 from audit.services import record_staff_view
+from booking import slots
 from booking.api import IsClient
 from booking.groups import selectors, services
 from booking.models import Enrolment, Group, Session
@@ -37,7 +38,20 @@ class GroupWriteSerializer(serializers.Serializer):
     modality = serializers.SlugRelatedField(slug_field="slug", queryset=Modality.objects.all())
     kind = serializers.ChoiceField(choices=Group.Kind.choices)
     format = serializers.ChoiceField(choices=Format.choices)
-    weekday = serializers.IntegerField(min_value=0, max_value=6, help_text="0 = Monday")
+    weekdays = serializers.ListField(
+        child=serializers.IntegerField(min_value=0, max_value=6),
+        min_length=1,
+        max_length=7,
+        required=False,
+        help_text="The days it meets each week, 0 = Monday, e.g. [0, 2, 3] for Mon, Wed, Thu.",
+    )
+    weekday = serializers.IntegerField(
+        min_value=0,
+        max_value=6,
+        required=False,
+        write_only=True,
+        help_text="Earlier form of one weekday: `weekday: n` is read as `weekdays: [n]`.",
+    )
     start_time = WallClockTimeField(help_text="HH:MM in the therapist's zone")
     meeting_minutes = serializers.IntegerField(min_value=15, max_value=240, default=90)
     start_date = serializers.DateField(
@@ -58,6 +72,14 @@ class GroupWriteSerializer(serializers.Serializer):
         max_length=51,
         help_text='USPS codes of the states it serves, e.g. ["NY", "NJ"]',
     )
+
+    def validate(self, attrs: dict) -> dict:
+        weekday = attrs.pop("weekday", None)
+        if "weekdays" not in attrs and weekday is not None:
+            attrs["weekdays"] = [weekday]
+        if "weekdays" not in attrs and not self.partial:
+            raise serializers.ValidationError({"weekdays": "This field is required."})
+        return attrs
 
     def validate_states(self, value: list[str]) -> list[str]:
         # Plain strings (not an enum) so the schema keeps one name for the states.
@@ -92,13 +114,22 @@ class GroupSerializer(serializers.ModelSerializer):
     my_status = serializers.SerializerMethodField()
     my_position = serializers.SerializerMethodField()
     url = serializers.CharField(source="get_absolute_url", read_only=True)
+    fee_per_week = serializers.IntegerField(
+        read_only=True, allow_null=True, help_text="The fee per meeting times the days a week."
+    )
+    weekdays = serializers.ListField(
+        child=serializers.IntegerField(min_value=0, max_value=6),
+        read_only=True,
+        help_text="The days it meets each week, 0 = Monday (the therapist's zone).",
+    )
 
     class Meta:
         model = Group
         fields = [
             "id", "title", "description", "therapist", "therapist_name", "therapist_slug",
-            "modality", "kind", "format", "weekday", "start_time", "timezone",
-            "meeting_minutes", "start_date", "weeks", "capacity", "fee", "states", "status",
+            "modality", "kind", "format", "weekdays", "start_time", "timezone",
+            "meeting_minutes", "start_date", "weeks", "capacity", "fee", "fee_per_week",
+            "states", "status",
             "first_meeting", "next_meeting", "last_meeting", "seats_left", "waitlisted",
             "my_status", "my_position", "url",
         ]  # fmt: skip
@@ -239,6 +270,21 @@ class Groups(generics.ListAPIView):
             OpenApiParameter("modality", OpenApiTypes.STR, description="modality slug"),
             OpenApiParameter("kind", OpenApiTypes.STR, enum=Group.Kind.values),
             OpenApiParameter("format", OpenApiTypes.STR, enum=Format.values),
+            OpenApiParameter(
+                "weekday",
+                OpenApiTypes.STR,
+                enum=list(slots.WEEKDAY_KEYS),
+                many=True,
+                description="meets on any of these days (in the caller's zone); repeat it",
+            ),
+            OpenApiParameter(
+                "part_of_day",
+                OpenApiTypes.STR,
+                enum=[key for key, _, _ in slots.PARTS_OF_DAY],
+                many=True,
+                description="morning (before 12), afternoon (12–17), evening (after 17), "
+                "in the caller's zone; repeat it",
+            ),
             OpenApiParameter("starts_after", OpenApiTypes.DATE, description="on or after"),
         ]
     )

@@ -30,7 +30,15 @@ class GroupForm(DescribedErrorsMixin, forms.Form):
         label="Therapy", queryset=Modality.objects.all(), to_field_name="slug", empty_label=None
     )
     format = forms.ChoiceField(label="Format", choices=Format.choices)
-    weekday = forms.TypedChoiceField(label="Weekday", choices=AvailabilityRule.WEEKDAYS, coerce=int)
+    weekdays = forms.TypedMultipleChoiceField(
+        label="Days it meets",
+        choices=AvailabilityRule.WEEKDAYS,
+        coerce=int,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="One day for a weekly group; several for an intensive program "
+        "(e.g. Monday, Wednesday and Thursday).",
+        error_messages={"required": "Choose at least one day."},
+    )
     start_time = forms.TimeField(
         label="Start time",
         widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
@@ -42,7 +50,8 @@ class GroupForm(DescribedErrorsMixin, forms.Form):
     start_date = forms.DateField(
         label="First week",
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-        help_text="The first meeting is on the weekday above, on or after this day.",
+        help_text="The first week starts on this day: the first meeting is on the first of "
+        "the days above, on or after it.",
         validators=[validate_within_booking_window],
     )
     weeks = forms.IntegerField(

@@ -10,6 +10,7 @@ from django.db.models import (
     Case,
     CharField,
     Count,
+    Exists,
     IntegerField,
     Max,
     Min,
@@ -20,10 +21,12 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, ExtractHour, ExtractIsoWeekDay
+from django.utils import timezone
 from django.utils.timezone import now
 
 from accounts.places import US_STATES
+from booking import slots
 from booking.models import (
     ACTIVE_SESSION_STATES,
     LIVE_ENROLMENT_STATES,
@@ -32,6 +35,17 @@ from booking.models import (
     Session,
 )
 from providers.models import Format, Modality, Therapist
+
+WEEKDAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+
+
+def _hours(first: int, last: int) -> str:
+    """ "before 12 PM", "12–5 PM", "after 5 PM": a part of the day in words."""
+    if first == 0:
+        return f"before {last} AM" if last < 12 else "before 12 PM"
+    if last == 24:
+        return f"after {first - 12} PM"
+    return f"12–{last - 12} PM"
 
 
 class GroupFilter(django_filters.FilterSet):
@@ -55,6 +69,23 @@ class GroupFilter(django_filters.FilterSet):
     format = django_filters.ChoiceFilter(
         label="Format", choices=Format.choices, empty_label="Any format"
     )
+    weekday = django_filters.MultipleChoiceFilter(
+        label="Days",
+        choices=[(key, name) for key, name in zip(slots.WEEKDAY_KEYS, WEEKDAY_NAMES, strict=True)],
+        method="filter_weekday",
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Groups with meetings on any of these days, in your time zone.",
+    )
+    part_of_day = django_filters.MultipleChoiceFilter(
+        label="Time of day",
+        choices=[
+            (key, f"{key.capitalize()} ({_hours(first, last)})")
+            for key, first, last in slots.PARTS_OF_DAY
+        ],
+        method="filter_part_of_day",
+        widget=forms.CheckboxSelectMultiple,
+        help_text="When the meetings start, in your time zone.",
+    )
     starts_after = django_filters.DateFilter(
         label="Starting on or after",
         field_name="start_date",
@@ -65,6 +96,37 @@ class GroupFilter(django_filters.FilterSet):
     class Meta:
         model = Group
         fields: list[str] = []
+
+    @staticmethod
+    def _meeting_ahead(*conditions: Q, **lookups) -> Exists:
+        """An upcoming meeting of the group matching ``lookups``, read in the viewer's zone
+        (the active one): a program on several days matches each of them."""
+        viewer = timezone.get_current_timezone()
+        return Exists(
+            Session.objects.filter(
+                group=OuterRef("pk"), status__in=ACTIVE_SESSION_STATES, start__gt=now()
+            )
+            .annotate(
+                local_day=ExtractIsoWeekDay("start", tzinfo=viewer),
+                local_hour=ExtractHour("start", tzinfo=viewer),
+            )
+            .filter(*conditions, **lookups)
+        )
+
+    def filter_weekday(self, queryset, name, value):
+        if not value:
+            return queryset
+        iso_days = [slots.WEEKDAY_KEYS.index(key) + 1 for key in value]
+        return queryset.filter(self._meeting_ahead(local_day__in=iso_days))
+
+    def filter_part_of_day(self, queryset, name, value):
+        if not value:
+            return queryset
+        hours = Q()
+        for key, first, last in slots.PARTS_OF_DAY:
+            if key in value:
+                hours |= Q(local_hour__gte=first, local_hour__lt=last)
+        return queryset.filter(self._meeting_ahead(hours))
 
     def filter_state(self, queryset, name, value):
         if not value:

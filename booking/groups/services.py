@@ -59,7 +59,7 @@ def offer_hold() -> dt.timedelta:
 
 
 # Changing any of these moves the meetings.
-SCHEDULE_FIELDS = ("weekday", "start_time", "start_date", "meeting_minutes", "weeks")
+SCHEDULE_FIELDS = ("weekdays", "start_time", "start_date", "meeting_minutes", "weeks")
 EDITABLE_FIELDS = (
     "title", "description", "modality", "kind", "format", "capacity", "fee", "states",
     *SCHEDULE_FIELDS,
@@ -88,12 +88,16 @@ def first_meeting_date(start_date: dt.date, weekday: int) -> dt.date:
 
 
 def meeting_times(
-    *, tz: ZoneInfo, weekday: int, start_time: dt.time, start_date: dt.date, weeks: int
+    *, tz: ZoneInfo, weekdays: Iterable[int], start_time: dt.time, start_date: dt.date, weeks: int
 ) -> list[dt.datetime]:
-    """The UTC start of every weekly meeting: the same wall-clock time in the
-    therapist's zone each week, across daylight-saving changes."""
-    first = dt.datetime.combine(first_meeting_date(start_date, weekday), start_time, tzinfo=tz)
-    return [local.astimezone(dt.UTC) for local in slots.local_occurrences(first, tz, weeks)]
+    """The UTC start of every meeting, in order: each of ``weekdays`` in each of ``weeks``
+    weeks (the first week is the seven days from ``start_date``), at the same wall-clock
+    time in the therapist's zone, across daylight-saving changes."""
+    starts = []
+    for weekday in set(weekdays):
+        first = dt.datetime.combine(first_meeting_date(start_date, weekday), start_time, tzinfo=tz)
+        starts += [local.astimezone(dt.UTC) for local in slots.local_occurrences(first, tz, weeks)]
+    return sorted(starts)
 
 
 def _busy(
@@ -181,7 +185,7 @@ def _planned_starts(therapist: Therapist, schedule: dict) -> list[dt.datetime]:
     try:
         return meeting_times(
             tz=ZoneInfo(therapist.timezone),
-            weekday=schedule["weekday"],
+            weekdays=schedule["weekdays"],
             start_time=schedule["start_time"],
             start_date=schedule["start_date"],
             weeks=schedule["weeks"],
@@ -275,7 +279,8 @@ def _check_states(therapist: Therapist, states: list[str]) -> list[str]:
 
 def _clean(therapist: Therapist, data: dict, *, current_start_date: dt.date | None = None) -> dict:
     """Field rules the database also holds, said in plain words before it refuses. A new
-    first day lies within the booking window (a group that began long ago keeps its own)."""
+    first day lies within the booking window (a group that began long ago keeps its own).
+    ``weekdays`` come back sorted, each once."""
     errors = {}
     if not (data.get("title") or "").strip():
         errors["title"] = "Give the group a title."
@@ -292,8 +297,15 @@ def _clean(therapist: Therapist, data: dict, *, current_start_date: dt.date | No
         errors["format"] = "Choose telehealth or in_person."
     elif data["format"] not in therapist.formats:
         errors["format"] = f"You offer: {', '.join(therapist.formats) or 'no format yet'}."
-    if not isinstance(data.get("weekday"), int) or not 0 <= data["weekday"] <= 6:
-        errors["weekday"] = "A weekday is 0 (Monday) to 6 (Sunday)."
+    weekdays = data.get("weekdays")
+    if (
+        not isinstance(weekdays, list | tuple)
+        or not weekdays
+        or not all(isinstance(d, int) and not isinstance(d, bool) and 0 <= d <= 6 for d in weekdays)
+    ):
+        errors["weekdays"] = "Choose the days it meets: 0 (Monday) to 6 (Sunday), at least one."
+    else:
+        data["weekdays"] = sorted(set(weekdays))
     if not isinstance(data.get("weeks"), int) or not 1 <= data["weeks"] <= Group.MAX_WEEKS:
         errors["weeks"] = f"A group meets for 1 to {Group.MAX_WEEKS} weeks."
     fee = data.get("fee")
@@ -371,7 +383,7 @@ def create_group(*, therapist: Therapist, keep_in_time_off: bool = False, **fiel
         tz = ZoneInfo(therapist.timezone)
         starts = meeting_times(
             tz=tz,
-            weekday=data["weekday"],
+            weekdays=data["weekdays"],
             start_time=data["start_time"],
             start_date=data["start_date"],
             weeks=data["weeks"],
@@ -468,7 +480,7 @@ def _reschedule(group: Group, therapist: Therapist) -> list[Session]:
     tz = ZoneInfo(therapist.timezone)
     starts = meeting_times(
         tz=tz,
-        weekday=group.weekday,
+        weekdays=group.weekdays,
         start_time=group.start_time,
         start_date=group.start_date,
         weeks=group.weeks,

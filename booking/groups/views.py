@@ -19,10 +19,11 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
-from accounts.templatetags.us_time import us_datetime, us_weekly
+from accounts.templatetags.us_time import us_datetime
 from booking.exceptions import GroupFull, InvalidTransition, NotLicensedInState, SlotConflict
 from booking.groups import selectors, services
 from booking.groups.forms import GroupForm, ReasonForm
+from booking.groups.pattern import weekly_pattern
 from booking.models import ACTIVE_SESSION_STATES, Attendance, Enrolment, Group, Session
 from booking.pages import (
     add_service_errors,
@@ -37,8 +38,9 @@ GROUPS_PER_PAGE = 20
 
 
 def _weekly_label(group: Group, start: dt.datetime | None) -> str:
-    """'Wednesdays at 6:00 PM ET' in the viewer's zone (from the next meeting)."""
-    return us_weekly(start)
+    """ "Mon, Wed, Thu · 6:00–9:00 PM ET · 8 weeks · from Jan 4" in the viewer's zone
+    (from the next meeting)."""
+    return weekly_pattern(group, start)
 
 
 # --- Browse and join --------------------------------------------------------------------------
@@ -203,6 +205,7 @@ def dashboard_groups(request, therapist: Therapist):
     rows = list(own)
     for group in rows:
         group.seats_left = selectors.seats_left(group)
+        group.weekly = _weekly_label(group, group.next_meeting or group.first_meeting)
     return render(
         request,
         "booking/groups/dashboard_list.html",
@@ -366,6 +369,7 @@ def dashboard_group(request, therapist: Therapist, pk: int):
             therapist,
             "groups",
             group=group,
+            weekly=_weekly_label(group, group.next_meeting or group.first_meeting),
             seats_left=selectors.seats_left(group),
             rows=rows,
             roster=roster,

@@ -27,7 +27,7 @@ def body(**changes) -> dict:
         "modality": "group",
         "kind": "grief",
         "format": "telehealth",
-        "weekday": 3,
+        "weekdays": [3],
         "start_time": "18:30",
         "start_date": next_weekday(3).isoformat(),
         "weeks": 10,
@@ -54,7 +54,7 @@ def test_a_therapist_creates_a_group_and_its_meetings(as_user, therapist):
     response = as_user(therapist.user).post(MY_GROUPS, body(), format="json")
     assert response.status_code == 201, response.json()
     data = response.json()
-    for key in ("id", "title", "modality", "kind", "format", "weekday", "start_time",
+    for key in ("id", "title", "modality", "kind", "format", "weekdays", "start_time",
                 "start_date", "weeks", "capacity", "states", "seats_left"):  # fmt: skip
         assert key in data
     assert data["start_time"] == "18:30"
@@ -77,7 +77,9 @@ def test_a_group_over_an_existing_session_is_a_409_naming_the_dates(as_user, the
     book(client_in(), therapist, at(day, 14), weeks=1)
     response = as_user(therapist.user).post(
         MY_GROUPS,
-        body(weekday=WEDNESDAY, start_time="13:30", start_date=next_weekday(WEDNESDAY).isoformat()),
+        body(
+            weekdays=[WEDNESDAY], start_time="13:30", start_date=next_weekday(WEDNESDAY).isoformat()
+        ),
         format="json",
     )
     assert response.status_code == 409

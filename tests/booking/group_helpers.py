@@ -19,7 +19,7 @@ def make_group(therapist, **fields):
         "modality": "group",
         "kind": "grief",
         "format": "telehealth",
-        "weekday": WEDNESDAY,
+        "weekdays": [WEDNESDAY],
         "start_time": dt.time(18),
         "start_date": next_weekday(WEDNESDAY),
         "weeks": 8,

@@ -43,7 +43,7 @@ def test_a_visitor_sees_dates_times_and_the_fee_never_confirmed(client, group):
         page = visible(client.get(url))
         assert "Confirmed" not in page, url
         assert "$45 per meeting" in page, url
-        assert "Wednesdays at 6:00 PM ET" in page, url
+        assert "Wed · 6:00–7:30 PM ET · 8 weeks · from " in page, url
         assert "Times are in your time zone, Eastern Time." in page, url
         assert not ISO_OR_24H.search(page), (url, ISO_OR_24H.search(page))
     page = visible(client.get(group.get_absolute_url()))
@@ -67,12 +67,12 @@ def test_a_client_in_another_zone_sees_its_times_and_the_groups_own(client, grou
     client.force_login(client_in(tz="America/Los_Angeles"))
     page = visible(client.get(group.get_absolute_url()))
     assert "Times are in your time zone, Pacific Time." in page
-    assert "Wednesdays at 3:00 PM PT" in page
-    where = "In Eastern Time, where the therapist is, the group meets on Wednesdays at 6:00 PM ET"
+    assert "Wed · 3:00–4:30 PM PT · 8 weeks" in page
+    where = "In Eastern Time, where the therapist is, the group meets at 6:00 PM ET"
     assert where in page
     assert "Confirmed" not in page
     listing = visible(client.get(reverse("booking:groups")))
-    assert "Wednesdays at 3:00 PM PT" in listing and "$45 per meeting" in listing
+    assert "Wed · 3:00–4:30 PM PT" in listing and "$45 per meeting" in listing
 
 
 def test_a_free_group_and_one_without_a_fee_say_so(client):
@@ -110,7 +110,7 @@ def test_the_therapists_pages_write_us_times_with_the_zones_name(client, group):
         assert not ISO_OR_24H.search(page), (url, ISO_OR_24H.search(page))
     listing = visible(client.get(reverse("booking:dashboard_groups")))
     assert "Times are in your practice’s zone, Eastern Time." in listing
-    assert "Wednesdays at 6:00 PM ET, 90 min" in listing
+    assert "Wed · 6:00–7:30 PM ET · 8 weeks" in listing
     assert "$45 per meeting" in listing
     detail = visible(client.get(reverse("booking:dashboard_group", args=[group.pk])))
     assert "6:00 PM ET" in detail and "$45 per meeting" in detail

@@ -36,7 +36,7 @@ def group_post(**changes) -> dict:
         "kind": "interpersonal_process",
         "modality": "group",
         "format": "telehealth",
-        "weekday": "0",
+        "weekdays": "0",
         "start_time": "12:00",
         "meeting_minutes": "90",
         "start_date": next_weekday(MONDAY).isoformat(),
@@ -120,7 +120,7 @@ def fields(**changes) -> dict:
         "modality": "group",
         "kind": "interpersonal_process",
         "format": "telehealth",
-        "weekday": MONDAY,
+        "weekdays": [MONDAY],
         "start_time": dt.time(12),
         "meeting_minutes": 90,
         "start_date": next_weekday(MONDAY),
@@ -272,7 +272,7 @@ def test_moving_a_group_into_time_off_warns_then_saves_once_confirmed(client, th
     time_off(therapist, first + dt.timedelta(weeks=1, days=1))  # a Thursday
     data = group_post(
         title=group.title,
-        weekday="3",
+        weekdays="3",
         start_time="18:00",
         start_date=first.isoformat(),
         weeks="8",
@@ -286,11 +286,11 @@ def test_moving_a_group_into_time_off_warns_then_saves_once_confirmed(client, th
     assert "1 meeting falls in your time off" in page
     assert "Save anyway, skipping nothing" in page
     group.refresh_from_db()
-    assert group.weekday == WEDNESDAY
+    assert group.weekdays == [WEDNESDAY]
     key = re.search(r'name="confirm_time_off" value="([0-9a-f]+)"', shown.content.decode())
     assert client.post(url, {**data, "confirm_time_off": key.group(1)}).status_code == 302
     group.refresh_from_db()
-    assert group.weekday == 3
+    assert group.weekdays == [3]
     assert group.meetings.filter(kept_in_time_off=True).count() == 1
 
 

@@ -77,7 +77,7 @@ def test_the_first_meeting_falls_on_the_weekday_on_or_after_the_start_date(thera
 def test_weekly_hours_do_not_restrict_a_group(therapist):
     # Hours are weekdays 9–17; an evening and a Saturday group are the therapist's call.
     make_group(therapist, start_time=dt.time(19, 30))
-    make_group(therapist, weekday=5, start_time=dt.time(10), start_date=next_weekday(5))
+    make_group(therapist, weekdays=[5], start_time=dt.time(10), start_date=next_weekday(5))
     assert Group.objects.count() == 2
 
 

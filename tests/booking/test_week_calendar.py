@@ -419,7 +419,7 @@ def test_the_weeks_query_count_does_not_grow_with_its_sessions_and_meetings(clie
             services.confirm_booking(booking_id=booking.pk, by=therapist.user)
     for weekday in (0, 3, 5):
         group = make_group(
-            therapist, weekday=weekday, start_date=dt.date(2026, 11, 23), start_time=dt.time(17)
+            therapist, weekdays=[weekday], start_date=dt.date(2026, 11, 23), start_time=dt.time(17)
         )
         groups.enrol(client=client_in(), group_id=group.pk)
     TimeOff.objects.create(

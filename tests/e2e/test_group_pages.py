@@ -37,7 +37,7 @@ def fill_group_form(page, *, title: str, first: dt.date, start: str = "18:00") -
     form = page.locator("#group-form")
     form.get_by_label("Title").fill(title)
     form.get_by_label("Kind of group").select_option("grief")
-    form.get_by_label("Weekday").select_option(str(THURSDAY))
+    form.get_by_label("Thursday").check()
     form.get_by_label("Start time").fill(start)
     form.get_by_label("First week").fill(first.isoformat())
     form.get_by_label("Number of weeks").fill("6")

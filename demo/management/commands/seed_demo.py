@@ -1101,7 +1101,7 @@ class DemoGroup:
     description: str
     kind: str
     state: str
-    weekday: int
+    weekdays: tuple[int, ...]
     start_time: dt.time
     weeks: int
     capacity: int
@@ -1111,6 +1111,7 @@ class DemoGroup:
     weeks_ahead: int = 1
     by_demo_therapist: bool = False
     cancelled: str = ""  # the reason, for a group the therapist called off
+    meeting_minutes: int = 90
 
 
 # Every kind of group, in several states, open, full with a waitlist, starting later and
@@ -1119,41 +1120,72 @@ DEMO_GROUPS = [
     DemoGroup(
         "Grief and loss: an interpersonal support group",
         "Eight weekly evening meetings for adults after the death of a loved one.",
-        "grief", "NY", 2, dt.time(19), 8, 8, 40, members=2, by_demo_therapist=True,
+        "grief", "NY", (2,), dt.time(19), 8, 8, 40, members=2, by_demo_therapist=True,
     ),
     DemoGroup(
         "IPT group: finding your feet after a life change",
         "Twelve weeks of interpersonal psychotherapy in a small group: a move, a new job, "
         "retirement or a break-up, and the relationships that change with it.",
-        "ipt_group", "NY", 0, dt.time(18), 12, 6, 55, members=6, waiting=2,
+        "ipt_group", "NY", (0,), dt.time(18), 12, 6, 55, members=6, waiting=2,
         by_demo_therapist=True,
     ),
     DemoGroup(
         "Supportive group for new parents",
         "A calm hour each week for parents of babies under one: sleep, identity, couples.",
-        "supportive", "CA", 1, dt.time(19), 10, 10, 35, members=3,
+        "supportive", "CA", (1,), dt.time(19), 10, 10, 35, members=3,
     ),
     DemoGroup(
         "Interpersonal process group: how we relate",
         "A standing group where members notice and try out new ways of relating, with "
         "each other as the practice ground.",
-        "interpersonal_process", "TX", 3, dt.time(18, 30), 12, 8, 45, members=4,
+        "interpersonal_process", "TX", (3,), dt.time(18, 30), 12, 8, 45, members=4,
     ),
     DemoGroup(
         "Loneliness and connection circle",
         "Six Saturday mornings for adults who feel isolated; free of charge.",
-        "other", "FL", 5, dt.time(10), 6, 12, 0, members=2,
+        "other", "FL", (5,), dt.time(10), 6, 12, 0, members=2,
     ),
     DemoGroup(
         "IPT group for low mood",
         "Interpersonal psychotherapy for depression, twelve evening meetings.",
-        "ipt_group", "WA", 2, dt.time(17, 30), 12, 8, 50, weeks_ahead=5,
+        "ipt_group", "WA", (2,), dt.time(17, 30), 12, 8, 50, weeks_ahead=5,
     ),
     DemoGroup(
         "Grief through the holidays",
         "Four meetings for people facing the first holidays after a loss.",
-        "grief", "IL", 3, dt.time(19), 4, 8, 30, members=1,
+        "grief", "IL", (3,), dt.time(19), 4, 8, 30, members=1,
         cancelled="Too few people signed up; I will offer it again in the spring.",
+    ),
+    # Intensive outpatient programs: a morning and an evening track of one program, and
+    # evening programs in other states, some nearly full.
+    DemoGroup(
+        "Evening IOP: depression and loneliness",
+        "An intensive outpatient program by video: three evenings a week of group therapy "
+        "for adults with depression, loneliness or anxiety, while you keep working.",
+        "intensive", "NY", (0, 2, 3), dt.time(18), 8, 8, 45, members=7, meeting_minutes=180,
+    ),
+    DemoGroup(
+        "Morning IOP: depression and loneliness",
+        "The morning track of the same program: three mornings a week by video, for adults "
+        "who work evenings or care for children after school.",
+        "intensive", "NY", (0, 2, 3), dt.time(9), 8, 8, 45, members=3, meeting_minutes=180,
+    ),
+    DemoGroup(
+        "Evening IOP for anxiety and depression",
+        "Four evenings a week of skills and process groups by video, for eight weeks.",
+        "intensive", "CA", (0, 1, 2, 3), dt.time(18), 8, 10, 40, members=9, meeting_minutes=180,
+    ),
+    DemoGroup(
+        "Morning IOP: back on your feet",
+        "Three mornings a week by video for adults stepping down from a hospital stay or "
+        "getting ready to go back to work.",
+        "intensive", "TX", (0, 2, 4), dt.time(9, 30), 6, 10, 50, members=4, meeting_minutes=180,
+    ),
+    DemoGroup(
+        "Evening IOP: connection after isolation",
+        "Three evenings a week by video for adults who feel cut off from others.",
+        "intensive", "FL", (1, 3, 4), dt.time(18, 30), 8, 8, 45, members=8, waiting=1,
+        meeting_minutes=180,
     ),
 ]  # fmt: skip
 MEMBER_NAMES = [
@@ -1210,12 +1242,13 @@ def _group_leader(state: str, *, exclude: Therapist) -> Therapist | None:
 
 
 def _demo_group(therapist: Therapist, plan: DemoGroup):
-    """The group on its weekday, or the next one when the therapist holds a session then
+    """The group on its weekdays, or a day later when the therapist holds a session then
     (the demo course, or a consultation)."""
     tz = ZoneInfo(therapist.timezone)
     first_week = now().astimezone(tz).date() + dt.timedelta(weeks=plan.weeks_ahead)
     for shift in range(3):
-        weekday = (plan.weekday + shift) % 7
+        weekdays = sorted((day + shift) % 7 for day in plan.weekdays)
+        first_day = min(weekdays)  # the week starts on the first day it meets
         try:
             return groups.create_group(
                 therapist=therapist,
@@ -1224,10 +1257,10 @@ def _demo_group(therapist: Therapist, plan: DemoGroup):
                 modality="group",
                 kind=plan.kind,
                 format=TELEHEALTH if TELEHEALTH in therapist.formats else therapist.formats[0],
-                weekday=weekday,
+                weekdays=weekdays,
                 start_time=plan.start_time,
-                meeting_minutes=90,
-                start_date=first_week + dt.timedelta(days=(weekday - first_week.weekday()) % 7),
+                meeting_minutes=plan.meeting_minutes,
+                start_date=first_week + dt.timedelta(days=(first_day - first_week.weekday()) % 7),
                 weeks=plan.weeks,
                 capacity=plan.capacity,
                 fee=plan.fee,
