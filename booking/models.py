@@ -416,6 +416,11 @@ class Group(models.Model):
         return reverse("booking:group_detail", kwargs={"pk": self.pk})
 
     @property
+    def meeting_count(self) -> int:
+        """Meetings in all: one on each of its weekdays, every week."""
+        return self.weeks * len(self.weekdays)
+
+    @property
     def fee_per_week(self) -> int | None:
         """What a member pays for a week of meetings (the fee is per meeting)."""
         return None if self.fee is None else self.fee * len(self.weekdays)

@@ -36,6 +36,7 @@ from django.utils.timezone import now
 from booking.courses.forms import WEEKDAY_KEYS
 from booking.courses.picker import PICKER_DAYS
 from booking.courses.selectors import first_free_course_starts
+from booking.groups.pattern import meeting_days, weekly_pattern
 from booking.groups.selectors import listed_groups, seats_left
 from booking.models import AvailabilityRule
 from matching.ranking import (
@@ -66,6 +67,7 @@ class Found:
     url: str  # a path: the profile with its picker preselected, or the group
     subtitle: str  # a therapist's credentials, a group's therapist
     next_meeting: dt.datetime | None = None  # a group's, said even outside the times
+    weekly: str = ""  # a group's days and hours: "Mon, Wed, Thu · 6:00–9:00 PM ET · …"
 
     @property
     def kind(self) -> str:
@@ -172,7 +174,10 @@ def _groups(request: MatchRequest, today: dt.date) -> tuple[list[Candidate], dic
     candidates = []
     for group in groups:
         start = group.next_meeting
-        fits = start is not None and fits_times(start, request.times, request.zone)
+        # A program on several days fits when one of its days falls in the chosen times.
+        fits = start is not None and any(
+            fits_times(day, request.times, request.zone) for day in meeting_days(group, start)
+        )
         candidates.append(
             Candidate(
                 kind=GROUP,
@@ -269,7 +274,10 @@ def find_matches(request: MatchRequest, *, at: dt.datetime | None = None) -> lis
         if match.candidate.kind == GROUP:
             group = groups[match.candidate.id]
             subtitle = f"Led by {group.therapist.display_name}"
-            found.append(Found(match, group.get_absolute_url(), subtitle, group.next_meeting))
+            weekly = weekly_pattern(group, group.next_meeting)
+            found.append(
+                Found(match, group.get_absolute_url(), subtitle, group.next_meeting, weekly)
+            )
         else:
             row = rows[match.candidate.id]
             url = profile_url(row["slug"], match, request)

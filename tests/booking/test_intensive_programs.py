@@ -283,3 +283,21 @@ def test_the_migration_turns_each_weekday_into_a_list_of_one(therapist):
     group.refresh_from_db()
     assert group.weekdays == [THU]
     assert list(group.meetings.order_by("week").values_list("week", "start")) == meetings
+
+
+@pytest.mark.django_db
+def test_the_match_finds_a_program_on_any_of_its_days_and_says_its_pattern(client, therapist):
+    with time_machine.travel(dt.datetime(2026, 12, 10, 15, tzinfo=dt.UTC)):
+        group = iop(therapist, start_date=dt.date(2027, 1, 4))  # next meeting: a Monday
+        answer = client.get(
+            "/api/v1/match/", {"state": "NY", "group": "true", "times": "thu-evening"}
+        ).json()
+        found = next(r for r in answer if r["kind"] == "group")
+        assert found["id"] == group.pk
+        assert found["first_start"] is not None
+        page = text(
+            client.get(
+                "/match/", {"state": "NY", "group": "true", "times": "fri-morning"}
+            ).content.decode()
+        )
+        assert "Meets Mon, Wed, Thu · 6:00–9:00 PM ET · 8 weeks · from Jan 4" in page
