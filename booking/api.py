@@ -23,6 +23,7 @@ from booking.exceptions import InvalidTransition
 from booking.groups import services as groups
 from booking.models import AvailabilityRule, Booking, Session, TimeOff
 from booking.sessions import own_sessions, sessions_visible_to
+from booking.video import VideoAccess
 from providers.api import IsTherapist
 from therapy_directory.api import ICalendarRenderer, WallClockTimeField
 from therapy_directory.validators import REASON_MAX, validate_within_booking_window
@@ -105,12 +106,13 @@ class MySessionSerializer(serializers.ModelSerializer):
     therapist_name = serializers.CharField(source="therapist.display_name")
     client_name = serializers.SerializerMethodField()
     group_title = serializers.SerializerMethodField()
+    video_url = serializers.SerializerMethodField()
 
     class Meta:
         model = Session
         fields = [
             "id", "booking", "group", "start", "end", "status", "late_cancellation",
-            "therapist", "therapist_name", "client_name", "group_title",
+            "therapist", "therapist_name", "client_name", "group_title", "video_url",
         ]  # fmt: skip
 
     @extend_schema_field(serializers.CharField(allow_null=True))
@@ -121,6 +123,18 @@ class MySessionSerializer(serializers.ModelSerializer):
     @extend_schema_field(serializers.CharField(allow_null=True))
     def get_group_title(self, obj: Session) -> str | None:
         return obj.group.title if obj.group_id else None
+
+    @extend_schema_field(
+        serializers.CharField(
+            allow_null=True,
+            help_text="The link to join a telehealth session: only for its therapist, the "
+            "course's client or the group's enrolled members, from 24 h before it starts "
+            "until it ends; otherwise null.",
+        )
+    )
+    def get_video_url(self, obj: Session) -> str | None:
+        access = self.context.get("video")
+        return access.link(obj) if access is not None else None
 
 
 class SessionRangeSerializer(serializers.Serializer):
@@ -150,6 +164,10 @@ class MySessions(generics.ListAPIView):
     )
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
+
+    def get_serializer_context(self):
+        # Who may join what, read once for the page (booking.video).
+        return {**super().get_serializer_context(), "video": VideoAccess(self.request.user)}
 
     def get_queryset(self):
         query = SessionRangeSerializer(data=self.request.query_params)

@@ -10,6 +10,7 @@ Written so every common reader shows the same thing:
   from the session row (``sequence``, ``changed_at``: a database trigger bumps them when
   its start, end or status changes), so a moved session replaces the old one in calendars
   that match by UID, and fetching twice with no change gives the same bytes.
+- No video link, ever: LOCATION says where to find it (Rapport, from 24 h before).
 - Cancelled, declined and expired sessions are left out: the event disappears from every
   subscriber at its next refresh (calcurse, for one, ignores STATUS:CANCELLED and would
   show them as booked)."""
@@ -25,6 +26,7 @@ import icalendar
 from django.conf import settings
 from django.utils.timezone import now
 
+from booking import video
 from booking.models import CalendarFeed, Session, new_calendar_token
 from booking.sessions import own_sessions
 from therapy_directory.transactions import service_transaction
@@ -146,7 +148,9 @@ def _calendar(name: str, sessions: Iterable[Session], viewer) -> bytes:
             t = session.therapist
             event.add("location", ", ".join(p for p in [t.office_city, t.office_state] if p))
         else:
-            event.add("location", "Video session")
+            # Never the video link (booking.video): a feed is fetched at any time and
+            # copied to other devices. The event's URL leads to the page that has it.
+            event.add("location", video.LINK_LATER)
         event.add(
             "url",
             f"{settings.SITE_URL}/groups/{session.group_id}/"

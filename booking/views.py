@@ -25,7 +25,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.templatetags.us_time import us_date, us_datetime
 from audit.services import record_staff_view
-from booking import availability, calendar, therapist_week
+from booking import availability, calendar, therapist_week, video
 from booking.courses import selectors as course_selectors
 from booking.courses import services as courses
 from booking.courses.forms import CancelForm
@@ -59,9 +59,12 @@ def my_sessions(request):
     """Upcoming sessions that still hold a time, past ones, and the cancelled (declined,
     expired) ones apart: they are neither upcoming nor counted."""
     sessions = own_sessions(request.user)
-    upcoming = list(sessions.active().upcoming())
     held = sessions.exclude(status__in=Session.ENDED_UNHELD)
     past = Paginator(held.past(), PAST_SESSIONS_PER_PAGE).get_page(request.GET.get("page"))
+    # The join button: upcoming sessions, and one under way (it is "past" once started).
+    access = video.VideoAccess(request.user)
+    upcoming = access.attach(sessions.active().upcoming())
+    past.object_list = access.attach(past.object_list)
     cancelled = list(
         sessions.filter(status__in=Session.ENDED_UNHELD).order_by("-start", "-id")[
             :PAST_SESSIONS_PER_PAGE

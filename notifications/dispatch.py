@@ -30,6 +30,7 @@ from django.utils import timezone
 from django.utils.timezone import now
 
 from accounts.templatetags.us_time import us_datetime, us_long
+from booking import video
 from notifications.models import DispatcherHeartbeat, Reminder
 from notifications.plain_text import render_text
 
@@ -98,7 +99,7 @@ def reminder_message(reminder: Reminder) -> EmailMessage:
         parts = [therapist.office_address, therapist.office_city, therapist.office_state]
         where = ", ".join(p for p in parts if p)
     else:
-        where = f"by video — {therapist.video_url or 'your therapist will send the link'}"
+        where = f"by video — {_video_where(session, recipient)}"
     context = {
         "name": recipient.name or recipient.email,
         "when": when,
@@ -114,6 +115,21 @@ def reminder_message(reminder: Reminder) -> EmailMessage:
         to=[recipient.email],
         headers={"X-Rapport-Reminder": str(reminder.pk)},
     )
+
+
+def _video_where(session, recipient) -> str:
+    """A course reminder carries the therapist's room (as it always has: the therapist
+    chose when reminders go out). A group meeting's carries its link only when sent
+    inside the joining window, and only to someone who may join (booking.video)."""
+    therapist = session.therapist
+    if session.group_id is None:
+        return therapist.video_url or "your therapist will send the link"
+    link = video.video_link(session, recipient)
+    if link:
+        return link
+    if video.is_open(session, now()) and not (session.group.video_url or therapist.video_url):
+        return "your therapist will send the link"
+    return f"the link to join is on Rapport from 24 hours before: {settings.SITE_URL}/my/sessions/"
 
 
 def _still_wanted(reminder: Reminder) -> bool:

@@ -281,6 +281,7 @@ FORM_TARGETS: dict[str, Target] = {
             "weeks",
             "capacity",
             "fee",
+            "video_url",
             "states",
             "confirm_time_off",
         ],  # fmt: skip
@@ -615,6 +616,9 @@ BOUNDARY_CASES = [
     ("booking.groups.forms.GroupForm", {"description": "x" * 5_001}),
     ("booking.groups.forms.GroupForm", {"fee": "-1"}),
     ("booking.groups.forms.GroupForm", {"fee": "100001"}),
+    ("booking.groups.forms.GroupForm", {"video_url": "javascript:alert(1)"}),
+    ("booking.groups.forms.GroupForm", {"video_url": "http://video.example.com/room"}),
+    ("booking.groups.forms.GroupForm", {"video_url": "https://video.example.com/a\nb"}),
     ("providers.forms.LicenseSubmitForm", {"expires_on": "9999-12-31"}),
     ("providers.forms.LicenseSubmitForm", {"number": CRLF[:40]}),
     ("providers.forms.LicenseSubmitForm", {"number": LS[:40]}),

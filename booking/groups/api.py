@@ -3,6 +3,7 @@ list, enrolment, the waitlist, and the roster (its therapist and staff only)."""
 
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
@@ -14,7 +15,7 @@ from rest_framework.views import APIView
 
 from accounts.places import STATE_NAMES
 from audit.services import record_staff_view
-from booking import slots
+from booking import slots, video
 from booking.api import IsClient
 from booking.groups import selectors, services
 from booking.models import Enrolment, Group, Session
@@ -66,6 +67,15 @@ class GroupWriteSerializer(serializers.Serializer):
         validators=[Between(0, FEE_MAX, f"Give a fee between $0 and ${FEE_MAX:,}.")],
         help_text="Per meeting, in US dollars (0: free; null: members ask the therapist).",
     )
+    video_url = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        default="",
+        max_length=video.ROOM_URL_MAX,
+        help_text="The group's own video room, an https:// address (empty: the therapist's "
+        "own room). Shown only to enrolled members and the therapist, from 24 h before each "
+        "meeting until it ends; never in the public group answers.",
+    )
     states = serializers.ListField(
         child=serializers.CharField(max_length=2),
         min_length=1,
@@ -80,6 +90,12 @@ class GroupWriteSerializer(serializers.Serializer):
         if "weekdays" not in attrs and not self.partial:
             raise serializers.ValidationError({"weekdays": "This field is required."})
         return attrs
+
+    def validate_video_url(self, value: str) -> str:
+        try:
+            return video.clean_room_url(value)
+        except DjangoValidationError as exc:
+            raise serializers.ValidationError(exc.messages) from None
 
     def validate_states(self, value: list[str]) -> list[str]:
         # Plain strings (not an enum) so the schema keeps one name for the states.
@@ -161,6 +177,29 @@ class GroupDetailSerializer(GroupSerializer):
         return MeetingSerializer(obj.meetings.order_by("start"), many=True).data
 
 
+def _own_room():
+    return serializers.CharField(
+        read_only=True, help_text="The group's own video room; empty: the therapist's own room."
+    )
+
+
+class OwnGroupSerializer(GroupSerializer):
+    """A group as its therapist sees it: with its video room. Never used for anyone else
+    (the public answers, ``groups/`` and ``groups/{id}/``, have no ``video_url``)."""
+
+    video_url = _own_room()
+
+    class Meta(GroupSerializer.Meta):
+        fields = [*GroupSerializer.Meta.fields, "video_url"]
+
+
+class OwnGroupDetailSerializer(GroupDetailSerializer):
+    video_url = _own_room()
+
+    class Meta(GroupDetailSerializer.Meta):
+        fields = [*GroupDetailSerializer.Meta.fields, "video_url"]
+
+
 class EnrolRequestSerializer(serializers.Serializer):
     waitlist = serializers.BooleanField(
         default=True, help_text="Join the waitlist when the group is full (else 409)."
@@ -211,7 +250,7 @@ def _annotated(request, pk: int) -> Group:
 
 class MyGroups(generics.ListCreateAPIView):
     permission_classes = [IsTherapist]
-    serializer_class = GroupSerializer
+    serializer_class = OwnGroupSerializer
     filter_backends: list = []
 
     def get_queryset(self):
@@ -219,13 +258,13 @@ class MyGroups(generics.ListCreateAPIView):
             "-start_date", "-id"
         )
 
-    @extend_schema(request=GroupWriteSerializer, responses={201: GroupSerializer})
+    @extend_schema(request=GroupWriteSerializer, responses={201: OwnGroupSerializer})
     def post(self, request):
         body = GroupWriteSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         group = services.create_group(therapist=request.user.therapist, **body.validated_data)
         return Response(
-            GroupSerializer(_annotated(request, group.pk)).data, status=status.HTTP_201_CREATED
+            OwnGroupSerializer(_annotated(request, group.pk)).data, status=status.HTTP_201_CREATED
         )
 
 
@@ -235,23 +274,23 @@ class MyGroupItem(APIView):
     def _get(self, request, pk: int) -> Group:
         return get_object_or_404(_own(request), pk=pk)
 
-    @extend_schema(responses={200: GroupDetailSerializer})
+    @extend_schema(responses={200: OwnGroupDetailSerializer})
     def get(self, request, pk: int):
         self._get(request, pk)
-        return Response(GroupDetailSerializer(_annotated(request, pk)).data)
+        return Response(OwnGroupDetailSerializer(_annotated(request, pk)).data)
 
     def _update(self, request, pk: int, *, partial: bool):
         self._get(request, pk)
         body = GroupWriteSerializer(data=request.data, partial=partial)
         body.is_valid(raise_exception=True)
         services.update_group(group_id=pk, by=request.user, **body.validated_data)
-        return Response(GroupDetailSerializer(_annotated(request, pk)).data)
+        return Response(OwnGroupDetailSerializer(_annotated(request, pk)).data)
 
-    @extend_schema(request=GroupWriteSerializer, responses={200: GroupDetailSerializer})
+    @extend_schema(request=GroupWriteSerializer, responses={200: OwnGroupDetailSerializer})
     def put(self, request, pk: int):
         return self._update(request, pk, partial=False)
 
-    @extend_schema(request=GroupWriteSerializer, responses={200: GroupDetailSerializer})
+    @extend_schema(request=GroupWriteSerializer, responses={200: OwnGroupDetailSerializer})
     def patch(self, request, pk: int):
         return self._update(request, pk, partial=True)
 

@@ -6,6 +6,7 @@ from django import forms
 
 from accounts.forms import DescribedErrorsMixin
 from accounts.places import US_STATES, timezone_common_name
+from booking import video
 from booking.models import AvailabilityRule, Group
 from providers.models import FEE_MAX, Between, Format, Modality, Therapist
 from therapy_directory.validators import (
@@ -72,6 +73,15 @@ class GroupForm(DescribedErrorsMixin, forms.Form):
         help_text="What each member pays for one meeting; 0 for a free group. "
         "Leave it empty if members should ask you.",
     )
+    video_url = forms.CharField(
+        label="Group video room link",
+        required=False,
+        max_length=video.ROOM_URL_MAX,
+        widget=forms.URLInput(attrs={"inputmode": "url", "autocomplete": "off"}),
+        help_text="For telehealth meetings: an https:// address of a room for this group. "
+        "Leave it empty to use your own video room. Members see it only from 24 hours "
+        "before each meeting.",
+    )
     states = forms.MultipleChoiceField(
         label="States it serves",
         choices=US_STATES,
@@ -90,6 +100,9 @@ class GroupForm(DescribedErrorsMixin, forms.Form):
         self.fields["format"].choices = [(f, labels.get(f, f)) for f in therapist.formats]
         zone = timezone_common_name(therapist.timezone)
         self.fields["start_time"].help_text = f"In your practice’s time zone, {zone}."
+
+    def clean_video_url(self) -> str:
+        return video.clean_room_url(self.cleaned_data.get("video_url"))
 
     def visible_group_fields(self):
         return [field for field in self if field.name != "confirm_time_off"]

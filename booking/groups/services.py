@@ -29,7 +29,7 @@ from django.utils.timezone import now
 
 from accounts.places import STATE_NAMES
 from audit import services as audit
-from booking import openings, slots
+from booking import openings, slots, video
 from booking.exceptions import GroupFull, InvalidTransition, NotLicensedInState, SlotConflict
 from booking.locking import locked_therapist
 from booking.models import (
@@ -62,6 +62,7 @@ def offer_hold() -> dt.timedelta:
 SCHEDULE_FIELDS = ("weekdays", "start_time", "start_date", "meeting_minutes", "weeks")
 EDITABLE_FIELDS = (
     "title", "description", "modality", "kind", "format", "capacity", "fee", "states",
+    "video_url",
     *SCHEDULE_FIELDS,
 )  # fmt: skip
 
@@ -336,6 +337,10 @@ def _clean(therapist: Therapist, data: dict, *, current_start_date: dt.date | No
         data["modality"] = found
     elif not isinstance(modality, Modality):
         errors["modality"] = "Choose a therapy."
+    try:  # a group's own video room (booking.video): empty, or an https:// address
+        data["video_url"] = video.clean_room_url(data.get("video_url"))
+    except ValidationError as exc:
+        errors["video_url"] = exc.messages
     if errors:
         raise ValidationError(errors)
     data["title"] = data["title"].strip()

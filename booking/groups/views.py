@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.templatetags.us_time import us_datetime
+from booking import video
 from booking.exceptions import GroupFull, InvalidTransition, NotLicensedInState, SlotConflict
 from booking.groups import selectors, services
 from booking.groups.forms import GroupForm, ReasonForm
@@ -91,12 +92,17 @@ def group_detail(request, pk: int):
         except NotLicensedInState as exc:
             blocker = exc.detail
     meetings = list(group.meetings.order_by("start"))
+    current = timezone.now()
+    access = video.VideoAccess(user, at=current)
+    # A member's (or the therapist's) next meeting they may join now, if any.
+    join = next(({"meeting": m, "url": url} for m in meetings if (url := access.link(m))), None)
     return render(
         request,
         "booking/groups/detail.html",
         {
             "group": group,
             "meetings": meetings,
+            "join": join,
             "seats_left": selectors.seats_left(group),
             "weekly": _weekly_label(group, group.next_meeting or group.first_meeting),
             "is_own": is_own,
@@ -105,7 +111,7 @@ def group_detail(request, pk: int):
             and group.status == "active"
             and group.next_meeting is not None,
             "blocker": blocker,
-            "now": timezone.now(),
+            "now": current,
         },
     )
 

@@ -7,6 +7,7 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from accounts.places import US_TIMEZONES
+from booking import video
 from booking.home.selectors import therapist_home
 from booking.pages import dashboard, therapist_only
 from providers.models import Therapist
@@ -20,6 +21,10 @@ REQUESTS_SHOWN = 5
 def home(request, therapist: Therapist):
     current = timezone.now()
     home = therapist_home(therapist, at=current)
+    # The join button, from 24 h before each session until it ends (booking.video).
+    access = video.VideoAccess(request.user, at=current, therapist=therapist)
+    for sessions in [home.sessions_today, *(day.sessions for day in home.later)]:
+        access.attach(sessions)
     return render(
         request,
         "booking/home.html",

@@ -9,14 +9,15 @@ import os
 import re
 
 import pytest
-from django.utils.timezone import localdate
+import time_machine
+from django.utils.timezone import localdate, now
 from playwright.sync_api import expect
 
 from booking.courses import services
 from booking.groups import services as groups
 from booking.models import Booking
 from tests.booking.group_helpers import group_therapist, make_group
-from tests.booking.helpers import at, book, client_in
+from tests.booking.helpers import NY, at, book, client_in
 from tests.e2e.test_accessibility import assert_accessible, axe_source  # noqa: F401 (fixture)
 from tests.e2e.test_booking_flow import log_in
 from tests.factories import verified_license
@@ -28,10 +29,22 @@ SCREENSHOTS = os.environ.get("E2E_SCREENSHOTS", "")
 EVERY_DAY = [(day, dt.time(8), dt.time(20)) for day in range(7)]
 
 
+def within_a_day() -> dt.datetime:
+    """The first whole hour at least 2 h from now in the therapist's hours (8 AM to 8 PM
+    New York, every day): less than 24 h away."""
+    start = (
+        (now() + dt.timedelta(hours=2)).astimezone(NY).replace(minute=0, second=0, microsecond=0)
+    )
+    start += dt.timedelta(hours=1)
+    while not 8 <= start.hour < 19:
+        start += dt.timedelta(hours=1)
+    return start
+
+
 @pytest.fixture
 def desk():
-    """A therapist with one request waiting and one confirmed telehealth session in the
-    coming days, a license expiring next month and a full group with a waitlist."""
+    """A therapist with one request waiting and one confirmed telehealth session within
+    the next day, a license expiring next month and a full group with a waitlist."""
     therapist = group_therapist(
         display_name="Maya Lindqvist",
         hours=EVERY_DAY,
@@ -41,10 +54,11 @@ def desk():
     waiting = book(
         client_in(name="Sam Ortiz"), therapist, at(today + dt.timedelta(days=2), 10), weeks=12
     )
-    confirmed = book(
-        client_in(name="Dana Reyes"), therapist, at(today + dt.timedelta(days=3), 11), weeks=4
-    )
-    services.confirm_booking(booking_id=confirmed.pk, by=therapist.user)
+    # Within the next 24 h, so its join button shows (booked a week ago: the notice period).
+    soon = within_a_day()
+    with time_machine.travel(now() - dt.timedelta(days=7), tick=False):
+        confirmed = book(client_in(name="Dana Reyes"), therapist, soon, weeks=4)
+        services.confirm_booking(booking_id=confirmed.pk, by=therapist.user)
     verified_license(therapist=therapist, state="NJ", expires_on=today + dt.timedelta(days=30))
     group = make_group(therapist, title="After a loss", capacity=1)
     groups.enrol(client=client_in(), group_id=group.pk)
