@@ -40,7 +40,7 @@ from booking.pages import (
     ics_response,
     therapist_only,
 )
-from booking.sessions import own_sessions
+from booking.sessions import own_sessions, with_own_attendance
 from providers.models import Therapist
 from therapy_directory.transactions import Busy
 
@@ -60,7 +60,7 @@ def my_sessions(request):
     expired) ones apart: they are neither upcoming nor counted."""
     sessions = own_sessions(request.user)
     upcoming = list(sessions.active().upcoming())
-    held = sessions.exclude(status__in=Session.ENDED_UNHELD)
+    held = with_own_attendance(sessions.exclude(status__in=Session.ENDED_UNHELD), request.user)
     past = Paginator(held.past(), PAST_SESSIONS_PER_PAGE).get_page(request.GET.get("page"))
     cancelled = list(
         sessions.filter(status__in=Session.ENDED_UNHELD).order_by("-start", "-id")[
