@@ -22,6 +22,12 @@ urlpatterns = [
     path("groups/", groups.Groups.as_view(), name="groups"),
     path("groups/<int:pk>/", groups.GroupDetail.as_view(), name="group"),
     path("groups/<int:pk>/roster/", groups.GroupRoster.as_view(), name="group-roster"),
+    path("groups/<int:pk>/attendance/", groups.GroupAttendance.as_view(), name="group-attendance"),
+    path(
+        "groups/<int:pk>/attendance/<int:session_id>/",
+        groups.GroupMeetingAttendance.as_view(),
+        name="group-meeting-attendance",
+    ),
     path("groups/<int:pk>/enrol/", groups.GroupEnrol.as_view(), name="group-enrol"),
     path("groups/<int:pk>/leave/", groups.GroupLeave.as_view(), name="group-leave"),
     path("groups/<int:pk>/accept/", groups.GroupAcceptOffer.as_view(), name="group-accept"),

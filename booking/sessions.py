@@ -3,7 +3,7 @@ the one place a ``Session`` query is scoped by who is asking (anything else is a
 
 from __future__ import annotations
 
-from django.db.models import Q, QuerySet
+from django.db.models import OuterRef, Q, QuerySet, Subquery
 
 from booking.models import Attendance, Enrolment, Session
 
@@ -43,3 +43,11 @@ def own_sessions(user) -> QuerySet[Session]:
     if therapist_id is not None:
         return qs.filter(therapist_id=therapist_id)
     return qs.filter(_as_client(user))
+
+
+def with_own_attendance(qs: QuerySet[Session], user) -> QuerySet[Session]:
+    """Annotate ``my_present``: ``user``'s own attendance mark at each group meeting (True,
+    False; None where unmarked, for course sessions, and for a therapist), in the same
+    query."""
+    mark = Attendance.objects.filter(session=OuterRef("pk"), client_id=user.pk)
+    return qs.annotate(my_present=Subquery(mark.values("present")[:1]))

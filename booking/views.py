@@ -40,7 +40,7 @@ from booking.pages import (
     ics_response,
     therapist_only,
 )
-from booking.sessions import own_sessions
+from booking.sessions import own_sessions, with_own_attendance
 from providers.models import Therapist
 from therapy_directory.transactions import Busy
 
@@ -59,7 +59,7 @@ def my_sessions(request):
     """Upcoming sessions that still hold a time, past ones, and the cancelled (declined,
     expired) ones apart: they are neither upcoming nor counted."""
     sessions = own_sessions(request.user)
-    held = sessions.exclude(status__in=Session.ENDED_UNHELD)
+    held = with_own_attendance(sessions.exclude(status__in=Session.ENDED_UNHELD), request.user)
     past = Paginator(held.past(), PAST_SESSIONS_PER_PAGE).get_page(request.GET.get("page"))
     # The join button: upcoming sessions, and one under way (it is "past" once started).
     access = video.VideoAccess(request.user)

@@ -257,6 +257,10 @@ def _meeting(w):
     return {"pk": w.group.pk, "session_pk": w.meeting.pk}
 
 
+def _meeting_api(w):
+    return {"pk": w.group.pk, "session_id": w.meeting.pk}
+
+
 def _unlist(w):
     # A cancelled group is no longer listed: only its people and staff may see it.
     groups.cancel_group(by=w.therapist.user, group_id=w.group.pk, reason="Closed")
@@ -402,6 +406,21 @@ CASES = [
     # A group's roster names its members: its therapist and staff with the records
     # permission only.
     Case("api-v1:group-roster", _group, expect={"therapist": "ok", "staff": "ok"}),
+    # Attendance: its therapist sees every member's marks, each member (the owner and the
+    # other client, both in the group) their own; marking is the therapist's alone (the
+    # world's meeting is still to come: a 409 about the request).
+    Case(
+        "api-v1:group-attendance",
+        _group,
+        expect={"therapist": "ok", "owner": "ok", "other_client": "ok"},
+    ),
+    Case(
+        "api-v1:group-meeting-attendance",
+        _meeting_api,
+        ("GET", "PUT"),
+        THERAPIST,
+        lambda w: {"marks": [{"client": w.users["owner"].pk, "present": True}]},
+    ),
     # Joining a (listed, public) group: any signed-in client; the service decides.
     Case("booking:group_enrol", _group, ("POST",), SIGNED_IN),
     Case("booking:group_leave", _group, ("GET", "POST"), SIGNED_IN),

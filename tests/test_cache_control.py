@@ -60,6 +60,10 @@ def _meeting(w: World) -> dict:
     return {"pk": w.group.pk, "session_pk": w.meeting.pk}
 
 
+def _meeting_api(w: World) -> dict:
+    return {"pk": w.group.pk, "session_id": w.meeting.pk}
+
+
 def _therapist_pk(w: World) -> dict:
     return {"pk": w.therapist.pk}
 
@@ -243,6 +247,8 @@ URLS: dict[str, Private | SecretAddress | Public] = {
     "api-v1:my-groups": _therapist(),
     "api-v1:my-group": _therapist(kwargs=_group),
     "api-v1:group-roster": _therapist(kwargs=_group),
+    "api-v1:group-attendance": _therapist(kwargs=_group),
+    "api-v1:group-meeting-attendance": _therapist(kwargs=_meeting_api),
     "api-v1:booking-confirm": _action("therapist", _booking),
     "api-v1:booking-decline": _action("therapist", _booking),
     # --- Staff ---------------------------------------------------------------------------------

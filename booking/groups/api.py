@@ -1,12 +1,19 @@
 """Group endpoints (PRODUCT.md, JSON API): a therapist's own groups, the public group
-list, enrolment, the waitlist, and the roster (its therapist and staff only)."""
+list, enrolment, the waitlist, the roster (its therapist and staff only), and attendance
+(its therapist marks it; each member reads their own)."""
 
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.shortcuts import get_object_or_404
+from django.utils.timezone import now
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    PolymorphicProxySerializer,
+    extend_schema,
+    extend_schema_field,
+)
 from rest_framework import generics, permissions, serializers, status
 from rest_framework.exceptions import NotFound
 from rest_framework.exceptions import ValidationError as ApiValidationError
@@ -409,3 +416,129 @@ class GroupDeclineOffer(_ClientAction):
         group = _visible(request, pk)
         enrolment = services.decline_offer(client=request.user, group_id=group.pk)
         return Response(EnrolmentSerializer(enrolment).data)
+
+
+# --- Attendance: its therapist marks it, each member reads their own ------------------------
+
+# Marks in one request: every member a group ever had, with room to spare.
+MAX_MARKS = 4 * Group.MAX_CAPACITY
+# A client id is a 32-bit key: a larger number names nobody (and must not reach the query).
+MAX_ID = 2**31 - 1
+
+
+class MarkSerializer(serializers.Serializer):
+    client = serializers.IntegerField(source="client.pk", help_text="the member's user id")
+    name = serializers.CharField(source="client.name")
+    present = serializers.BooleanField(allow_null=True, help_text="null: not marked yet")
+
+
+class MeetingMarksSerializer(serializers.Serializer):
+    """One meeting and a mark per member enrolled when it started."""
+
+    session = serializers.IntegerField(source="meeting.pk")
+    start = serializers.DateTimeField(source="meeting.start")
+    end = serializers.DateTimeField(source="meeting.end")
+    marks = MarkSerializer(many=True)
+
+
+class MyMarkSerializer(serializers.Serializer):
+    """A meeting the caller was a member at, and their own mark."""
+
+    session = serializers.IntegerField(source="meeting.pk")
+    start = serializers.DateTimeField(source="meeting.start")
+    end = serializers.DateTimeField(source="meeting.end")
+    present = serializers.BooleanField(allow_null=True, help_text="null: not marked yet")
+
+
+class MarkWriteSerializer(serializers.Serializer):
+    client = serializers.IntegerField(min_value=1, max_value=MAX_ID, help_text="a member's id")
+    present = serializers.BooleanField()
+
+
+class MarksWriteSerializer(serializers.Serializer):
+    marks = MarkWriteSerializer(many=True, min_length=1, max_length=MAX_MARKS)
+
+    def validate_marks(self, value: list[dict]) -> list[dict]:
+        seen, twice = set(), set()
+        for mark in value:
+            (twice if mark["client"] in seen else seen).add(mark["client"])
+        if twice:
+            named = ", ".join(map(str, sorted(twice)))
+            raise serializers.ValidationError(
+                f"Mark each member once; given more than once: {named}."
+            )
+        return value
+
+
+ATTENDANCE_ANSWER = PolymorphicProxySerializer(
+    component_name="GroupAttendance",
+    serializers=[MeetingMarksSerializer, MyMarkSerializer],
+    resource_type_field_name=None,
+    many=True,
+)
+
+
+def _attendance_group(request, pk: int) -> tuple[Group, str]:
+    group = Group.objects.filter(pk=pk).first()
+    seen = selectors.attendance_visible_to(request.user, group) if group else None
+    if seen is None:
+        raise NotFound("No such group.")
+    return group, seen
+
+
+class GroupAttendance(APIView):
+    """Every meeting held so far, oldest first: its therapist gets each with a mark per
+    member; a member (or former member) gets their own marks; anyone else a 404."""
+
+    @extend_schema(
+        responses={200: ATTENDANCE_ANSWER},
+        description="The group's therapist: `[{session, start, end, marks: [{client, name, "
+        "present}]}]`, a mark per member enrolled when the meeting started. A member or "
+        "former member: `[{session, start, end, present}]`, their own. `present` is null "
+        "until marked. Meetings that have started and were not cancelled, oldest first.",
+    )
+    def get(self, request, pk: int):
+        group, seen = _attendance_group(request, pk)
+        if seen == "all":
+            sheet = selectors.attendance_sheet(group, at=now())
+            return Response(MeetingMarksSerializer(sheet, many=True).data)
+        sheet = selectors.attendance_sheet(group, at=now(), client=request.user)
+        return Response(MyMarkSerializer(sheet, many=True).data)
+
+
+class GroupMeetingAttendance(APIView):
+    """One meeting's marks: its therapist reads and marks them; anyone else a 404."""
+
+    def _meeting(self, request, pk: int, session_id: int) -> Session:
+        group, seen = _attendance_group(request, pk)
+        if seen != "all":
+            raise NotFound("No such group.")
+        meeting = group.meetings.filter(pk=session_id).first()
+        if meeting is None:
+            raise ApiValidationError({"session": [f"{session_id} is not a meeting of this group."]})
+        meeting.group = group
+        return meeting
+
+    @extend_schema(responses={200: MeetingMarksSerializer})
+    def get(self, request, pk: int, session_id: int):
+        meeting = self._meeting(request, pk, session_id)
+        return Response(MeetingMarksSerializer(selectors.meeting_marks(meeting)).data)
+
+    @extend_schema(
+        request=MarksWriteSerializer,
+        responses={200: MeetingMarksSerializer},
+        description="Present or absent per member; marking again updates. 400 on `marks` "
+        "for a client who was not a member when the meeting started (nothing is written), "
+        "on `session` for a meeting of another group; 409 for a meeting not yet started or "
+        "cancelled.",
+    )
+    def put(self, request, pk: int, session_id: int):
+        meeting = self._meeting(request, pk, session_id)
+        body = MarksWriteSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        services.mark_attendance(
+            by=request.user,
+            session_id=meeting.pk,
+            present={m["client"]: m["present"] for m in body.validated_data["marks"]},
+        )
+        return Response(MeetingMarksSerializer(selectors.meeting_marks(meeting)).data)

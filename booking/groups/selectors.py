@@ -1,8 +1,12 @@
 """Reads for groups: the one group search (the page and ``GET groups/`` share it), who
-may see which group, and its roster. Every list is annotated in one query: seats
-left, next meeting, and the caller's own status and place on the waitlist."""
+may see which group, its roster and its attendance. Every list is annotated in one query:
+seats left, next meeting, and the caller's own status and place on the waitlist."""
 
 from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass
 
 import django_filters
 from django import forms
@@ -11,6 +15,7 @@ from django.db.models import (
     CharField,
     Count,
     Exists,
+    F,
     IntegerField,
     Max,
     Min,
@@ -20,8 +25,9 @@ from django.db.models import (
     Subquery,
     Value,
     When,
+    Window,
 )
-from django.db.models.functions import Coalesce, ExtractHour, ExtractIsoWeekDay
+from django.db.models.functions import Coalesce, ExtractHour, ExtractIsoWeekDay, RowNumber
 from django.utils import timezone
 from django.utils.timezone import now
 
@@ -30,6 +36,7 @@ from booking import slots
 from booking.models import (
     ACTIVE_SESSION_STATES,
     LIVE_ENROLMENT_STATES,
+    Attendance,
     Enrolment,
     Group,
     Session,
@@ -261,3 +268,181 @@ def run_by(therapist: Therapist, *, limit: int = 10) -> list[Group]:
         .select_related("modality")
         .order_by("start_date", "id")[:limit]
     )
+
+
+# --- Attendance -------------------------------------------------------------------------------
+
+# Meetings that take place: attendance is taken once they have started.
+HELD_MEETING_STATES = ("confirmed", "completed")
+# Enrolments that held a seat. ``left`` is also how a client leaves the waitlist: nothing
+# on the row tells the two apart, so such a client counts as a member while they waited.
+MEMBER_STATES = ("enrolled", "left", "removed")
+# Absent from this many of a member's most recent marked meetings: the therapist is told.
+MISSED_IN_A_ROW = 3
+
+
+@dataclass(frozen=True)
+class Mark:
+    client: object  # the member (a User)
+    present: bool | None  # None: not marked yet
+
+
+@dataclass(frozen=True)
+class MeetingMarks:
+    meeting: Session
+    marks: list[Mark]
+
+    @property
+    def present(self) -> bool | None:
+        """One member's sheet (``attendance_sheet(client=…)``): their mark."""
+        return self.marks[0].present if self.marks else None
+
+
+def held_meetings(group: Group, *, at: dt.datetime) -> QuerySet[Session]:
+    """The group's meetings that have started by ``at`` and were not cancelled, oldest
+    first: those that attendance is taken for."""
+    return group.meetings.filter(start__lte=at, status__in=HELD_MEETING_STATES).order_by(
+        "start", "id"
+    )
+
+
+def _was_member(periods: list[tuple[dt.datetime, dt.datetime | None]], start) -> bool:
+    """A member at a meeting: enrolled before it started and not gone when it started."""
+    return any(joined <= start and (ended is None or ended > start) for joined, ended in periods)
+
+
+def _sheet(group: Group, meetings: list[Session], *, client=None) -> list[MeetingMarks]:
+    """Two reads: the group's members (ever) and the marks of ``meetings``."""
+    enrolments = group.enrolments.filter(status__in=MEMBER_STATES).select_related("client")
+    marked = Attendance.objects.filter(session__in=[m.pk for m in meetings]).select_related(
+        "client"
+    )
+    if client is not None:
+        enrolments = enrolments.filter(client=client)
+        marked = marked.filter(client=client)
+    people: dict[int, object] = {}
+    periods: dict[int, list] = defaultdict(list)
+    for enrolment in enrolments:
+        people[enrolment.client_id] = enrolment.client
+        periods[enrolment.client_id].append((enrolment.created_at, enrolment.ended_at))
+    marks: dict[int, dict[int, bool]] = defaultdict(dict)
+    for row in marked:
+        people.setdefault(row.client_id, row.client)
+        marks[row.session_id][row.client_id] = row.present
+    sheet = []
+    for meeting in meetings:
+        at_meeting = marks[meeting.pk]
+        ids = {cid for cid, p in periods.items() if _was_member(p, meeting.start)}
+        ids |= at_meeting.keys()
+        rows = sorted(
+            (Mark(client=people[cid], present=at_meeting.get(cid)) for cid in ids),
+            key=lambda mark: (mark.client.name.casefold(), mark.client.pk),
+        )
+        sheet.append(MeetingMarks(meeting=meeting, marks=rows))
+    return sheet
+
+
+def attendance_sheet(group: Group, *, at: dt.datetime, client=None) -> list[MeetingMarks]:
+    """Every meeting of ``group`` held by ``at`` (``held_meetings``), oldest first, each
+    with a mark per member enrolled when it started and anyone marked at it: present,
+    absent or None (not marked). With ``client``: only their own marks, and only the
+    meetings they were a member at. Three reads whatever the numbers of meetings and
+    members."""
+    sheet = _sheet(group, list(held_meetings(group, at=at)), client=client)
+    return [row for row in sheet if row.marks] if client is not None else sheet
+
+
+def meeting_marks(meeting: Session) -> MeetingMarks:
+    """One meeting's marks, as ``attendance_sheet`` gives them (the meeting need not
+    have started: its members are listed, none marked)."""
+    return _sheet(meeting.group, [meeting])[0]
+
+
+def meeting_member_ids(meeting: Session) -> set[int]:
+    """The clients who may be marked at ``meeting``: members when it started, and anyone
+    already marked at it."""
+    periods: dict[int, list] = defaultdict(list)
+    enrolments = Enrolment.objects.filter(group_id=meeting.group_id, status__in=MEMBER_STATES)
+    for cid, joined, ended in enrolments.values_list("client_id", "created_at", "ended_at"):
+        periods[cid].append((joined, ended))
+    members = {cid for cid, p in periods.items() if _was_member(p, meeting.start)}
+    marked = Attendance.objects.filter(session=meeting).values_list("client_id", flat=True)
+    return members | set(marked)
+
+
+def attendance_visible_to(user, group: Group) -> str | None:
+    """Whose attendance ``user`` sees in ``group``: ``"all"`` (its therapist), ``"own"``
+    (a member or former member), or None (anyone else: a 404, PRODUCT rule 11)."""
+    if not user.is_authenticated:
+        return None
+    if getattr(user, "therapist_pk", None) == group.therapist_id:
+        return "all"
+    member = group.enrolments.filter(client=user, status__in=MEMBER_STATES).exists()
+    if member or Attendance.objects.filter(session__group=group, client=user).exists():
+        return "own"
+    return None
+
+
+@dataclass(frozen=True)
+class MissedMeetings:
+    """A member absent from their last ``MISSED_IN_A_ROW`` marked meetings of a group."""
+
+    group: Group
+    client: object
+    last_missed: dt.datetime
+    count: int = MISSED_IN_A_ROW
+
+    @property
+    def short_name(self) -> str:
+        """ "Sam K.": first name and the initial of the last."""
+        parts = self.client.name.split()
+        if len(parts) < 2:
+            return self.client.name
+        return f"{parts[0]} {parts[-1][0]}."
+
+
+def missed_in_a_row(therapist: Therapist, *, at: dt.datetime) -> list[MissedMeetings]:
+    """Members still enrolled in a running group of ``therapist`` (active, a meeting still
+    to come) whose ``MISSED_IN_A_ROW`` most recent marked meetings of it were all absences.
+    One read whatever the numbers of groups, members and meetings: each member's last
+    marks are numbered in the database and only those are read."""
+    running = Session.objects.filter(
+        therapist=therapist,
+        group__isnull=False,
+        group__status=Group.Status.ACTIVE,
+        status__in=ACTIVE_SESSION_STATES,
+        start__gt=at,
+    ).values("group_id")
+    still_enrolled = Enrolment.objects.filter(
+        group_id=OuterRef("session__group_id"),
+        client_id=OuterRef("client_id"),
+        status=Enrolment.Status.ENROLLED,
+    )
+    recent = (
+        Attendance.objects.filter(
+            session__therapist=therapist, session__group_id__in=running, session__start__lte=at
+        )
+        .filter(Exists(still_enrolled))
+        .annotate(
+            recency=Window(
+                RowNumber(),
+                partition_by=[F("session__group_id"), F("client_id")],
+                order_by=[F("session__start").desc(), F("session_id").desc()],
+            )
+        )
+        .filter(recency__lte=MISSED_IN_A_ROW)
+        .select_related("client", "session__group")
+    )
+    last: dict[tuple[int, int], list[Attendance]] = defaultdict(list)
+    for row in recent:
+        last[(row.session.group_id, row.client_id)].append(row)
+    flagged = [
+        MissedMeetings(
+            group=rows[0].session.group,
+            client=rows[0].client,
+            last_missed=max(r.session.start for r in rows),
+        )
+        for rows in last.values()
+        if len(rows) == MISSED_IN_A_ROW and not any(r.present for r in rows)
+    ]
+    return sorted(flagged, key=lambda f: (-f.last_missed.timestamp(), f.client.name, f.client.pk))

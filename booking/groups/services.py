@@ -31,6 +31,7 @@ from accounts.places import STATE_NAMES
 from audit import services as audit
 from booking import openings, slots, video
 from booking.exceptions import GroupFull, InvalidTransition, NotLicensedInState, SlotConflict
+from booking.groups.selectors import HELD_MEETING_STATES, meeting_member_ids
 from booking.locking import locked_therapist
 from booking.models import (
     ACTIVE_SESSION_STATES,
@@ -918,25 +919,28 @@ def cancel_group(*, by, group_id: int, reason: str) -> Group:
 
 
 def mark_attendance(*, by, session_id: int, present: dict[int, bool]) -> list[Attendance]:
-    """After a meeting: present / absent per member (client id → bool). Marking makes
-    the meeting completed. Only members of the group can be marked."""
+    """After a meeting has started: present / absent per member (client id → bool);
+    marking someone again updates their mark. Marking makes the meeting completed.
+    Only members of the group when the meeting started (and anyone already marked at it)
+    can be marked: anyone else is a ValidationError on ``marks`` naming them, and
+    nothing is written. A meeting not yet started or cancelled is an InvalidTransition."""
     with service_transaction():
         group, meeting = _locked_meeting(session_id, by)
         if meeting.start > now():
             raise InvalidTransition("This meeting has not happened yet.", status=meeting.status)
-        if meeting.status not in (Session.Status.CONFIRMED, Session.Status.COMPLETED):
+        if meeting.status not in HELD_MEETING_STATES:
             raise InvalidTransition(
                 f"This meeting is {meeting.status}; attendance cannot be taken.",
                 status=meeting.status,
             )
-        allowed = set(
-            group.enrolments.filter(status__in=["enrolled", "left", "removed"]).values_list(
-                "client_id", flat=True
-            )
-        )
-        strangers = set(present) - allowed
+        strangers = sorted(set(present) - meeting_member_ids(meeting))
         if strangers:
-            raise ValidationError({"present": "Only the group's members can be marked."})
+            raise ValidationError(
+                {
+                    "marks": "Only members of the group when the meeting started can be "
+                    f"marked; not members then: {', '.join(map(str, strangers))}."
+                }
+            )
         at = now()
         rows = Attendance.objects.bulk_create(
             [

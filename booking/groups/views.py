@@ -96,6 +96,13 @@ def group_detail(request, pk: int):
     access = video.VideoAccess(user, at=current)
     # A member's (or the therapist's) next meeting they may join now, if any.
     join = next(({"meeting": m, "url": url} for m in meetings if (url := access.link(m))), None)
+    # A member's (or former member's) own attendance; nobody else's is ever on this page.
+    mine = (
+        selectors.attendance_sheet(group, at=current, client=user)
+        if getattr(user, "is_client", False)
+        else []
+    )
+    marked = [row for row in mine if row.present is not None]
     return render(
         request,
         "booking/groups/detail.html",
@@ -103,6 +110,10 @@ def group_detail(request, pk: int):
             "group": group,
             "meetings": meetings,
             "join": join,
+            "my_attendance": mine,
+            "attended": sum(1 for row in marked if row.present),
+            "marked": len(marked),
+            "unmarked": len(mine) - len(marked),
             "seats_left": selectors.seats_left(group),
             "weekly": _weekly_label(group, group.next_meeting or group.first_meeting),
             "is_own": is_own,
@@ -445,17 +456,8 @@ def remove_member(request, therapist: Therapist, pk: int, enrolment_pk: int):
 @require_http_methods(["GET", "POST"])
 def attendance(request, therapist: Therapist, pk: int, session_pk: int):
     group, meeting = _meeting_of(therapist, pk, session_pk)
-    marked = dict(Attendance.objects.filter(session=meeting).values_list("client_id", "present"))
-    members = [
-        e.client for e in group.enrolments.filter(status="enrolled").select_related("client")
-    ]
-    known = {m.pk for m in members}
-    members += [
-        a.client
-        for a in Attendance.objects.filter(session=meeting)
-        .exclude(client_id__in=known)
-        .select_related("client")
-    ]
+    sheet = selectors.meeting_marks(meeting)
+    members = [mark.client for mark in sheet.marks]
     if request.method == "POST":
         present = {m.pk: request.POST.get(f"present_{m.pk}") == "1" for m in members}
         try:
@@ -470,7 +472,7 @@ def attendance(request, therapist: Therapist, pk: int, session_pk: int):
                 f"{count} of {len(present)} present.",
             )
             return redirect("booking:dashboard_group", pk=group.pk)
-    rows = [{"client": m, "present": marked.get(m.pk)} for m in members]
+    rows = [{"client": mark.client, "present": mark.present} for mark in sheet.marks]
     return render(
         request,
         "booking/groups/attendance.html",
@@ -481,6 +483,6 @@ def attendance(request, therapist: Therapist, pk: int, session_pk: int):
             meeting=meeting,
             rows=rows,
             can_mark=meeting.start <= timezone.now()
-            and meeting.status in ("confirmed", "completed"),
+            and meeting.status in selectors.HELD_MEETING_STATES,
         ),
     )

@@ -1,7 +1,7 @@
 """Reads for the therapist's home: what needs their attention, each list in one query
 whatever its length (requests waiting, this week's sessions, licenses expiring, groups
-with a waitlist or open seats), and the count of requests waiting the navigation shows
-on every page."""
+with a waitlist or open seats, members who missed their last three meetings), and the
+count of requests waiting the navigation shows on every page."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.db.models import Min
 
-from booking.groups.selectors import seats_left, with_seats
+from booking.groups.selectors import MissedMeetings, missed_in_a_row, seats_left, with_seats
 from booking.models import ACTIVE_SESSION_STATES, Booking, Group, Session
 from providers.models import License, Therapist
 from therapy_directory import clock
@@ -44,11 +44,17 @@ class TherapistHome:
     licenses: list[License]
     license_window_days: int
     groups: list[GroupSeats]
+    absences: list[MissedMeetings]  # members absent from their last three meetings
 
     @property
     def needs_nothing(self) -> bool:
         return not (
-            self.requests or self.sessions_today or self.later or self.licenses or self.groups
+            self.requests
+            or self.sessions_today
+            or self.later
+            or self.licenses
+            or self.groups
+            or self.absences
         )
 
 
@@ -60,7 +66,7 @@ def requests_waiting(user) -> int:
 
 def therapist_home(therapist: Therapist, *, at: dt.datetime) -> TherapistHome:
     """What needs ``therapist``'s attention at ``at``, their own rows only (the page's
-    caller is that therapist: ``booking.pages.therapist_only``), in four reads."""
+    caller is that therapist: ``booking.pages.therapist_only``), in five reads."""
     tz = ZoneInfo(therapist.timezone)
     today = at.astimezone(tz).date()
     days = [today + dt.timedelta(days=n) for n in range(DAYS_AHEAD)]
@@ -117,4 +123,5 @@ def therapist_home(therapist: Therapist, *, at: dt.datetime) -> TherapistHome:
         licenses=licenses,
         license_window_days=window,
         groups=groups,
+        absences=missed_in_a_row(therapist, at=at),
     )

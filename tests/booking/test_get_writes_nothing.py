@@ -88,6 +88,8 @@ def world():
             "groups": {},
             "group": {"pk": group.pk},
             "group-roster": {"pk": group.pk},
+            "group-attendance": {"pk": group.pk},
+            "group-meeting-attendance": {"pk": group.pk, "session_id": meeting.pk},
             "group-enrol": {"pk": group.pk},
             "group-leave": {"pk": group.pk},
             "group-accept": {"pk": group.pk},

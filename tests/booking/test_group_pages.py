@@ -290,6 +290,96 @@ def test_attendance_is_taken_per_member_after_the_meeting(client, group):
     assert rows == {present.pk: True, absent.pk: False}
 
 
+def test_the_attendance_page_lists_the_members_of_that_meeting_only(client, group):
+    early, late = client_in(name="Ana Early"), client_in(name="Cy Late")
+    groups.enrol(client=early, group_id=group.pk)
+    first, second = group.meetings.order_by("start")[:2]
+    with time_machine.travel(first.end + dt.timedelta(hours=1), tick=False):
+        client.force_login(group.therapist.user)
+        groups.enrol(client=late, group_id=group.pk)
+        url = reverse("booking:group_attendance", args=[group.pk, first.pk])
+        page = client.get(url).content.decode()
+        assert "Ana Early" in page and "Cy Late" not in page
+        response = client.post(url, {f"present_{early.pk}": "1"}, follow=True)
+        assert "1 of 1 present" in text(response.content.decode())
+    with time_machine.travel(second.end + dt.timedelta(hours=1), tick=False):
+        client.force_login(group.therapist.user)  # a week on: the idle session has ended
+        page = client.get(reverse("booking:group_attendance", args=[group.pk, second.pk]))
+        assert "Ana Early" in page.content.decode() and "Cy Late" in page.content.decode()
+
+
+def _marked(group, member, *present: bool):
+    """Mark ``member`` at the group's first meetings, in order."""
+    for meeting, here in zip(group.meetings.order_by("start"), present, strict=False):
+        with time_machine.travel(meeting.end + dt.timedelta(minutes=5), tick=False):
+            groups.mark_attendance(
+                by=group.therapist.user, session_id=meeting.pk, present={member.pk: here}
+            )
+
+
+def _attendance_section(html: str) -> str:
+    match = re.search(r'<section[^>]*id="my-attendance".*?</section>', html, re.S)
+    return text(match.group(0)) if match else ""
+
+
+def test_a_member_sees_their_own_attendance_on_the_group_page(client, group):
+    member, other = client_in(name="Ana Alvarez"), client_in(name="Bo Brown")
+    groups.enrol(client=member, group_id=group.pk)
+    groups.enrol(client=other, group_id=group.pk)
+    _marked(group, member, True, False, True)
+    _marked(group, other, False, False, False)
+    fourth = group.meetings.order_by("start")[3]
+    with time_machine.travel(fourth.end + dt.timedelta(minutes=1), tick=False):
+        client.force_login(member)
+        seen = _attendance_section(client.get(group.get_absolute_url()).content.decode())
+    assert "You attended 2 of 3 meetings. 1 more not marked yet." in seen
+    assert seen.count("Attended") == 2
+    assert seen.count("Missed") == 1
+    assert seen.count("Not marked yet") == 1
+    assert "Bo Brown" not in seen
+
+
+def test_a_former_member_still_sees_their_attendance(client, group):
+    member = client_in()
+    groups.enrol(client=member, group_id=group.pk)
+    _marked(group, member, True)
+    second = group.meetings.order_by("start")[1]
+    with time_machine.travel(second.end + dt.timedelta(minutes=1), tick=False):
+        client.force_login(member)
+        groups.leave(client=member, group_id=group.pk)
+        seen = _attendance_section(client.get(group.get_absolute_url()).content.decode())
+    assert "You attended 1 of 1 meeting." in seen
+
+
+def test_only_the_member_sees_their_attendance_on_the_group_page(client, group):
+    member = client_in()
+    groups.enrol(client=member, group_id=group.pk)
+    _marked(group, member, False)
+    first = group.meetings.order_by("start")[0]
+    with time_machine.travel(first.end + dt.timedelta(minutes=1), tick=False):
+        for viewer in (client_in(), group.therapist.user, group_therapist().user):
+            client.force_login(viewer)
+            html = client.get(group.get_absolute_url()).content.decode()
+            assert 'id="my-attendance"' not in html and "Missed" not in html
+        client.logout()
+        assert 'id="my-attendance"' not in client.get(group.get_absolute_url()).content.decode()
+        client.force_login(member)
+        assert 'id="my-attendance"' in client.get(group.get_absolute_url()).content.decode()
+
+
+def test_my_sessions_says_which_past_meetings_a_member_attended_or_missed(client, group):
+    member = client_in()
+    groups.enrol(client=member, group_id=group.pk)
+    _marked(group, member, True, False)
+    third = group.meetings.order_by("start")[2]
+    with time_machine.travel(third.end + dt.timedelta(minutes=1), tick=False):
+        client.force_login(member)
+        html = client.get(reverse("booking:my_sessions")).content.decode()
+    past = text(re.search(r'aria-labelledby="past-heading".*?</section>', html, re.S).group(0))
+    assert past.count("Attended") == 1 and past.count("Missed") == 1
+    assert past.count("Group: Grief and loss group") == 3  # the third is not marked yet
+
+
 def test_the_week_calendar_shows_group_meetings(client, group):
     client.force_login(group.therapist.user)
     meeting = group.meetings.order_by("week").first()

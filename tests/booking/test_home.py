@@ -43,7 +43,8 @@ def text(html: str) -> str:
 
 
 def section(html: str, name: str) -> str:
-    """One section of the home page (``requests``, ``sessions``, ``licenses``, ``groups``)."""
+    """One section of the home page (``requests``, ``sessions``, ``licenses``, ``groups``,
+    ``absences``)."""
     match = re.search(rf'<section[^>]*id="home-{name}".*?</section>', html, re.S)
     return match.group(0) if match else ""
 
@@ -328,6 +329,118 @@ def test_a_cancelled_group_is_left_out(client):
     assert "Cancelled group" not in home(client, therapist.user)
 
 
+# --- Members missing meetings -------------------------------------------------------------------
+
+# A Wednesday seven weeks before NOW: a weekly program begun then has held seven meetings by
+# NOW and has three still to come.
+PROGRAM_START = dt.date(2026, 11, 25)
+
+
+def program_of(therapist, marks: dict[str, str], *, title="Evening IOP", start_time=dt.time(18)):
+    """A running program and its members; ``marks``: each member's name and their marks at
+    the meetings held, oldest first ("P" present, "A" absent, "-" not marked)."""
+    with time_machine.travel(PROGRAM_START - dt.timedelta(days=5), tick=False):
+        group = make_group(
+            therapist,
+            title=title,
+            start_date=PROGRAM_START,
+            start_time=start_time,
+            meeting_minutes=60,
+            weeks=10,
+            capacity=len(marks),
+        )
+        people = {name: client_in(name=name) for name in marks}
+        for person in people.values():
+            groups.enrol(client=person, group_id=group.pk)
+    for n, meeting in enumerate(group.meetings.filter(start__lt=NOW).order_by("start")):
+        present = {
+            people[name].pk: row[n] == "P"
+            for name, row in marks.items()
+            if n < len(row) and row[n] != "-"
+        }
+        if present:
+            with time_machine.travel(meeting.end + dt.timedelta(minutes=5), tick=False):
+                groups.mark_attendance(by=therapist.user, session_id=meeting.pk, present=present)
+    return group, people
+
+
+@frozen
+def test_a_member_absent_from_the_last_three_marked_meetings_is_flagged_with_a_link(client):
+    therapist = group_therapist()
+    group, _ = program_of(therapist, {"Sam Kim": "APAAA", "Lee Park": "PPPPP"})
+
+    html = section(home(client, therapist.user), "absences")
+
+    assert "Sam K. missed the last 3 meetings of Evening IOP" in text(html)
+    assert "Last missed Wed, Dec 23, 2026 · 6:00 PM ET" in text(html)
+    assert f'href="{reverse("booking:dashboard_group", args=[group.pk])}#roster-heading"' in html
+    assert "Lee" not in html
+    assert "Nothing needs your attention" not in home(client, therapist.user)
+
+
+@frozen
+def test_two_absences_in_a_row_or_a_recent_presence_are_not_flagged(client):
+    therapist = group_therapist()
+    program_of(
+        therapist, {"Sam Kim": "PPPAA", "Lee Park": "AAAP", "Ari Cole": "AA", "Dee Fox": "PAAA"}
+    )
+
+    html = text(section(home(client, therapist.user), "absences"))
+
+    assert "Dee F. missed the last 3 meetings of Evening IOP" in html
+    for name in ("Sam", "Lee", "Ari"):
+        assert name not in html
+
+
+@frozen
+def test_meetings_left_unmarked_do_not_break_the_run(client):
+    therapist = group_therapist()
+    program_of(therapist, {"Sam Kim": "PA-A--A", "Lee Park": "PP-P--P"})
+
+    html = section(home(client, therapist.user), "absences")
+
+    assert "Sam K. missed the last 3 meetings" in text(html)
+
+
+@frozen
+def test_members_who_left_or_were_removed_are_not_flagged_but_those_still_in_are(client):
+    therapist = group_therapist()
+    group, people = program_of(therapist, {"Sam Kim": "AAA", "Lee Park": "AAA", "Ari Cole": "AAA"})
+    groups.leave(client=people["Sam Kim"], group_id=group.pk)
+    removed = group.enrolments.get(client=people["Lee Park"])
+    groups.remove_member(by=therapist.user, enrolment_id=removed.pk)
+
+    html = text(section(home(client, therapist.user), "absences"))
+
+    assert "Ari C. missed the last 3 meetings" in html  # still enrolled
+    assert "Sam" not in html and "Lee" not in html
+
+
+@frozen
+def test_another_therapists_absent_members_never_show(client):
+    therapist, other = group_therapist(), group_therapist()
+    program_of(other, {"Sam Kim": "AAA"}, title="Their program")
+    program_of(therapist, {"Dee Fox": "AAA"})
+
+    html = text(section(home(client, therapist.user), "absences"))
+
+    assert "Dee F. missed the last 3 meetings of Evening IOP" in html
+    assert "Sam" not in html and "Their program" not in html
+
+
+@frozen
+def test_a_cancelled_program_flags_nobody_and_a_running_one_still_does(client):
+    therapist = group_therapist()
+    group, _ = program_of(therapist, {"Sam Kim": "AAA"}, title="Closed program")
+    program_of(therapist, {"Dee Fox": "AAA"}, start_time=dt.time(20))
+    groups.cancel_group(by=therapist.user, group_id=group.pk, reason="Closing the program.")
+
+    html = text(section(home(client, therapist.user), "absences"))
+
+    assert "Dee F. missed the last 3 meetings of Evening IOP" in html
+    assert "Sam" not in html and "Closed program" not in html
+
+
 # --- Nothing to do ----------------------------------------------------------------------------
 
 
@@ -338,7 +451,7 @@ def test_with_nothing_to_do_the_home_says_so_in_plain_words(client):
     html = home(client, therapist.user)
 
     assert "Nothing needs your attention right now." in text(html)
-    for name in ("requests", "sessions", "licenses", "groups"):
+    for name in ("requests", "sessions", "licenses", "groups", "absences"):
         assert section(html, name) == ""
 
 
@@ -410,7 +523,8 @@ def test_a_therapist_lands_on_the_home_after_logging_in(client):
 
 def _busy_therapist(n: int):
     """A therapist with ``n`` of everything: requests, sessions today and this week,
-    licenses expiring, groups with a waitlist."""
+    licenses expiring, groups with a waitlist, programs with a member who missed their
+    last three meetings."""
     therapist = group_therapist(video_url="https://video.example.com/r")
     for i in range(n):
         book(client_in(), therapist, at(dt.date(2027, 1, 19), 9 + i), weeks=2)
@@ -425,6 +539,12 @@ def _busy_therapist(n: int):
         with time_machine.travel(EARLIER, tick=False):
             groups.enrol(client=client_in(), group_id=group.pk)
             groups.enrol(client=client_in(), group_id=group.pk, waitlist=True)
+        program_of(
+            therapist,
+            {f"Absent Member{i}": "PAAA", f"Present Member{i}": "PPPP"},
+            title=f"Program {i}",
+            start_time=dt.time(18 + i),
+        )
     return therapist
 
 
@@ -443,14 +563,14 @@ def test_the_home_takes_the_same_queries_whatever_the_number_of_rows(client):
 
     assert "Requests (4)" in nav(large_html)
     assert "Requests waiting (4)" in text(section(large_html, "requests"))
-    for name in ("licenses", "groups"):
+    for name in ("licenses", "groups", "absences"):
         assert section(large_html, name).count("<li>") == 4, name
-    # Today, tomorrow (a course each) and Wednesday (the groups' meetings).
-    assert section(large_html, "sessions").count('<li class="home-session') == 12
+    # Today, tomorrow (a course each) and Wednesday (the groups' and programs' meetings).
+    assert section(large_html, "sessions").count('<li class="home-session') == 16
     assert small == large
     # The log-in session and user, the therapist and whether a license of theirs is
-    # valid, the four reads, and the session's idle time-out saved (three statements).
-    assert large == 11
+    # valid, the five reads, and the session's idle time-out saved (three statements).
+    assert large == 12
 
 
 @frozen

@@ -382,7 +382,7 @@ def _group_over(therapist, opening, **fields):
     local = opening.astimezone(NY)
     return make_group(
         therapist,
-        weekday=local.weekday(),
+        weekdays=[local.weekday()],
         start_time=local.time(),
         start_date=local.date(),
         weeks=1,

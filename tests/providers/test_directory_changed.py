@@ -144,7 +144,7 @@ def _group_over_next_opening(given: dict) -> None:
     local = Therapist.objects.get(pk=given["therapist"].pk).next_opening.astimezone(NY)
     make_group(
         given["therapist"],
-        weekday=local.weekday(),
+        weekdays=[local.weekday()],
         start_time=local.time(),
         start_date=local.date(),
         weeks=1,
