@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 from django.urls import reverse
+from rest_framework.test import APIClient
 
 from booking.exceptions import GroupFull, NotLicensedInState
 from booking.groups import services as groups
@@ -301,3 +302,33 @@ def test_the_match_finds_a_program_on_any_of_its_days_and_says_its_pattern(clien
             ).content.decode()
         )
         assert "Meets Mon, Wed, Thu · 6:00–9:00 PM ET · 8 weeks · from Jan 4" in page
+
+
+@pytest.mark.django_db
+def test_every_meeting_of_a_program_week_is_marked_through_the_api_and_a_run_is_flagged(
+    client, therapist
+):
+    group = iop(therapist, weeks=2)
+    member = client_in(state="NY", name="Sam Kline")
+    groups.enrol(client=member, group_id=group.pk)
+    week_one = list(group.meetings.order_by("start"))[:3]
+    api = APIClient()
+    api.force_authenticate(therapist.user)
+    with time_machine.travel(week_one[-1].end + dt.timedelta(hours=1), tick=False):
+        for meeting in week_one:
+            answer = api.put(
+                f"/api/v1/groups/{group.pk}/attendance/{meeting.pk}/",
+                {"marks": [{"client": member.pk, "present": False}]},
+                format="json",
+            )
+            assert answer.status_code == 200, answer.json()
+        sheet = api.get(f"/api/v1/groups/{group.pk}/attendance/").json()
+        assert [m["session"] for m in sheet] == [m.pk for m in week_one]
+        assert {m["marks"][0]["present"] for m in sheet} == {False}
+        client.force_login(therapist.user)
+        home = text(client.get(reverse("booking:dashboard_home")).content.decode())
+        assert "Sam K. missed the last 3 meetings of Evening IOP" in home
+
+        api.force_authenticate(member)
+        mine = api.get(f"/api/v1/groups/{group.pk}/attendance/").json()
+        assert [(m["session"], m["present"]) for m in mine] == [(m.pk, False) for m in week_one]
