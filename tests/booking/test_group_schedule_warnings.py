@@ -13,6 +13,7 @@ from rest_framework.test import APIClient
 
 from audit.models import AuditEvent
 from booking import availability
+from booking.exceptions import SlotConflict
 from booking.groups import services as groups
 from booking.models import Group, Session
 from tests.booking.group_helpers import WEDNESDAY, group_therapist, make_group
@@ -142,6 +143,22 @@ def test_check_schedule_names_the_meetings_in_time_off_and_over_booked_sessions(
         (first + dt.timedelta(weeks=5), "taken"),
     ]
     assert not Group.objects.exists()  # a read
+
+
+def test_check_schedule_looks_at_every_day_of_a_program(therapist):
+    first = next_weekday(MONDAY)
+    wednesday = first + dt.timedelta(weeks=1, days=2)
+    time_off(therapist, wednesday)  # one day off, mid-week
+    book(client_in(), therapist, at(first + dt.timedelta(weeks=2, days=3), 13), weeks=1)
+    program = fields(weekdays=[MONDAY, WEDNESDAY, 3], weeks=4)
+    warnings = groups.check_schedule(therapist=therapist, **program)
+    assert [(w.start.astimezone(NY).date(), w.reason) for w in warnings] == [
+        (wednesday, "time_off"),
+        (first + dt.timedelta(weeks=2, days=3), "taken"),
+    ]
+    with pytest.raises(SlotConflict):
+        groups.create_group(therapist=therapist, **program)
+    assert not Group.objects.exists()
 
 
 def test_check_schedule_of_an_edit_warns_only_of_meetings_it_adds_or_moves(therapist):
