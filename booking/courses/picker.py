@@ -291,6 +291,7 @@ def program_picker(
     weeks: int,
     span: tuple[dt.datetime, dt.datetime],
     source: QueryDict,
+    page: str,
     conflicts: list[dict] | None = None,
 ) -> dict:
     """The picker's grid for a group program's weekly individual course (``Group.
@@ -299,7 +300,9 @@ def program_picker(
     (``span``: the earliest and latest first session, UTC), the chosen time's start
     dates and summary. The same finder as ``therapists/{id}/slots/``; the therapist's
     "accepting new clients" does not close it (members of their program book it). The
-    course length is the program's: no length to choose."""
+    course length is the program's: no length to choose. ``page``: the program page's
+    address, which every link goes to (a refused request is shown at the address it was
+    sent to)."""
     tz = ZoneInfo(therapist.timezone)
     today = timezone.now().astimezone(tz).date()
     program_from = max(today, span[0].astimezone(tz).date())
@@ -308,7 +311,8 @@ def program_picker(
             "weeks": weeks,
             "from": source.get("from") or program_from.isoformat(),
             "time": source.get("time", ""),
-            "start": source.get("start", ""),
+            # A request sent back names its start as the enrol form does.
+            "start": source.get("start") or source.get("individual_start", ""),
         },
         today=today,
     )
@@ -343,12 +347,12 @@ def program_picker(
         "option": option,
         "time_gone": bool(key) and chosen is None and not conflicts,
         "start_gone": start is not None and option is not None and option.start != start,
-        "prefix": f"?{urlencode([('from', first_day.isoformat())])}&",
+        "prefix": f"{page}?{urlencode([('from', first_day.isoformat())])}&",
         "earlier": max(first_day - dt.timedelta(days=PICKER_DAYS), program_from)
         if first_day > program_from
         else None,
         "later": later if later <= last_start_day else None,
-        "pager_prefix": "?",
+        "pager_prefix": f"{page}?",
         "fixed_weeks": True,  # the program's: no course length to choose
         "start_errors": [],
         "conflicts": conflicts or [],

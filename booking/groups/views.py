@@ -165,6 +165,7 @@ def _render_detail(
             weeks=group.weeks,
             span=span,
             source=source,
+            page=group.get_absolute_url(),
             conflicts=conflicts,
         )
         program["form"] = form or _enrol_form(group)
