@@ -28,6 +28,38 @@ class SlotConflict(DomainError):
         )
 
 
+class IndividualCourseConflict(SlotConflict):
+    """The weekly individual course that comes with a group program (``Group.individual``)
+    cannot be booked at the chosen time, so neither it nor the enrolment is written.
+    ``conflicts`` names each failing week: ``{start, reason}``, the reason one of
+    ``REASONS``' codes."""
+
+    def __init__(
+        self,
+        conflicts: list[tuple[dt.datetime, str]],
+        *,
+        weeks: int,
+        tz: dt.tzinfo = dt.UTC,
+        outcome: str = "Nothing was booked and you are not enrolled",
+    ):
+        """``tz``: the zone the dates are said in (the client's); ``outcome``: what stands
+        now, said before "choose another weekly time"."""
+        self.weeks = conflicts
+        listed = "; ".join(
+            f"{start.astimezone(tz).isoformat(timespec='minutes')} {REASONS.get(reason, reason)}"
+            for start, reason in conflicts
+        )
+        DomainError.__init__(
+            self,
+            f"The weekly individual course can’t be booked at that time: {len(conflicts)} of "
+            f"its {weeks} weeks {'is' if len(conflicts) == 1 else 'are'} not free ({listed}). "
+            f"{outcome}: choose another weekly time.",
+            conflicts=[
+                {"start": start.isoformat(), "reason": reason} for start, reason in conflicts
+            ],
+        )
+
+
 class NotLicensedInState(DomainError):
     http_status = 403
 

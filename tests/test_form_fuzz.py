@@ -283,10 +283,23 @@ FORM_TARGETS: dict[str, Target] = {
             "fee",
             "video_url",
             "states",
+            "individual",
             "confirm_time_off",
         ],  # fmt: skip
         lists=["states"],
-        valid={"kind": ["grief"], "modality": ["group"], "format": ["telehealth"]},
+        valid={
+            "kind": ["grief"],
+            "modality": ["group"],
+            "format": ["telehealth"],
+            "individual": ["offered", "none"],
+        },
+    ),
+    # Joining a program that offers a weekly individual course, with its first session.
+    "booking.groups.forms.EnrolForm": Target(
+        "client",
+        lambda w: f"/groups/{w['program']}/enrol/",
+        ["individual_start", "modality"],
+        valid={"modality": ["ipt", "group"]},
     ),
     "accounts.admin.EmailUserCreationForm": Target(
         "admin",
@@ -408,6 +421,7 @@ def world(db):
     booking = book(client, therapist, at(monday, 10), weeks=4)
     cancelled = make_group(therapist, title="Cancelled group")
     groups.cancel_group(group_id=cancelled.pk, by=therapist.user, reason="Not enough members.")
+    program = make_group(therapist, title="Evening program", kind="intensive", individual="offered")
     decided = LicenseFactory(therapist=therapist, state="NJ")
     staff = make_verifier()
     admin = UserFactory(role="staff", is_staff=True, is_superuser=True)
@@ -426,6 +440,7 @@ def world(db):
         "past_session": past_session.pk,
         "future_session": future.pk,
         "cancelled_group": cancelled.pk,
+        "program": program.pk,
         "decided_license": decided.pk,
     }
 

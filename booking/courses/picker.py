@@ -270,6 +270,7 @@ def course_picker(
         "pager_prefix": f"?{urlencode([*params, ('weeks', weeks)])}&",
         "request_carried": [(k, v) for k, v in params if k not in REQUEST_FIELDS],
         "form": form,
+        "start_errors": form["start"].errors,
         # A therapist with one format: said, not asked.
         "only_format": formats[0] if len(formats) == 1 else None,
         "is_client": is_client,
@@ -279,5 +280,81 @@ def course_picker(
         "conflicts": conflicts or [],
         "problem": problem if problem != blocker else "",
         "login_url": redirect_to_login(f"{action}?{urlencode(here)}#chosen").url,
+        "hold_hours": round(services.pending_hold().total_seconds() / 3600),
+    }
+
+
+def program_picker(
+    request,
+    therapist: Therapist,
+    *,
+    weeks: int,
+    span: tuple[dt.datetime, dt.datetime],
+    source: QueryDict,
+    page: str,
+    conflicts: list[dict] | None = None,
+) -> dict:
+    """The picker's grid for a group program's weekly individual course (``Group.
+    individual``), on the program's page: the weekly times free for all ``weeks`` weeks
+    (the program's) in the viewer's zone, with a first session during the program
+    (``span``: the earliest and latest first session, UTC), the chosen time's start
+    dates and summary. The same finder as ``therapists/{id}/slots/``; the therapist's
+    "accepting new clients" does not close it (members of their program book it). The
+    course length is the program's: no length to choose. ``page``: the program page's
+    address, which every link goes to (a refused request is shown at the address it was
+    sent to)."""
+    tz = ZoneInfo(therapist.timezone)
+    today = timezone.now().astimezone(tz).date()
+    program_from = max(today, span[0].astimezone(tz).date())
+    query = CourseQueryForm(
+        {
+            "weeks": weeks,
+            "from": source.get("from") or program_from.isoformat(),
+            "time": source.get("time", ""),
+            # A request sent back names its start as the enrol form does.
+            "start": source.get("start") or source.get("individual_start", ""),
+        },
+        today=today,
+    )
+    _, first_day = query.course()
+    key, start = query.chosen()
+    found = [
+        course
+        for course in selectors.free_slots(
+            therapist, first_day=first_day, days=PICKER_DAYS, weeks=weeks
+        )
+        if span[0] <= course.start <= span[1]
+    ]
+    cells = weekly_times(therapist, found, weeks)
+    if start is not None and key not in cells:
+        key = next((c.key for c in cells.values() for o in c.options if o.start == start), key)
+    chosen = None if conflicts else cells.get(key)
+    option = None
+    if chosen is not None:
+        option = next((o for o in chosen.options if o.start == start), None) or chosen.first
+    weekdays, rows = grid(cells)
+    last_start_day = span[1].astimezone(tz).date()
+    later = first_day + dt.timedelta(days=PICKER_DAYS)
+    return {
+        "therapist": therapist,
+        "query": query,
+        "weeks": weeks,
+        "first_day": first_day,
+        "last_day": first_day + dt.timedelta(days=PICKER_DAYS - 1),
+        "weekdays": weekdays,
+        "rows": rows,
+        "chosen": chosen,
+        "option": option,
+        "time_gone": bool(key) and chosen is None and not conflicts,
+        "start_gone": start is not None and option is not None and option.start != start,
+        "prefix": f"{page}?{urlencode([('from', first_day.isoformat())])}&",
+        "earlier": max(first_day - dt.timedelta(days=PICKER_DAYS), program_from)
+        if first_day > program_from
+        else None,
+        "later": later if later <= last_start_day else None,
+        "pager_prefix": f"{page}?",
+        "fixed_weeks": True,  # the program's: no course length to choose
+        "start_errors": [],
+        "conflicts": conflicts or [],
         "hold_hours": round(services.pending_hold().total_seconds() / 3600),
     }

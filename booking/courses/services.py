@@ -2,7 +2,9 @@
 (booking, confirming, declining, expiring, cancelling, moving, marking).
 
 Every function is one transaction of its own (``service_transaction``: never inside a
-caller's). Booking locks the therapist row first, so two clients racing for one slot are
+caller's), but ``book_course_locked``: the writing half of ``book_course``, which another
+service runs inside its own transaction (a program's individual course, booked with the
+enrolment). Booking locks the therapist row first, so two clients racing for one slot are
 served one after the other and the loser gets a clean ``SlotConflict``; the exclusion
 constraint on ``Session`` is the last line. No lock is waited for longer than
 ``LOCK_TIMEOUT_MS``: past it the change raises ``Busy`` and writes nothing.
@@ -32,7 +34,7 @@ from booking.models import Booking, Session
 from booking.schedules import earliest_start, schedule_for
 from notifications import reminders
 from notifications.email import queue_email
-from providers.models import License, Therapist
+from providers.models import License, Modality, Therapist
 from therapy_directory.transactions import Busy, service_transaction
 from therapy_directory.validators import limited_text, within_booking_window
 
@@ -107,54 +109,88 @@ def book_course(
         )
         if not therapist.accepting_new_clients and not is_returning(client, therapist):
             raise NotAcceptingClients(therapist_name=therapist.display_name)
-        window_start, window_end = _course_window(start, weeks)
-        schedule = schedule_for(therapist, window_start=window_start, window_end=window_end)
-        plan = slots.plan_course(schedule, start, weeks, earliest=earliest_start(therapist))
-        if plan.conflicts:
-            raise SlotConflict(list(plan.conflicts))
-        created = now()
-        confirmed = therapist.auto_confirm
-        booking = Booking.objects.create(
+        booking = book_course_locked(
             client=client,
             therapist=therapist,
+            start=start,
+            weeks=weeks,
             modality=offered[modality],
             format=format,
-            weeks=weeks,
-            status=Booking.Status.CONFIRMED if confirmed else Booking.Status.PENDING,
-            created_at=created,
-            hold_until=None if confirmed else created + pending_hold(),
-            decided_at=created if confirmed else None,
-            skipped=list(plan.skipped),
         )
-        length = dt.timedelta(minutes=therapist.session_minutes)
-        try:
-            with transaction.atomic():
-                sessions = Session.objects.bulk_create(
-                    [
-                        Session(
-                            booking=booking,
-                            therapist=therapist,
-                            client=client,
-                            week=week,
-                            start=local.astimezone(dt.UTC),
-                            end=local.astimezone(dt.UTC) + length,
-                            status=Session.Status.CONFIRMED
-                            if confirmed
-                            else Session.Status.PENDING,
-                        )
-                        for week, local in enumerate(plan.sessions, start=1)
-                    ]
-                )
-        except IntegrityError as exc:
-            # Only a writer that skipped the therapist lock can get here.
-            if "session_no_double_booking" not in str(exc):
-                raise
-            raise SlotConflict([(start, "taken")]) from exc
-        openings.mark_stale(therapist, taken=sessions)
-        if confirmed:
-            _schedule_reminders(booking)
-        _notify(booking, "requested" if not confirmed else "confirmed", first=sessions[0])
-        _audit(audit.Action.BOOKING_REQUESTED, booking, by=client, status=booking.status)
+    return booking
+
+
+def book_course_locked(
+    *,
+    client,
+    therapist: Therapist,
+    start: dt.datetime,
+    weeks: int,
+    modality: Modality,
+    format: str,
+) -> Booking:
+    """The writing half of ``book_course``, for a service that books a course as one part
+    of its own change (a program's individual course, booked with the enrolment): it runs
+    in the CALLER's ``service_transaction`` (never a transaction of its own, so nothing
+    nests a durable one), and the caller has locked ``therapist``'s row first, before any
+    other row (the lock order everywhere: therapist, then group, then the rest).
+
+    It checks the calendar only: every week on the therapist's grid, inside their hours,
+    free, outside their notice period, weeks off skipped (PRODUCT.md rule 4). Who may
+    book (the client's state, the therapist accepting new clients, the modality and
+    format offered) is the caller's to check. Raises SlotConflict naming every week that
+    fails; the caller's transaction then writes nothing."""
+    if not connection.in_atomic_block:
+        raise RuntimeError("book_course_locked runs inside the caller's service_transaction.")
+    _check_start(start)
+    if not 1 <= weeks <= slots.MAX_WEEKS:
+        raise ValidationError({"weeks": f"A course is 1 to {slots.MAX_WEEKS} weekly sessions."})
+    window_start, window_end = _course_window(start, weeks)
+    schedule = schedule_for(therapist, window_start=window_start, window_end=window_end)
+    plan = slots.plan_course(schedule, start, weeks, earliest=earliest_start(therapist))
+    if plan.conflicts:
+        raise SlotConflict(list(plan.conflicts))
+    created = now()
+    confirmed = therapist.auto_confirm
+    booking = Booking.objects.create(
+        client=client,
+        therapist=therapist,
+        modality=modality,
+        format=format,
+        weeks=weeks,
+        status=Booking.Status.CONFIRMED if confirmed else Booking.Status.PENDING,
+        created_at=created,
+        hold_until=None if confirmed else created + pending_hold(),
+        decided_at=created if confirmed else None,
+        skipped=list(plan.skipped),
+    )
+    length = dt.timedelta(minutes=therapist.session_minutes)
+    try:
+        with transaction.atomic():
+            sessions = Session.objects.bulk_create(
+                [
+                    Session(
+                        booking=booking,
+                        therapist=therapist,
+                        client=client,
+                        week=week,
+                        start=local.astimezone(dt.UTC),
+                        end=local.astimezone(dt.UTC) + length,
+                        status=Session.Status.CONFIRMED if confirmed else Session.Status.PENDING,
+                    )
+                    for week, local in enumerate(plan.sessions, start=1)
+                ]
+            )
+    except IntegrityError as exc:
+        # Only a writer that skipped the therapist lock can get here.
+        if "session_no_double_booking" not in str(exc):
+            raise
+        raise SlotConflict([(start, "taken")]) from exc
+    openings.mark_stale(therapist, taken=sessions)
+    if confirmed:
+        _schedule_reminders(booking)
+    _notify(booking, "requested" if not confirmed else "confirmed", first=sessions[0])
+    _audit(audit.Action.BOOKING_REQUESTED, booking, by=client, status=booking.status)
     return booking
 
 

@@ -24,11 +24,12 @@ from accounts.places import STATE_NAMES
 from audit.services import record_staff_view
 from booking import slots, video
 from booking.api import IsClient
+from booking.exceptions import REASONS
 from booking.groups import selectors, services
 from booking.models import Enrolment, Group, Session
 from providers.api import IsTherapist
 from providers.models import FEE_MAX, Between, Format, Modality
-from therapy_directory.api import WallClockTimeField
+from therapy_directory.api import AwareDateTimeField, WallClockTimeField
 from therapy_directory.validators import (
     LONG_TEXT_MAX,
     validate_single_line,
@@ -104,6 +105,14 @@ class GroupWriteSerializer(serializers.Serializer):
         except DjangoValidationError as exc:
             raise serializers.ValidationError(exc.messages) from None
 
+    individual = serializers.ChoiceField(
+        choices=Group.Individual.choices,
+        required=False,
+        help_text="Whether members also book a weekly individual course with you: none, "
+        "offered (they may) or required (they must choose its time to enrol). Offered or "
+        "required: a program of at most 16 weeks. Default (new group): none.",
+    )
+
     def validate_states(self, value: list[str]) -> list[str]:
         # Plain strings (not an enum) so the schema keeps one name for the states.
         unknown = [s for s in value if s not in STATE_NAMES]
@@ -155,7 +164,14 @@ class GroupSerializer(serializers.ModelSerializer):
             "states", "status",
             "first_meeting", "next_meeting", "last_meeting", "seats_left", "waitlisted",
             "my_status", "my_position", "url",
+            "individual",
         ]  # fmt: skip
+        extra_kwargs = {
+            "individual": {
+                "help_text": "A weekly individual course with the therapist alongside the "
+                "group: none, offered or required (then chosen when enrolling)."
+            }
+        }
 
     def get_seats_left(self, obj: Group) -> int:
         return selectors.seats_left(obj)
@@ -207,10 +223,49 @@ class OwnGroupDetailSerializer(GroupDetailSerializer):
         fields = [*GroupDetailSerializer.Meta.fields, "video_url"]
 
 
-class EnrolRequestSerializer(serializers.Serializer):
+class IndividualCourseRequestSerializer(serializers.Serializer):
+    """The weekly individual course a program offers or requires (``individual``)."""
+
+    individual_start = AwareDateTimeField(
+        required=False,
+        allow_null=True,
+        help_text="The individual course's first session: one of the starts "
+        "therapists/{therapist}/slots/?weeks={weeks} answers, during the program. "
+        "Required by a program whose individual is 'required' (when a seat is taken); "
+        "refused by one whose individual is 'none'; left out: no individual course. "
+        "Ignored when the enrolment goes to the waitlist (chosen when the seat is offered).",
+    )
+    modality = serializers.SlugField(
+        required=False,
+        allow_blank=True,
+        help_text="The individual course's therapy (a slug the therapist offers, not "
+        "'group'); default: the group's, else the therapist's first of ipt, cbt, others.",
+    )
+
+
+class EnrolRequestSerializer(IndividualCourseRequestSerializer):
     waitlist = serializers.BooleanField(
         default=True, help_text="Join the waitlist when the group is full (else 409)."
     )
+
+
+class IndividualWeekSerializer(serializers.Serializer):
+    start = serializers.DateTimeField(help_text="That week's session start (UTC)")
+    reason = serializers.ChoiceField(choices=sorted(REASONS), help_text="Why it is not free")
+
+
+class EnrolConflictSerializer(serializers.Serializer):
+    """A 409 of enrol/ and accept/: the group is full (``waitlisted``), the enrolment's
+    state (``status``), or the individual course's failing weeks (``conflicts``)."""
+
+    detail = serializers.CharField()
+    conflicts = IndividualWeekSerializer(
+        many=True,
+        required=False,
+        help_text="Each week of the individual course that cannot be booked; nothing was written.",
+    )
+    status = serializers.CharField(required=False, help_text="the current state")
+    waitlisted = serializers.IntegerField(required=False)
 
 
 ENROLMENT_STATUSES = ", ".join(Enrolment.Status.values)
@@ -219,14 +274,23 @@ ENROLMENT_STATUSES = ", ".join(Enrolment.Status.values)
 class EnrolmentSerializer(serializers.ModelSerializer):
     position = serializers.SerializerMethodField()
     status = serializers.CharField(read_only=True, help_text=ENROLMENT_STATUSES)
+    booking = serializers.SerializerMethodField(
+        help_text="The individual course this request booked with the seat (its id in "
+        "bookings/), else null."
+    )
 
     class Meta:
         model = Enrolment
-        fields = ["id", "group", "status", "position", "offered_until"]
+        fields = ["id", "group", "status", "position", "offered_until", "booking"]
 
     @extend_schema_field(serializers.IntegerField(allow_null=True))
     def get_position(self, obj: Enrolment) -> int | None:
         return services.waitlist_position(obj)
+
+    @extend_schema_field(serializers.IntegerField(allow_null=True))
+    def get_booking(self, obj: Enrolment) -> int | None:
+        booking = getattr(obj, "individual_booking", None)
+        return booking.pk if booking is not None else None
 
 
 class RosterEntrySerializer(serializers.ModelSerializer):
@@ -382,14 +446,27 @@ class _ClientAction(APIView):
     permission_classes = [permissions.IsAuthenticated, IsClient]
 
 
+def _individual(data: dict) -> dict:
+    return {
+        "individual_start": data.get("individual_start"),
+        "modality": data.get("modality") or None,
+    }
+
+
 class GroupEnrol(_ClientAction):
-    @extend_schema(request=EnrolRequestSerializer, responses={201: EnrolmentSerializer})
+    @extend_schema(
+        request=EnrolRequestSerializer,
+        responses={201: EnrolmentSerializer, 409: EnrolConflictSerializer},
+    )
     def post(self, request, pk: int):
         group = _visible(request, pk)
         body = EnrolRequestSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         enrolment = services.enrol(
-            client=request.user, group_id=group.pk, waitlist=body.validated_data["waitlist"]
+            client=request.user,
+            group_id=group.pk,
+            waitlist=body.validated_data["waitlist"],
+            **_individual(body.validated_data),
         )
         return Response(EnrolmentSerializer(enrolment).data, status=status.HTTP_201_CREATED)
 
@@ -403,10 +480,17 @@ class GroupLeave(_ClientAction):
 
 
 class GroupAcceptOffer(_ClientAction):
-    @extend_schema(request=None, responses={200: EnrolmentSerializer})
+    @extend_schema(
+        request=IndividualCourseRequestSerializer,
+        responses={200: EnrolmentSerializer, 409: EnrolConflictSerializer},
+    )
     def post(self, request, pk: int):
         group = _visible(request, pk)
-        enrolment = services.accept_offer(client=request.user, group_id=group.pk)
+        body = IndividualCourseRequestSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        enrolment = services.accept_offer(
+            client=request.user, group_id=group.pk, **_individual(body.validated_data)
+        )
         return Response(EnrolmentSerializer(enrolment).data)
 
 

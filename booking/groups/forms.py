@@ -7,6 +7,7 @@ from django import forms
 from accounts.forms import DescribedErrorsMixin
 from accounts.places import US_STATES, timezone_common_name
 from booking import video
+from booking.courses.forms import StartField
 from booking.models import AvailabilityRule, Group
 from providers.models import FEE_MAX, Between, Format, Modality, Therapist
 from therapy_directory.validators import (
@@ -88,6 +89,16 @@ class GroupForm(DescribedErrorsMixin, forms.Form):
         widget=forms.CheckboxSelectMultiple,
         help_text="Only states where you hold a verified, current license.",
     )
+    individual = forms.ChoiceField(
+        label="Individual sessions",
+        choices=Group.Individual.choices,
+        required=False,
+        initial=Group.Individual.NONE,
+        widget=forms.RadioSelect,
+        help_text="A weekly individual session with you alongside the group (a program of "
+        "up to 16 weeks). Members choose its weekly time among your free hours when they "
+        "join; it is a course of its own, which they can cancel.",
+    )
     # Sent by the "create anyway" button: the meetings in time off the therapist was shown
     # (booking.groups.services.warnings_key). Never rendered as a field of its own.
     confirm_time_off = forms.CharField(required=False, max_length=64, widget=forms.HiddenInput)
@@ -107,11 +118,36 @@ class GroupForm(DescribedErrorsMixin, forms.Form):
     def visible_group_fields(self):
         return [field for field in self if field.name != "confirm_time_off"]
 
+    def clean_individual(self) -> str:
+        return self.cleaned_data.get("individual") or Group.Individual.NONE
+
     def group_fields(self) -> dict:
         data = dict(self.cleaned_data)
         data.pop("confirm_time_off", None)
         data["modality"] = data["modality"].slug
         return data
+
+
+class EnrolForm(DescribedErrorsMixin, forms.Form):
+    """Joining a group, or taking the seat offered in it, and for a program that comes
+    with a weekly individual course (``Group.individual``) that course's first session
+    (one of the picker's starts) and therapy. ``booking.groups.services`` decides."""
+
+    individual_start = StartField(
+        label="Weekly individual session",
+        required=False,
+        error_messages={"invalid": "Choose one of the weekly times listed."},
+    )
+    modality = forms.ChoiceField(
+        label="Therapy for your individual sessions",
+        required=False,
+        widget=forms.RadioSelect,
+        error_messages={"invalid_choice": "Choose one of the therapies listed."},
+    )
+
+    def __init__(self, *args, modalities: list[tuple[str, str]] = (), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["modality"].choices = list(modalities)
 
 
 class ReasonForm(DescribedErrorsMixin, forms.Form):

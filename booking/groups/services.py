@@ -24,13 +24,20 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Max, QuerySet
+from django.db.models import Max, Min, QuerySet
 from django.utils.timezone import now
 
 from accounts.places import STATE_NAMES
 from audit import services as audit
 from booking import openings, slots, video
-from booking.exceptions import GroupFull, InvalidTransition, NotLicensedInState, SlotConflict
+from booking.courses import services as courses
+from booking.exceptions import (
+    GroupFull,
+    IndividualCourseConflict,
+    InvalidTransition,
+    NotLicensedInState,
+    SlotConflict,
+)
 from booking.groups.selectors import HELD_MEETING_STATES, meeting_member_ids
 from booking.locking import locked_therapist
 from booking.models import (
@@ -49,8 +56,10 @@ from providers.models import FEE_MAX, Format, License, Modality, Therapist
 from therapy_directory.transactions import Busy, service_transaction
 from therapy_directory.validators import (
     limited_text,
+    us_date,
     validate_fields,
     validate_within_booking_window,
+    within_booking_window,
 )
 
 
@@ -64,6 +73,7 @@ SCHEDULE_FIELDS = ("weekdays", "start_time", "start_date", "meeting_minutes", "w
 EDITABLE_FIELDS = (
     "title", "description", "modality", "kind", "format", "capacity", "fee", "states",
     "video_url",
+    "individual",
     *SCHEDULE_FIELDS,
 )  # fmt: skip
 
@@ -342,6 +352,7 @@ def _clean(therapist: Therapist, data: dict, *, current_start_date: dt.date | No
         data["video_url"] = video.clean_room_url(data.get("video_url"))
     except ValidationError as exc:
         errors["video_url"] = exc.messages
+    errors.update(_clean_individual(therapist, data))
     if errors:
         raise ValidationError(errors)
     data["title"] = data["title"].strip()
@@ -549,6 +560,169 @@ def _reschedule(group: Group, therapist: Therapist) -> list[Session]:
     return placed
 
 
+# --- The weekly individual course of a program (Group.individual) -------------------------
+#
+# A program may offer, or require, a weekly individual course with its therapist. Taking
+# a seat (``enrol``, ``accept_offer``) then also books that course, of the program's
+# number of weeks, weeks off skipped as PRODUCT rule 4 says, in the same transaction: a
+# week that fails refuses both (IndividualCourseConflict, 409), nothing written. The
+# course is a ``Booking`` like any other (pending until the therapist confirms, unless
+# they auto-confirm; the client cancels it on its own), so leaving the group leaves it
+# as it is. A therapist who is not accepting new clients still gives their program's
+# members the individual course they offered with it: the program's capacity is the
+# limit, and ``accepting_new_clients`` is about new clients from the directory.
+
+INDIVIDUAL_START = "individual_start"
+GROUP_MODALITY = "group"  # group therapy: never an individual course
+
+
+def individual_modalities(therapist: Therapist) -> list[Modality]:
+    """The therapies a member may take their individual course in: the therapist's own
+    but group therapy; IPT and CBT first (the course therapies), then by name."""
+    course = openings.COURSE_MODALITIES
+    found = [m for m in therapist.modalities.all() if m.slug != GROUP_MODALITY]
+    return sorted(
+        found,
+        key=lambda m: (course.index(m.slug) if m.slug in course else len(course), m.name),
+    )
+
+
+def default_individual_modality(group: Group, therapist: Therapist) -> Modality | None:
+    """The therapy chosen when the client names none: the group's own when the therapist
+    offers it for an individual course, else their first (IPT, then CBT, then by name)."""
+    offered = individual_modalities(therapist)
+    return next((m for m in offered if m.pk == group.modality_id), offered[0] if offered else None)
+
+
+def _clean_individual(therapist: Therapist, data: dict) -> dict[str, str]:
+    """The errors of a group's ``individual`` setting (``_clean``'s part), ``none`` filled
+    in when it is not given: offering an individual course needs a program a course can
+    cover (at most ``slots.MAX_WEEKS`` weeks) and an individual therapy to offer."""
+    value = data.setdefault("individual", Group.Individual.NONE)
+    if value not in Group.Individual.values:
+        return {"individual": f"Choose one of: {', '.join(Group.Individual.values)}."}
+    if value == Group.Individual.NONE:
+        return {}
+    weeks = data.get("weeks")
+    if isinstance(weeks, int) and weeks > slots.MAX_WEEKS:
+        return {
+            "individual": f"A weekly individual course runs at most {slots.MAX_WEEKS} weeks: "
+            f"offer it with a program of {slots.MAX_WEEKS} weeks or fewer."
+        }
+    if not individual_modalities(therapist):
+        return {
+            "individual": "Add an individual therapy (such as IPT or CBT) to your profile "
+            "before you offer individual sessions."
+        }
+    return {}
+
+
+def _program_setting(group_id: int) -> tuple[int, str]:
+    """(therapist id, ``individual``) of a group, read before any lock."""
+    row = Group.objects.filter(pk=group_id).values_list("therapist_id", "individual").first()
+    if row is None:
+        raise Group.DoesNotExist("No such group.")
+    return row
+
+
+def _check_individual_start(individual: str, start: dt.datetime | None) -> None:
+    """What is wrong with the individual course's first session on its face, before any
+    lock (the rest is checked once the client takes a seat)."""
+    if start is None:
+        return
+    if individual == Group.Individual.NONE:
+        raise ValidationError(
+            {INDIVIDUAL_START: "This group comes with no individual sessions: leave this out."}
+        )
+    if start.tzinfo is None:
+        raise ValidationError({INDIVIDUAL_START: "Give the first session with its UTC offset."})
+    if not within_booking_window(start):
+        raise ValidationError(
+            {INDIVIDUAL_START: "Choose a first session within the next two years."}
+        )
+
+
+def _check_program_span(group: Group, start: dt.datetime, tz: ZoneInfo) -> None:
+    """The individual course begins during the program: from the week of its first
+    meeting (six days before it) to its last meeting."""
+    span = group.meetings.aggregate(first=Min("start"), last=Max("start"))
+    if span["first"] is None:
+        return
+    earliest = span["first"] - dt.timedelta(days=6)
+    if not earliest <= start <= span["last"]:
+        first_day = max(earliest, now()).astimezone(tz).date()
+        last_day = span["last"].astimezone(tz).date()
+        raise ValidationError(
+            {
+                INDIVIDUAL_START: "Choose a first session during the program, between "
+                f"{us_date(first_day)} and {us_date(last_day)}."
+            }
+        )
+
+
+def _individual_course(
+    group: Group,
+    *,
+    client,
+    therapist: Therapist | None,
+    start: dt.datetime | None,
+    modality: str | None,
+    outcome: str,
+):
+    """Book the program's individual course for a client who takes a seat, in the
+    caller's transaction, under the therapist's lock (taken before the group's) and the
+    group's. None when the program has none or the client chose none (``offered``).
+    Raises ValidationError naming ``individual_start`` (required and not given, or not
+    during the program) or ``modality``, and IndividualCourseConflict naming each week
+    that fails (``outcome``: what stands then, in the message)."""
+    if start is None:
+        if group.individual == Group.Individual.REQUIRED:
+            raise ValidationError(
+                {
+                    INDIVIDUAL_START: "This program includes a weekly individual session "
+                    f"with {group.therapist.display_name}: choose its weekly time."
+                }
+            )
+        return None
+    if group.individual == Group.Individual.NONE or therapist is None:
+        # The therapist turned the individual course off since the request was read.
+        _check_individual_start(Group.Individual.NONE, start)
+    if group.weeks > slots.MAX_WEEKS:
+        raise ValidationError(
+            {INDIVIDUAL_START: f"An individual course runs at most {slots.MAX_WEEKS} weeks."}
+        )
+    tz = ZoneInfo(client.timezone)
+    _check_program_span(group, start, tz)
+    offered = individual_modalities(therapist)
+    if modality:
+        chosen = next((m for m in offered if m.slug == modality), None)
+        if chosen is None:
+            names = ", ".join(m.slug for m in offered) or "no individual therapy"
+            raise ValidationError(
+                {"modality": f"{therapist.display_name} offers for an individual course: {names}."}
+            )
+    else:
+        chosen = default_individual_modality(group, therapist)
+        if chosen is None:
+            raise ValidationError(
+                {"modality": f"{therapist.display_name} offers no individual therapy now."}
+            )
+    formats = therapist.formats or [group.format]
+    try:
+        return courses.book_course_locked(
+            client=client,
+            therapist=therapist,
+            start=start,
+            weeks=group.weeks,
+            modality=chosen,
+            format=group.format if group.format in formats else formats[0],
+        )
+    except SlotConflict as exc:
+        raise IndividualCourseConflict(
+            exc.weeks, weeks=group.weeks, tz=tz, outcome=outcome
+        ) from exc
+
+
 # --- Enrolment and the waitlist ----------------------------------------------------------
 
 
@@ -592,13 +766,33 @@ def check_licensure(group: Group, client) -> None:
         raise NotLicensedInState(therapist_name=group.therapist.display_name, state=client.state)
 
 
-def enrol(*, client, group_id: int, waitlist: bool = True) -> Enrolment:
+def enrol(
+    *,
+    client,
+    group_id: int,
+    waitlist: bool = True,
+    individual_start: dt.datetime | None = None,
+    modality: str | None = None,
+) -> Enrolment:
     """Enrol a client in every remaining meeting of a group, or put them on its
     waitlist when it is full (GroupFull instead when ``waitlist`` is False). Raises
-    NotLicensedInState, InvalidTransition (already in, cancelled or ended)."""
+    NotLicensedInState, InvalidTransition (already in, cancelled or ended).
+
+    A program with an individual course (``Group.individual``): taking a seat also books
+    it, in this transaction, from ``individual_start`` (the first session, one of the
+    starts ``therapists/{id}/slots/?weeks=<group.weeks>`` offers), in ``modality`` (the
+    default: ``default_individual_modality``). Required and not given, or given for a
+    group without one: ValidationError naming ``individual_start``; a week that fails:
+    IndividualCourseConflict, and nothing is written. A place on the waitlist books no
+    course (it is chosen when the seat is offered: ``accept_offer``). The course booked
+    is ``enrolment.individual_booking`` (None when none)."""
     if not getattr(client, "is_client", False):
         raise PermissionDenied("Only clients join groups.")
+    therapist_id, individual = _program_setting(group_id)
+    _check_individual_start(individual, individual_start)
     with service_transaction():
+        # The lock order: the therapist (whose calendar the course takes), then the group.
+        therapist = locked_therapist(therapist_id) if individual_start else None
         group = _locked_group(group_id)
         _require_active(group)
         check_licensure(group, client)
@@ -624,8 +818,17 @@ def enrol(*, client, group_id: int, waitlist: bool = True) -> Enrolment:
             status=Enrolment.Status.ENROLLED if has_seat else Enrolment.Status.WAITLISTED,
             queue_number=_next_queue_number(group),
         )
+        booking = None
         if has_seat:  # a client who left and rejoins gets their cancelled ones back
             reminders.restore_reminders(recipient=client, sessions=meetings)
+            booking = _individual_course(
+                group,
+                client=client,
+                therapist=therapist,
+                start=individual_start,
+                modality=modality,
+                outcome="Nothing was booked and you are not enrolled",
+            )
         _notify(
             enrolment,
             "enrolled" if has_seat else "waitlisted",
@@ -633,6 +836,7 @@ def enrol(*, client, group_id: int, waitlist: bool = True) -> Enrolment:
             next_start=meetings[0].start,
         )
         _audit(enrolment, by=client)
+    enrolment.individual_booking = booking
     return enrolment
 
 
@@ -708,10 +912,22 @@ def leave(*, client, group_id: int) -> Enrolment:
     return enrolment
 
 
-def accept_offer(*, client, group_id: int) -> Enrolment:
+def accept_offer(
+    *,
+    client,
+    group_id: int,
+    individual_start: dt.datetime | None = None,
+    modality: str | None = None,
+) -> Enrolment:
     """Take the offered seat within its 24 h: enrolled in every remaining meeting.
-    Raises NotLicensedInState as ``enrol`` does; the offer is then left as it was."""
+    Raises NotLicensedInState as ``enrol`` does; the offer is then left as it was.
+    A program's individual course is booked with the seat, as ``enrol`` books it (the
+    same arguments, errors and ``enrolment.individual_booking``); when it cannot be,
+    the offer is left as it was too."""
+    therapist_id, individual = _program_setting(group_id)
+    _check_individual_start(individual, individual_start)
     with service_transaction():
+        therapist = locked_therapist(therapist_id) if individual_start else None
         group = _locked_group(group_id)
         _require_active(group)
         enrolment = _live_enrolment(group, client)
@@ -728,6 +944,14 @@ def accept_offer(*, client, group_id: int) -> Enrolment:
         # As at enrolment: the license may have lapsed (or the client moved state) while
         # they waited. The offer stands until it expires or they turn it down.
         check_licensure(group, client)
+        booking = _individual_course(
+            group,
+            client=client,
+            therapist=therapist,
+            start=individual_start,
+            modality=modality,
+            outcome="Nothing was booked and the seat is still held for you until its deadline",
+        )
         enrolment.status = Enrolment.Status.ENROLLED
         enrolment.offered_until = None
         enrolment.save(update_fields=["status", "offered_until"])
@@ -737,6 +961,7 @@ def accept_offer(*, client, group_id: int) -> Enrolment:
             enrolment, "enrolled", group=group, next_start=meetings[0].start if meetings else None
         )
         _audit(enrolment, by=client)
+    enrolment.individual_booking = booking
     return enrolment
 
 

@@ -16,24 +16,41 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
-from accounts.templatetags.us_time import us_datetime
-from booking import video
-from booking.exceptions import GroupFull, InvalidTransition, NotLicensedInState, SlotConflict
+from accounts.templatetags.us_time import us_date, us_datetime, us_weekly
+from booking import slots, video
+from booking.courses import picker
+from booking.exceptions import (
+    GroupFull,
+    IndividualCourseConflict,
+    InvalidTransition,
+    NotLicensedInState,
+    SlotConflict,
+)
 from booking.groups import selectors, services
-from booking.groups.forms import GroupForm, ReasonForm
+from booking.groups.forms import EnrolForm, GroupForm, ReasonForm
 from booking.groups.pattern import weekly_pattern
-from booking.models import ACTIVE_SESSION_STATES, Attendance, Enrolment, Group, Session
+from booking.models import (
+    ACTIVE_SESSION_STATES,
+    Attendance,
+    Booking,
+    Enrolment,
+    Group,
+    Session,
+)
 from booking.pages import (
     add_service_errors,
+    conflict_rows,
     dashboard,
     error_text,
     therapist_only,
 )
 from providers.models import License, Therapist
 from therapy_directory.pagination import filter_links
+from therapy_directory.transactions import Busy
 
 GROUPS_PER_PAGE = 20
 
@@ -82,11 +99,46 @@ def _visible_group(request, pk: int) -> Group:
 
 
 def group_detail(request, pk: int):
-    group = _visible_group(request, pk)
+    return _render_detail(request, _visible_group(request, pk), source=request.GET)
+
+
+def _individual_modalities(group: Group) -> list[tuple[str, str]]:
+    return [(m.slug, m.name) for m in services.individual_modalities(group.therapist)]
+
+
+def _enrol_form(group: Group, data=None) -> EnrolForm:
+    choices = _individual_modalities(group)
+    form = EnrolForm(data, modalities=choices)
+    default = services.default_individual_modality(group, group.therapist)
+    form.fields["modality"].initial = default.slug if default else None
+    return form
+
+
+def _program_span(group: Group) -> tuple[dt.datetime, dt.datetime] | None:
+    """When the individual course's first session may be: from six days before the
+    program's first meeting to its last (as ``services.enrol`` checks)."""
+    if group.first_meeting is None:
+        return None
+    return group.first_meeting - dt.timedelta(days=6), group.last_meeting
+
+
+def _render_detail(
+    request,
+    group: Group,
+    *,
+    source,
+    form: EnrolForm | None = None,
+    conflicts: list[dict] | None = None,
+    status: int = 200,
+):
+    """The group's page; for a program with an individual course, the weekly times free
+    for all its weeks and the form that joins (or takes the offered seat) and books it,
+    with what went wrong beside it (``form``, ``conflicts``)."""
     user = request.user
     is_own = getattr(user, "therapist_pk", None) == group.therapist_id
+    is_client = getattr(user, "is_client", False)
     blocker = ""
-    if getattr(user, "is_client", False) and group.my_status is None:
+    if is_client and group.my_status is None:
         try:
             services.check_licensure(group, user)
         except NotLicensedInState as exc:
@@ -103,6 +155,39 @@ def group_detail(request, pk: int):
         else []
     )
     marked = [row for row in mine if row.present is not None]
+    seats_left = selectors.seats_left(group)
+    can_join = (
+        is_client and not blocker and group.status == "active" and group.next_meeting is not None
+    )
+    # The individual course is chosen with a seat: joining one that is free, or taking
+    # the one offered. On the waitlist it waits for the offer.
+    takes_seat = (can_join and group.my_status is None and seats_left > 0) or (
+        is_client and group.my_status == "offered"
+    )
+    span = _program_span(group)
+    program = None
+    if (
+        group.individual != Group.Individual.NONE
+        and takes_seat
+        and span is not None
+        and group.weeks <= slots.MAX_WEEKS
+    ):
+        program = picker.program_picker(
+            request,
+            group.therapist,
+            weeks=group.weeks,
+            span=span,
+            source=source,
+            page=group.get_absolute_url(),
+            conflicts=conflicts,
+        )
+        program["form"] = form or _enrol_form(group)
+        program["action"] = reverse(
+            "booking:group_accept" if group.my_status == "offered" else "booking:group_enrol",
+            args=[group.pk],
+        )
+        choices = program["form"].fields["modality"].choices
+        program["only_modality"] = choices[0] if len(choices) == 1 else None
     return render(
         request,
         "booking/groups/detail.html",
@@ -114,16 +199,19 @@ def group_detail(request, pk: int):
             "attended": sum(1 for row in marked if row.present),
             "marked": len(marked),
             "unmarked": len(mine) - len(marked),
-            "seats_left": selectors.seats_left(group),
+            "seats_left": seats_left,
             "weekly": _weekly_label(group, group.next_meeting or group.first_meeting),
             "is_own": is_own,
-            "can_join": getattr(user, "is_client", False)
-            and not blocker
-            and group.status == "active"
-            and group.next_meeting is not None,
+            "can_join": can_join,
             "blocker": blocker,
             "now": current,
+            "program": program,
+            "p": program,
+            "therapist": group.therapist,
+            "enrol_form": form,
+            "enrol_conflicts": conflicts or [],
         },
+        status=status,
     )
 
 
@@ -150,17 +238,92 @@ def _client_action(view):
     return wrapped
 
 
+def _joined_message(group: Group, enrolment: Enrolment) -> str:
+    if enrolment.status == Enrolment.Status.ENROLLED:
+        text = f"You joined “{group.title}”. Its meetings are in your sessions."
+        booking = getattr(enrolment, "individual_booking", None)
+        if booking is not None:
+            first = booking.sessions.order_by("start").first()
+            state = "confirmed" if booking.status == "confirmed" else "requested"
+            text += (
+                f" Your weekly individual session is {state}: {booking.weeks} sessions, "
+                f"{us_weekly(first.start)} from {us_date(first.start)}."
+            )
+        return text
+    position = services.waitlist_position(enrolment)
+    waiting = (
+        f"“{group.title}” is full: you are number {position} on the waitlist. "
+        "We e-mail you if a seat frees up."
+    )
+    if group.individual != Group.Individual.NONE:
+        waiting += " You choose the time of your weekly individual session when it is offered."
+    return waiting
+
+
 @_client_action
-def enrol(request, group: Group) -> str:
+def _enrol_only(request, group: Group) -> str:
     enrolment = services.enrol(
         client=request.user, group_id=group.pk, waitlist=request.POST.get("waitlist") != "0"
     )
-    if enrolment.status == Enrolment.Status.ENROLLED:
-        return f"You joined “{group.title}”. Its meetings are in your sessions."
-    position = services.waitlist_position(enrolment)
-    return (
-        f"“{group.title}” is full: you are number {position} on the waitlist. "
-        "We e-mail you if a seat frees up."
+    return _joined_message(group, enrolment)
+
+
+@login_required
+@require_POST
+def enrol(request, pk: int):
+    """Join a group. A program with an individual course (offered or required) books
+    it too, from the weekly time chosen on the page; what goes wrong is said beside the
+    form on the page itself."""
+    group = _visible_group(request, pk)
+    if group.individual == Group.Individual.NONE:
+        return _enrol_only(request, pk)
+    return _take_seat(request, group, accepting=False)
+
+
+def _take_seat(request, group: Group, *, accepting: bool):
+    form = _enrol_form(group, request.POST)
+    conflicts: list[dict] = []
+    status = 400
+    if form.is_valid():
+        individual = {
+            "individual_start": form.cleaned_data["individual_start"],
+            "modality": form.cleaned_data["modality"] or None,
+        }
+        try:
+            if accepting:
+                enrolment = services.accept_offer(
+                    client=request.user, group_id=group.pk, **individual
+                )
+            else:
+                enrolment = services.enrol(
+                    client=request.user,
+                    group_id=group.pk,
+                    waitlist=request.POST.get("waitlist") != "0",
+                    **individual,
+                )
+        except IndividualCourseConflict as exc:
+            conflicts, status = conflict_rows(exc), exc.http_status
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        except (GroupFull, NotLicensedInState, InvalidTransition, Busy) as exc:
+            form.add_error(None, error_text(exc))
+            status = exc.http_status
+        except PermissionDenied as exc:
+            form.add_error(None, error_text(exc))
+            status = 403
+        else:
+            text = _joined_message(group, enrolment)
+            if accepting:
+                text = text.replace("You joined", "The seat is yours: you joined", 1)
+            messages.success(request, text)
+            return redirect("booking:group_detail", pk=group.pk)
+    return _render_detail(
+        request,
+        _visible_group(request, group.pk),
+        source=request.POST,
+        form=form,
+        conflicts=conflicts,
+        status=status,
     )
 
 
@@ -183,15 +346,38 @@ def leave(request, pk: int):
         .order_by("start")
         .values_list("start", flat=True)
     )
+    courses = []
+    if group.individual != Group.Individual.NONE:
+        # The program's individual course is a booking of its own: leaving keeps it.
+        courses = list(
+            Booking.objects.filter(
+                client=request.user,
+                therapist_id=group.therapist_id,
+                status__in=[Booking.Status.PENDING, Booking.Status.CONFIRMED],
+            ).order_by("created_at")
+        )
     return render(
-        request, "booking/groups/confirm_leave.html", {"group": group, "upcoming": upcoming}
+        request,
+        "booking/groups/confirm_leave.html",
+        {"group": group, "upcoming": upcoming, "courses": courses},
     )
 
 
 @_client_action
-def accept_offer(request, group: Group) -> str:
+def _accept_only(request, group: Group) -> str:
     services.accept_offer(client=request.user, group_id=group.pk)
     return f"The seat is yours: you joined “{group.title}”."
+
+
+@login_required
+@require_POST
+def accept_offer(request, pk: int):
+    """Take the seat offered; a program's individual course is booked with it, as
+    ``enrol`` books it."""
+    group = _visible_group(request, pk)
+    if group.individual == Group.Individual.NONE:
+        return _accept_only(request, pk)
+    return _take_seat(request, group, accepting=True)
 
 
 @_client_action

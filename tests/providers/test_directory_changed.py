@@ -151,6 +151,27 @@ def _group_over_next_opening(given: dict) -> None:
     )
 
 
+def _program_arrange() -> dict:
+    """An evening program that offers a weekly individual course, meeting first on the
+    day of the therapist's next opening (its meetings are after their hours)."""
+    therapist = group_therapist()
+    local = Therapist.objects.get(pk=therapist.pk).next_opening.astimezone(NY)
+    program = make_group(
+        therapist,
+        kind="intensive",
+        individual="offered",
+        weekday=local.weekday(),
+        start_date=local.date(),
+        weeks=8,
+    )
+    return {"therapist": therapist, "program": program}
+
+
+def _enrolled_with_an_individual_course(given: dict) -> None:
+    start = Therapist.objects.get(pk=given["therapist"].pk).next_opening
+    groups.enrol(client=client_in(), group_id=given["program"].pk, individual_start=start)
+
+
 def _group_cancel_arrange() -> dict:
     given = _group_arrange()
     _group_over_next_opening(given)
@@ -361,6 +382,12 @@ WRITERS = [
     Writer("booking book_course", _bookable_arrange, _book_next_opening, {"state": "NY"}),
     Writer("groups create_group", _group_arrange, _group_over_next_opening, {"state": "NY"}),
     Writer("groups cancel_group", _group_cancel_arrange, _group_cancelled, {"state": "NY"}),
+    Writer(
+        "groups enrol: a program's individual course",
+        _program_arrange,
+        _enrolled_with_an_individual_course,
+        {"state": "NY"},
+    ),
     Writer("booking refresh_stale_openings", _stale_arrange, _sweep, {"state": "NY"}),
     Writer("seed_demo", dict, _seed_demo),
     # The API lists modality slugs: a new name shows on the page only.
