@@ -313,7 +313,7 @@ def test_the_therapist_sets_it_on_the_group_form(client, therapist):
             "kind": "intensive",
             "modality": "group",
             "format": "telehealth",
-            "weekday": "1",
+            "weekdays": "1",
             "start_time": "08:00",
             "meeting_minutes": "180",
             "start_date": next_weekday(1).isoformat(),

@@ -275,6 +275,24 @@ def test_the_demo_has_groups_of_every_kind_in_several_states_and_stages(seeded):
     assert "group      “IPT group" in seeded
 
 
+def test_the_demo_has_morning_and_evening_program_tracks_in_several_states(seeded):
+    """Issue 18, item 6: intensive programs meeting three or four days a week, morning and
+    evening tracks, in several states, some nearly full, one offering individual sessions."""
+    from booking.groups.selectors import with_seats
+    from booking.models import Group
+
+    programs = list(with_seats(Group.objects.filter(kind="intensive", status="active")))
+    assert len({state for g in programs for state in g.states}) >= 3
+    assert all(len(g.weekdays) >= 3 and g.meeting_minutes == 180 for g in programs)
+    hours = {g.start_time.hour for g in programs}
+    assert any(h < 12 for h in hours) and any(h >= 17 for h in hours)
+    ny = [g for g in programs if g.states == ["NY"]]
+    assert len({g.start_time.hour < 12 for g in ny}) == 2  # both tracks of one program
+    assert any(g.capacity - g.seats_taken <= 1 for g in programs)  # nearly full
+    assert any(g.individual == "offered" for g in programs)
+    assert all(g.meetings.count() == g.meeting_count for g in programs)
+
+
 def test_the_demo_groups_list_shows_them_to_a_visitor(seeded, client):
     page = client.get("/groups/?state=").content.decode()
     assert "Supportive group for new parents" in page

@@ -1112,6 +1112,7 @@ class DemoGroup:
     by_demo_therapist: bool = False
     cancelled: str = ""  # the reason, for a group the therapist called off
     meeting_minutes: int = 90
+    individual: str = "none"  # a weekly individual course offered alongside (programs)
 
 
 # Every kind of group, in several states, open, full with a waitlist, starting later and
@@ -1163,6 +1164,7 @@ DEMO_GROUPS = [
         "An intensive outpatient program by video: three evenings a week of group therapy "
         "for adults with depression, loneliness or anxiety, while you keep working.",
         "intensive", "NY", (0, 2, 3), dt.time(18), 8, 8, 45, members=7, meeting_minutes=180,
+        individual="offered",
     ),
     DemoGroup(
         "Morning IOP: depression and loneliness",
@@ -1174,6 +1176,7 @@ DEMO_GROUPS = [
         "Evening IOP for anxiety and depression",
         "Four evenings a week of skills and process groups by video, for eight weeks.",
         "intensive", "CA", (0, 1, 2, 3), dt.time(18), 8, 10, 40, members=9, meeting_minutes=180,
+        individual="offered",
     ),
     DemoGroup(
         "Morning IOP: back on your feet",
@@ -1260,6 +1263,7 @@ def _demo_group(therapist: Therapist, plan: DemoGroup):
                 weekdays=weekdays,
                 start_time=plan.start_time,
                 meeting_minutes=plan.meeting_minutes,
+                individual=plan.individual,
                 start_date=first_week + dt.timedelta(days=(first_day - first_week.weekday()) % 7),
                 weeks=plan.weeks,
                 capacity=plan.capacity,
