@@ -8,6 +8,17 @@ from django.conf import settings
 from django.utils import timezone
 
 DEFAULT_VIEWER_ZONE = "America/New_York"
+
+
+def viewer_zone(user) -> zoneinfo.ZoneInfo:
+    """The zone a person reads times in: a signed-in user's own, else New York's."""
+    name = getattr(user, "timezone", "") if user and user.is_authenticated else ""
+    try:
+        return zoneinfo.ZoneInfo(name or DEFAULT_VIEWER_ZONE)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return zoneinfo.ZoneInfo(DEFAULT_VIEWER_ZONE)
+
+
 IDLE_TOUCHED_AT = "idle_touched_at"  # session key: when the idle limit was last slid
 
 
@@ -28,12 +39,7 @@ class ViewerTimezoneMiddleware:
             # The API speaks UTC to every caller (token callers are only known later,
             # inside DRF): datetimes always carry their offset, so nothing is lost.
             return dt.UTC
-        user = getattr(request, "user", None)
-        name = getattr(user, "timezone", "") if user and user.is_authenticated else ""
-        try:
-            return zoneinfo.ZoneInfo(name or DEFAULT_VIEWER_ZONE)
-        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-            return zoneinfo.ZoneInfo(DEFAULT_VIEWER_ZONE)
+        return viewer_zone(getattr(request, "user", None))
 
 
 class IdleTimeoutMiddleware:

@@ -453,6 +453,9 @@ class Enrolment(models.Model):
     queue_number = models.PositiveIntegerField(help_text="Arrival order within the group.")
     offered_until = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=now)
+    seated_at = models.DateTimeField(
+        null=True, blank=True, help_text="When they took a seat; empty while only waiting."
+    )
     ended_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:

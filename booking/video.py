@@ -24,6 +24,9 @@ from django.utils.timezone import now
 from booking.models import Enrolment, Group, Session
 
 OPENS_BEFORE = dt.timedelta(hours=24)
+# A meeting whose link may show: confirmed, or completed once attendance is taken while
+# it runs (someone joining late still needs the room until it ends).
+LINK_STATES = (Session.Status.CONFIRMED, Session.Status.COMPLETED)
 # What calendar feeds say where a video session takes place (never its link).
 LINK_LATER = "Video session (join link on Rapport from 24 h before)"
 
@@ -99,7 +102,7 @@ class VideoAccess:
 
     def link(self, session: Session) -> str | None:
         """The video link this person may see for ``session`` now, or None."""
-        if session.status != Session.Status.CONFIRMED or not is_open(session, self.at):
+        if session.status not in LINK_STATES or not is_open(session, self.at):
             return None
         if session.meeting_format != "telehealth" or not self.takes_part(session):
             return None

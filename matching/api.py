@@ -11,7 +11,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.middleware import DEFAULT_VIEWER_ZONE
+from accounts.middleware import viewer_zone
 from accounts.places import US_STATES
 from booking import slots
 from matching.forms import DEFAULT_WEEKS, MatchForm
@@ -37,12 +37,7 @@ class MatchSerializer(serializers.Serializer):
 
 def caller_zone(request) -> zoneinfo.ZoneInfo:
     """The zone ``times`` are read in: a signed-in caller's own, else New York's."""
-    user = request.user
-    name = getattr(user, "timezone", "") if user and user.is_authenticated else ""
-    try:
-        return zoneinfo.ZoneInfo(name or DEFAULT_VIEWER_ZONE)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        return zoneinfo.ZoneInfo(DEFAULT_VIEWER_ZONE)
+    return viewer_zone(request.user)
 
 
 class MatchView(APIView):

@@ -20,6 +20,7 @@ from rest_framework.exceptions import ValidationError as ApiValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.middleware import viewer_zone
 from accounts.places import STATE_NAMES
 from audit.services import record_staff_view
 from booking import slots, video
@@ -402,7 +403,10 @@ class Groups(generics.ListAPIView):
         return super().get(request, *args, **kwargs)
 
     def get_queryset(self):
-        search, qs = selectors.listed_groups(self.request.user, self.request.query_params)
+        # Days and times of day in the caller's zone (the API itself speaks UTC).
+        search, qs = selectors.listed_groups(
+            self.request.user, self.request.query_params, zone=viewer_zone(self.request.user)
+        )
         if not search.is_valid():
             raise ApiValidationError(search.errors)
         return qs

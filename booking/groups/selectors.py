@@ -104,11 +104,14 @@ class GroupFilter(django_filters.FilterSet):
         model = Group
         fields: list[str] = []
 
-    @staticmethod
-    def _meeting_ahead(*conditions: Q, **lookups) -> Exists:
+    def __init__(self, *args, zone: dt.tzinfo | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.zone = zone or timezone.get_current_timezone()
+
+    def _meeting_ahead(self, *conditions: Q, **lookups) -> Exists:
         """An upcoming meeting of the group matching ``lookups``, read in the viewer's zone
-        (the active one): a program on several days matches each of them."""
-        viewer = timezone.get_current_timezone()
+        (``zone``; the active one by default): a program on several days matches each."""
+        viewer = self.zone
         return Exists(
             Session.objects.filter(
                 group=OuterRef("pk"), status__in=ACTIVE_SESSION_STATES, start__gt=now()
@@ -227,9 +230,10 @@ def groups_visible_to(user) -> QuerySet[Group]:
     return Group.objects.filter(visible)
 
 
-def listed_groups(user, params=None) -> tuple[GroupFilter, QuerySet[Group]]:
-    """The browse page and ``GET groups/``: upcoming groups, filtered, soonest first."""
-    search = GroupFilter(params or {}, queryset=Group.objects.listed())
+def listed_groups(user, params=None, *, zone=None) -> tuple[GroupFilter, QuerySet[Group]]:
+    """The browse page and ``GET groups/``: upcoming groups, filtered, soonest first; days
+    and times of day read in ``zone`` (the active zone by default)."""
+    search = GroupFilter(params or {}, queryset=Group.objects.listed(), zone=zone)
     qs = search.qs if search.is_valid() else Group.objects.none()
     return search, with_seats(qs, user).order_by("next_meeting", "id")
 
@@ -307,13 +311,16 @@ def held_meetings(group: Group, *, at: dt.datetime) -> QuerySet[Session]:
 
 
 def _was_member(periods: list[tuple[dt.datetime, dt.datetime | None]], start) -> bool:
-    """A member at a meeting: enrolled before it started and not gone when it started."""
+    """A member at a meeting: seated before it started and not gone when it started (time
+    spent only on the waitlist does not count)."""
     return any(joined <= start and (ended is None or ended > start) for joined, ended in periods)
 
 
 def _sheet(group: Group, meetings: list[Session], *, client=None) -> list[MeetingMarks]:
     """Two reads: the group's members (ever) and the marks of ``meetings``."""
-    enrolments = group.enrolments.filter(status__in=MEMBER_STATES).select_related("client")
+    enrolments = group.enrolments.filter(
+        status__in=MEMBER_STATES, seated_at__isnull=False
+    ).select_related("client")
     marked = Attendance.objects.filter(session__in=[m.pk for m in meetings]).select_related(
         "client"
     )
@@ -324,7 +331,7 @@ def _sheet(group: Group, meetings: list[Session], *, client=None) -> list[Meetin
     periods: dict[int, list] = defaultdict(list)
     for enrolment in enrolments:
         people[enrolment.client_id] = enrolment.client
-        periods[enrolment.client_id].append((enrolment.created_at, enrolment.ended_at))
+        periods[enrolment.client_id].append((enrolment.seated_at, enrolment.ended_at))
     marks: dict[int, dict[int, bool]] = defaultdict(dict)
     for row in marked:
         people.setdefault(row.client_id, row.client)
@@ -362,8 +369,10 @@ def meeting_member_ids(meeting: Session) -> set[int]:
     """The clients who may be marked at ``meeting``: members when it started, and anyone
     already marked at it."""
     periods: dict[int, list] = defaultdict(list)
-    enrolments = Enrolment.objects.filter(group_id=meeting.group_id, status__in=MEMBER_STATES)
-    for cid, joined, ended in enrolments.values_list("client_id", "created_at", "ended_at"):
+    enrolments = Enrolment.objects.filter(
+        group_id=meeting.group_id, status__in=MEMBER_STATES, seated_at__isnull=False
+    )
+    for cid, joined, ended in enrolments.values_list("client_id", "seated_at", "ended_at"):
         periods[cid].append((joined, ended))
     members = {cid for cid, p in periods.items() if _was_member(p, meeting.start)}
     marked = Attendance.objects.filter(session=meeting).values_list("client_id", flat=True)
@@ -377,7 +386,9 @@ def attendance_visible_to(user, group: Group) -> str | None:
         return None
     if getattr(user, "therapist_pk", None) == group.therapist_id:
         return "all"
-    member = group.enrolments.filter(client=user, status__in=MEMBER_STATES).exists()
+    member = group.enrolments.filter(
+        client=user, status__in=MEMBER_STATES, seated_at__isnull=False
+    ).exists()
     if member or Attendance.objects.filter(session__group=group, client=user).exists():
         return "own"
     return None

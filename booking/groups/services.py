@@ -477,6 +477,13 @@ def update_group(*, group_id: int, by, keep_in_time_off: bool = False, **fields)
                 {"capacity": f"{seats_taken} seats are taken: the capacity cannot be lower."}
             )
         reschedule = any(data[f] != getattr(group, f) for f in SCHEDULE_FIELDS)
+        if data["weekdays"] != group.weekdays and _has_begun(group):
+            raise ValidationError(
+                {
+                    "weekdays": "The group has started: the days it meets can no longer "
+                    "change. Cancel single meetings instead."
+                }
+            )
         for field, value in data.items():
             setattr(group, field, value)
         group.therapist = therapist
@@ -487,6 +494,10 @@ def update_group(*, group_id: int, by, keep_in_time_off: bool = False, **fields)
         group.save()
         _fill_seats(group, next_start=_next_start(group))
     return group
+
+
+def _has_begun(group: Group) -> bool:
+    return group.meetings.filter(start__lte=now()).exists()
 
 
 def _reschedule(group: Group, therapist: Therapist) -> list[Session]:
@@ -504,6 +515,14 @@ def _reschedule(group: Group, therapist: Therapist) -> list[Session]:
     )
     length = dt.timedelta(minutes=group.meeting_minutes)
     if held:
+        if len(starts) < len(held):
+            weeks_held = -(-len(held) // len(group.weekdays))
+            raise ValidationError(
+                {
+                    "weeks": f"{len(held)} meetings have already taken place: the group "
+                    f"needs at least {weeks_held} week{'s' if weeks_held != 1 else ''}."
+                }
+            )
         kept = [(m.week, m.start, m.end) for m in held]
         planned = [(w, s, s + length) for w, s in enumerate(starts, start=1)][: len(held)]
         if kept != planned:
@@ -513,8 +532,6 @@ def _reschedule(group: Group, therapist: Therapist) -> list[Session]:
                     "meeting length can no longer change. Cancel single meetings instead."
                 }
             )
-        if group.weeks < len(held):
-            raise ValidationError({"weeks": f"{len(held)} meetings have already taken place."})
     elif starts[0] <= current:
         raise ValidationError({"start_date": "The first meeting must be in the future."})
     upcoming_starts = [(w, s) for w, s in enumerate(starts, start=1) if w > len(held)]
@@ -817,6 +834,7 @@ def enrol(
             client=client,
             status=Enrolment.Status.ENROLLED if has_seat else Enrolment.Status.WAITLISTED,
             queue_number=_next_queue_number(group),
+            seated_at=now() if has_seat else None,
         )
         booking = None
         if has_seat:  # a client who left and rejoins gets their cancelled ones back
@@ -954,7 +972,8 @@ def accept_offer(
         )
         enrolment.status = Enrolment.Status.ENROLLED
         enrolment.offered_until = None
-        enrolment.save(update_fields=["status", "offered_until"])
+        enrolment.seated_at = now()
+        enrolment.save(update_fields=["status", "offered_until", "seated_at"])
         meetings = _upcoming_meetings(group)
         reminders.restore_reminders(recipient=client, sessions=meetings)
         _notify(

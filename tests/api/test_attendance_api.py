@@ -360,3 +360,30 @@ def test_the_sheet_takes_the_same_queries_whatever_the_number_of_meetings_and_me
                 by=therapist.user, session_id=meeting.pk, present=dict.fromkeys(members, True)
             )
         assert _sheet_queries(as_user, small) == _sheet_queries(as_user, large)
+
+
+def test_time_on_the_waitlist_is_not_membership(as_user):
+    group = make_group(group_therapist(), weeks=4, capacity=1)
+    seated, waiting = client_in(name="Ana Alvarez"), client_in(name="Bo Brown")
+    groups.enrol(client=seated, group_id=group.pk)
+    groups.enrol(client=waiting, group_id=group.pk)
+    first, second, third, _ = meetings(group)
+    with after(first):  # Bo waited through the first meeting, then got the seat
+        groups.leave(client=seated, group_id=group.pk)
+        groups.accept_offer(client=waiting, group_id=group.pk)
+    with after(second):
+        mine = as_user(waiting).get(sheet_url(group)).json()
+        assert [m["session"] for m in mine] == [second.pk]
+        therapist = as_user(group.therapist.user)
+        sheet = therapist.get(sheet_url(group)).json()
+        names = {m["session"]: [x["name"] for x in m["marks"]] for m in sheet}
+        assert names == {first.pk: ["Ana Alvarez"], second.pk: ["Bo Brown"]}
+        refused = therapist.put(meeting_url(group, first), marks((waiting, True)), format="json")
+        assert refused.status_code == 400
+        assert not Attendance.objects.exists()
+
+    only_waited = client_in(name="Cy Chen")
+    groups.enrol(client=only_waited, group_id=group.pk)  # full: the waitlist
+    groups.leave(client=only_waited, group_id=group.pk)
+    with after(third):
+        assert as_user(only_waited).get(sheet_url(group)).status_code == 404

@@ -332,3 +332,69 @@ def test_every_meeting_of_a_program_week_is_marked_through_the_api_and_a_run_is_
         api.force_authenticate(member)
         mine = api.get(f"/api/v1/groups/{group.pk}/attendance/").json()
         assert [(m["session"], m["present"]) for m in mine] == [(m.pk, False) for m in week_one]
+
+
+# --- Once a program has begun ----------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_a_running_program_can_grow_or_shrink_by_weeks_but_not_change_its_days(therapist):
+    group = iop(therapist)  # 8 weeks, 24 meetings
+    tenth = list(group.meetings.order_by("start"))[9]
+    with time_machine.travel(tenth.end + dt.timedelta(hours=1), tick=False):  # 10 held
+        by = therapist.user
+        groups.update_group(group_id=group.pk, by=by, weeks=9)
+        assert group.meetings.count() == 27
+        groups.update_group(group_id=group.pk, by=by, weeks=4)  # 12 meetings: 10 held
+        assert group.meetings.count() == 12
+        with pytest.raises(ValidationError) as exc:
+            groups.update_group(group_id=group.pk, by=by, weeks=3)
+        assert "at least 4 weeks" in str(exc.value.message_dict["weeks"])
+        with pytest.raises(ValidationError) as exc:
+            groups.update_group(group_id=group.pk, by=by, weekdays=[MON])
+        assert "weekdays" in exc.value.message_dict
+        assert group.meetings.count() == 12
+
+
+@pytest.mark.django_db
+def test_before_it_begins_a_program_can_change_its_days(therapist):
+    group = iop(therapist, weeks=2)
+    groups.update_group(group_id=group.pk, by=therapist.user, weekdays=[TUE, THU])
+    days = [m.start.astimezone(NY).weekday() for m in group.meetings.order_by("start")]
+    assert days == [TUE, THU, TUE, THU]
+    assert [m.week for m in group.meetings.order_by("start")] == [1, 2, 3, 4]
+
+
+@pytest.mark.django_db
+def test_the_join_link_stays_after_attendance_is_taken_during_the_meeting(therapist):
+    from booking import video
+
+    therapist.video_url = "https://video.example.com/room"
+    therapist.save(update_fields=["video_url"])
+    group = iop(therapist)
+    member = client_in(state="NY")
+    groups.enrol(client=member, group_id=group.pk)
+    first = group.meetings.order_by("start").first()
+    with time_machine.travel(first.start + dt.timedelta(minutes=20), tick=False):
+        groups.mark_attendance(by=therapist.user, session_id=first.pk, present={member.pk: True})
+        first.refresh_from_db()
+        assert first.status == "completed"
+        assert video.VideoAccess(member).link(first) == "https://video.example.com/room"
+    with time_machine.travel(first.end + dt.timedelta(minutes=1), tick=False):
+        assert video.VideoAccess(member).link(first) is None
+
+
+@pytest.mark.django_db
+def test_the_api_reads_days_and_times_of_day_in_the_callers_zone(therapist):
+    with time_machine.travel(dt.datetime(2026, 12, 10, 15, tzinfo=dt.UTC)):
+        iop(therapist, weekdays=[MON], start_time=dt.time(20), start_date=dt.date(2027, 1, 4))
+        api = APIClient()
+        api.force_authenticate(client_in(state="NY", tz="America/New_York"))
+
+        def titles(**params):
+            return [g["title"] for g in api.get("/api/v1/groups/", params).json()["results"]]
+
+        assert titles(weekday="mon", part_of_day="evening") == ["Evening IOP"]
+        assert titles(weekday="tue") == []  # 1:00 AM Tuesday in UTC, not for this caller
+        api.force_authenticate(client_in(state="NY", tz="Asia/Tokyo"))
+        assert titles(weekday="tue", part_of_day="morning") == ["Evening IOP"]
