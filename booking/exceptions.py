@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.utils import timezone
+
+from accounts.templatetags.us_time import us_datetime
 from therapy_directory.errors import DomainError
 
 REASONS = {
@@ -45,10 +48,10 @@ class IndividualCourseConflict(SlotConflict):
         """``tz``: the zone the dates are said in (the client's); ``outcome``: what stands
         now, said before "choose another weekly time"."""
         self.weeks = conflicts
-        listed = "; ".join(
-            f"{start.astimezone(tz).isoformat(timespec='minutes')} {REASONS.get(reason, reason)}"
-            for start, reason in conflicts
-        )
+        with timezone.override(tz):  # "Thu, Jan 14 · 10:00 AM ET", as people read it
+            listed = "; ".join(
+                f"{us_datetime(start)} {REASONS.get(reason, reason)}" for start, reason in conflicts
+            )
         DomainError.__init__(
             self,
             f"The weekly individual course can’t be booked at that time: {len(conflicts)} of "

@@ -363,6 +363,11 @@ def test_enrol_answers_409_naming_the_weeks_and_writes_nothing(as_user, therapis
         {"start": week.astimezone(dt.UTC).isoformat(), "reason": "taken"} for week in taken
     ]
     assert "2 of its 8 weeks" in data["detail"]
+    # Said as people read dates (the ISO times are in ``conflicts``, for programs).
+    assert re.search(
+        r"[A-Z][a-z]{2}, [A-Z][a-z]{2} \d{1,2} · \d{1,2}:\d\d [AP]M ET", data["detail"]
+    )
+    assert not re.search(r"\d{4}-\d\d-\d\d", data["detail"])
     assert counts() == before
 
 
