@@ -169,10 +169,7 @@ def test_the_course_flow_runs_through_the_generated_client(generated, live_serve
     hours = call(
         "me.me_availability_update",
         client=therapist,
-        body=[
-            models.HoursRequest(weekday=models.WeekdayEnum(day), start="09:00", end="17:00")
-            for day in range(5)
-        ],
+        body=[models.HoursRequest(weekday=day, start="09:00", end="17:00") for day in range(5)],
     )
     assert len(hours) == 5
     found = call(

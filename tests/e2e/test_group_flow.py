@@ -44,7 +44,7 @@ def test_a_client_finds_a_grief_group_in_their_state_joins_and_sees_the_meetings
     card = cards.first
     expect(card).to_contain_text("After a loss")
     expect(card).to_contain_text("2 seats left")
-    expect(card).to_contain_text("at 11:00 AM CT")
+    expect(card).to_contain_text("Wed · 11:00 AM–12:30 PM CT")
     expect(card).not_to_contain_text("Confirmed")
     card.get_by_role("link", name="After a loss", exact=True).click()
 
