@@ -160,7 +160,7 @@ def _program_arrange() -> dict:
         therapist,
         kind="intensive",
         individual="offered",
-        weekday=local.weekday(),
+        weekdays=[local.weekday()],
         start_date=local.date(),
         weeks=8,
     )
