@@ -10,17 +10,22 @@ from booking.models import Attendance, Enrolment, Session
 
 def _as_client(user) -> Q:
     """A client's own course sessions, and the meetings of groups they are enrolled in
-    (or were marked at, once they have left).
+    from the time they took their seat (or were marked at, once they have left).
 
     The group and attendance ids are read first (two small indexed reads) and given as
     lists: with subqueries inside the OR, PostgreSQL can use no index and reads every
     session of every client (a year of sessions: ~150 ms a page); with lists it combines
     the indexes on client, group and id."""
-    group_ids = list(
-        Enrolment.objects.filter(client=user, status="enrolled").values_list("group_id", flat=True)
+    seats = Enrolment.objects.filter(client=user, status="enrolled").values_list(
+        "group_id", "seated_at"
     )
     attended = list(Attendance.objects.filter(client=user).values_list("session_id", flat=True))
-    return Q(client=user) | Q(group_id__in=group_ids) | Q(pk__in=attended)
+    mine = Q(client=user) | Q(pk__in=attended)
+    for group_id, seated_at in seats:
+        # A member's meetings start with the seat (one under way counts), not before.
+        since = Q(end__gt=seated_at) if seated_at else Q()
+        mine |= Q(group_id=group_id) & since
+    return mine
 
 
 def sessions_visible_to(user) -> QuerySet[Session]:

@@ -210,6 +210,13 @@ def test_the_list_filters_by_kind_day_and_part_of_the_day_in_the_viewers_zone(cl
         "Morning IOP",
         "Weekly grief group",
     ]
+    cards = text(client.get(reverse("booking:groups"), {"state": "NY"}).content.decode())
+    assert "Individual sessions" not in cards
+    Group.objects.filter(title="Evening IOP").update(individual="offered")
+    Group.objects.filter(title="Morning IOP").update(individual="required")
+    cards = text(client.get(reverse("booking:groups"), {"state": "NY"}).content.decode())
+    assert "Individual sessions Weekly, if you want them" in cards
+    assert "Individual sessions Weekly, part of the program" in cards
     page = client.get(reverse("booking:groups"), {"part_of_day": "night"})
     assert page.status_code == 200
     assert "Some filters could not be used" in page.content.decode()
@@ -398,3 +405,14 @@ def test_the_api_reads_days_and_times_of_day_in_the_callers_zone(therapist):
         assert titles(weekday="tue") == []  # 1:00 AM Tuesday in UTC, not for this caller
         api.force_authenticate(client_in(state="NY", tz="Asia/Tokyo"))
         assert titles(weekday="tue", part_of_day="morning") == ["Evening IOP"]
+
+
+@pytest.mark.django_db
+def test_a_member_who_joins_late_has_the_meetings_from_their_seat_on(therapist):
+    group = iop(therapist, weeks=2)  # 6 meetings
+    third = list(group.meetings.order_by("start"))[2]
+    late = client_in(state="NY")
+    with time_machine.travel(third.end + dt.timedelta(hours=1), tick=False):
+        groups.enrol(client=late, group_id=group.pk)
+        mine = list(own_sessions(late).filter(group=group).order_by("start"))
+    assert [m.week for m in mine] == [4, 5, 6]
